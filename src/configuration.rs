@@ -1,0 +1,314 @@
+//! Settings: `config/default.toml` (embedded at build time) overridden by an optional file
+//! and by `FUSION__SECTION__KEY` environment variables (the `config` crate).
+//!
+//! Invalid settings fail at start with an error that names the offending key.
+
+use std::net::SocketAddr;
+
+use serde::Deserialize;
+
+/// The defaults, compiled in so the binary runs from any directory.
+pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
+
+/// All settings of the gateway. Field docs live in `config/default.toml`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub store: StoreSettings,
+    pub ingest: IngestSettings,
+    pub auth: AuthSettings,
+    pub odoo: OdooSettings,
+    pub rating: RatingSettings,
+    pub watcher: WatcherSettings,
+    pub webhooks: WebhookSettings,
+    pub log: LogSettings,
+}
+
+/// `[server]`: the HTTP listener.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServerSettings {
+    /// `host:port`; `FUSION__SERVER__BIND`.
+    pub bind: String,
+    /// Worker threads; 0 = one per core.
+    pub workers: usize,
+    /// Largest accepted body, bytes.
+    pub body_limit_bytes: usize,
+    /// Grace period on SIGTERM, seconds.
+    pub shutdown_timeout_secs: u64,
+}
+
+/// `[store]`: where usage, links and state live.
+#[derive(Debug, Clone, Deserialize)]
+pub struct StoreSettings {
+    /// `sqlite://PATH` or `postgres://…`; `FUSION__STORE__URL`.
+    pub url: String,
+    pub max_connections: u32,
+    /// `full` or `normal` (SQLite only).
+    pub sqlite_synchronous: SqliteSynchronous,
+}
+
+/// SQLite `PRAGMA synchronous` level for WAL commits.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SqliteSynchronous {
+    Full,
+    Normal,
+}
+
+/// `[ingest]`: the group-commit writer.
+#[derive(Debug, Clone, Deserialize)]
+pub struct IngestSettings {
+    pub channel_capacity: usize,
+    pub max_events_per_commit: usize,
+    pub batch_max_events: usize,
+    pub usage_max_counters: usize,
+    pub retry_after_secs: u64,
+}
+
+/// `[auth]`: API keys.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuthSettings {
+    /// Seconds an old key keeps working after rotation.
+    pub rotation_grace_secs: i64,
+    /// Seconds a verified key is cached.
+    pub cache_ttl_secs: u64,
+}
+
+/// `[odoo]`: the Odoo instance that is the system of record.
+#[derive(Clone, Deserialize)]
+pub struct OdooSettings {
+    /// Base URL; empty = not configured.
+    pub url: String,
+    pub database: String,
+    pub login: String,
+    /// Password or API key; never printed (see the `Debug` impl).
+    pub password: String,
+    pub protocol: OdooProtocol,
+    pub timeout_secs: u64,
+    pub max_concurrency: usize,
+    pub max_retries: u32,
+}
+
+impl std::fmt::Debug for OdooSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OdooSettings")
+            .field("url", &self.url)
+            .field("database", &self.database)
+            .field("login", &self.login)
+            .field("password", &"<redacted>")
+            .field("protocol", &self.protocol)
+            .field("timeout_secs", &self.timeout_secs)
+            .field("max_concurrency", &self.max_concurrency)
+            .field("max_retries", &self.max_retries)
+            .finish()
+    }
+}
+
+impl OdooSettings {
+    /// True when an Odoo URL is set.
+    pub fn is_configured(&self) -> bool {
+        !self.url.trim().is_empty()
+    }
+}
+
+/// Which Odoo RPC protocol to speak.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum OdooProtocol {
+    /// `POST /jsonrpc` with `service`/`method`/`args` (all Odoo versions).
+    Jsonrpc,
+    /// `POST /json/2/<model>/<method>` with a bearer API key (Odoo 19+).
+    Json2,
+    /// Probe JSON-2, fall back to JSON-RPC.
+    Auto,
+}
+
+/// `[rating]`: the usage push loop.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RatingSettings {
+    pub interval_secs: u64,
+}
+
+/// `[watcher]`: the Odoo change poller.
+#[derive(Debug, Clone, Deserialize)]
+pub struct WatcherSettings {
+    pub interval_secs: u64,
+}
+
+/// `[webhooks]`: outbound delivery.
+#[derive(Debug, Clone, Deserialize)]
+pub struct WebhookSettings {
+    /// Comma-separated CIDRs allowed over http (SSRF allowlist).
+    pub allowed_networks: String,
+}
+
+/// `[log]`: tracing output.
+#[derive(Debug, Clone, Deserialize)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    pub level: String,
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+/// A configuration that cannot be used; the message names the key.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct ConfigError(pub String);
+
+impl Settings {
+    /// Loads defaults, then `file` (if any), then `FUSION__*` variables from the process
+    /// environment.
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming the key whose value is missing or of the wrong type, or
+    /// whose value fails validation (e.g. `server.bind` not an address).
+    pub fn load(file: Option<&std::path::Path>) -> Result<Self, ConfigError> {
+        Self::load_from(file, std::env::vars())
+    }
+
+    /// As [`Settings::load`], with the environment given explicitly (for tests).
+    ///
+    /// # Errors
+    /// See [`Settings::load`].
+    pub fn load_from(
+        file: Option<&std::path::Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        let env_map: std::collections::HashMap<String, String> = env
+            .into_iter()
+            .filter(|(k, _)| k.starts_with("FUSION__"))
+            .collect();
+        let mut builder = config::Config::builder().add_source(config::File::from_str(
+            DEFAULT_TOML,
+            config::FileFormat::Toml,
+        ));
+        if let Some(path) = file {
+            builder = builder.add_source(config::File::from(path).required(true));
+        }
+        builder = builder.add_source(
+            config::Environment::with_prefix("FUSION")
+                .prefix_separator("__")
+                .separator("__")
+                .source(Some(env_map)),
+        );
+        let raw = builder.build().map_err(|e| ConfigError(e.to_string()))?;
+        let settings: Settings = raw
+            .try_deserialize()
+            .map_err(|e| ConfigError(e.to_string()))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.server.bind.parse::<SocketAddr>().is_err()
+            && !self.server.bind.contains(':')
+        {
+            return Err(ConfigError(format!(
+                "server.bind: {:?} is not host:port",
+                self.server.bind
+            )));
+        }
+        let url = self.store.url.as_str();
+        if !(url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError(format!(
+                "store.url: {url:?} must start with sqlite:// or postgres://"
+            )));
+        }
+        if self.store.max_connections < 2 {
+            return Err(ConfigError(
+                "store.max_connections: must be at least 2 (the writer holds one)".into(),
+            ));
+        }
+        if self.ingest.channel_capacity == 0 {
+            return Err(ConfigError("ingest.channel_capacity: must be > 0".into()));
+        }
+        if self.ingest.max_events_per_commit == 0 {
+            return Err(ConfigError("ingest.max_events_per_commit: must be > 0".into()));
+        }
+        if self.ingest.batch_max_events == 0 {
+            return Err(ConfigError("ingest.batch_max_events: must be > 0".into()));
+        }
+        if self.odoo.is_configured() && url::Url::parse(&self.odoo.url).is_err() {
+            return Err(ConfigError(format!(
+                "odoo.url: {:?} is not a URL",
+                self.odoo.url
+            )));
+        }
+        if self.odoo.max_concurrency == 0 {
+            return Err(ConfigError("odoo.max_concurrency: must be > 0".into()));
+        }
+        if self.rating.interval_secs == 0 {
+            return Err(ConfigError("rating.interval_secs: must be > 0".into()));
+        }
+        if self.watcher.interval_secs == 0 {
+            return Err(ConfigError("watcher.interval_secs: must be > 0".into()));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_load() {
+        let s = Settings::load_from(None, env(&[])).unwrap();
+        assert_eq!(s.server.bind, "127.0.0.1:8080");
+        assert_eq!(s.store.url, "sqlite://data/fusion.db");
+        assert!(!s.odoo.is_configured());
+    }
+
+    #[test]
+    fn env_overrides_nested_keys() {
+        let s = Settings::load_from(
+            None,
+            env(&[
+                ("FUSION__SERVER__BIND", "0.0.0.0:9000"),
+                ("FUSION__RATING__INTERVAL_SECS", "7"),
+                ("FUSION__ODOO__PROTOCOL", "json2"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.server.bind, "0.0.0.0:9000");
+        assert_eq!(s.rating.interval_secs, 7);
+        assert_eq!(s.odoo.protocol, OdooProtocol::Json2);
+    }
+
+    #[test]
+    fn bad_value_names_the_key() {
+        let e = Settings::load_from(None, env(&[("FUSION__RATING__INTERVAL_SECS", "soon")]))
+            .unwrap_err();
+        assert!(e.to_string().contains("interval_secs"), "{e}");
+        let e = Settings::load_from(None, env(&[("FUSION__STORE__URL", "mysql://x")]))
+            .unwrap_err();
+        assert!(e.to_string().contains("store.url"), "{e}");
+        let e = Settings::load_from(None, env(&[("FUSION__ODOO__PROTOCOL", "soap")]))
+            .unwrap_err();
+        assert!(e.to_string().contains("protocol"), "{e}");
+    }
+
+    #[test]
+    fn password_is_not_debug_printed() {
+        let s = Settings::load_from(None, env(&[("FUSION__ODOO__PASSWORD", "hunter2")]))
+            .unwrap();
+        assert!(!format!("{s:?}").contains("hunter2"));
+    }
+}
