@@ -1,4 +1,17 @@
 //! fusion-billing: a Lago-compatible metering gateway that makes one Odoo 19 instance the
 //! billing system of record.
+//!
+//! Module map (see `DESIGN.md` in the shared folder and the README):
+//! - [`api`]: Lago-compatible HTTP API (actix-web), auth extractor, Lago error body.
+//! - [`meter`]: durable local usage store (SQLite / PostgreSQL) and the group-commit writer.
+//! - [`billing`]: pure domain: aggregations, billing windows, money.
+//! - [`configuration`], [`telemetry`], [`startup`], [`cli`]: the process around them.
 
+pub mod api;
+pub mod billing;
+pub mod cli;
 pub mod configuration;
+pub mod meter;
+pub mod metrics;
+pub mod startup;
+pub mod telemetry;

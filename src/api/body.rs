@@ -1,0 +1,74 @@
+//! Request bodies: JSON parsed by hand so that every failure is Lago's error shape.
+//!
+//! Lago sets `wrap_parameters false`: bodies carry a root key (`{"event":{…}}`); a missing
+//! one answers `400 "BadRequest: param is missing or the value is empty or invalid: event"`
+//! (`api:app/controllers/concerns/api_errors.rb#bad_request_error`). Unknown keys are
+//! ignored, as Rails `permit` does.
+
+use serde_json::{Map, Value};
+
+use super::error::ApiError;
+
+/// Parses a JSON body. An empty body is `{}` (clients send body-less POST/PUT actions).
+///
+/// # Errors
+/// 400 with the parser's message when the body is not JSON.
+pub fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Object(Map::new()));
+    }
+    serde_json::from_slice(body).map_err(|e| ApiError::BadRequest(format!("invalid JSON: {e}")))
+}
+
+/// Takes the root key of a body; it must be present and not empty or null.
+///
+/// # Errors
+/// Lago's 400 "param is missing or the value is empty or invalid: <root>".
+pub fn root(body: Value, key: &str) -> Result<Value, ApiError> {
+    let missing = || {
+        ApiError::BadRequest(format!(
+            "param is missing or the value is empty or invalid: {key}"
+        ))
+    };
+    match body {
+        Value::Object(mut map) => match map.remove(key) {
+            None | Some(Value::Null) => Err(missing()),
+            Some(Value::Object(m)) if m.is_empty() => Err(missing()),
+            Some(Value::Array(a)) if a.is_empty() => Err(missing()),
+            Some(Value::String(s)) if s.is_empty() => Err(missing()),
+            Some(v) => Ok(v),
+        },
+        _ => Err(missing()),
+    }
+}
+
+/// A string field as Rails would permit it: strings as is, numbers and booleans as their
+/// text, null/absent as `None`; objects and arrays are `Err(())`.
+pub fn opt_string(obj: &Map<String, Value>, key: &str) -> Result<Option<String>, ()> {
+    match obj.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(Value::Number(n)) => Ok(Some(n.to_string())),
+        Some(Value::Bool(b)) => Ok(Some(b.to_string())),
+        Some(_) => Err(()),
+    }
+}
+
+/// A boolean field: JSON booleans, and the strings/numbers Rails casts (`"true"`, `"1"`…).
+pub fn opt_bool(obj: &Map<String, Value>, key: &str) -> Result<Option<bool>, ()> {
+    match obj.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(Value::String(s)) => match s.as_str() {
+            "true" | "1" | "t" | "on" => Ok(Some(true)),
+            "false" | "0" | "f" | "off" => Ok(Some(false)),
+            _ => Err(()),
+        },
+        Some(Value::Number(n)) => match n.as_i64() {
+            Some(1) => Ok(Some(true)),
+            Some(0) => Ok(Some(false)),
+            _ => Err(()),
+        },
+        Some(_) => Err(()),
+    }
+}

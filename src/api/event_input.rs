@@ -1,0 +1,216 @@
+//! Validation of one Lago event input into a [`NewEvent`]
+//! (`api:app/services/events/create_service.rb`, `create_batch_service.rb`).
+//!
+//! Accepts what the official clients send: `timestamp` as a JSON number or a numeric
+//! string of Unix seconds with optional fractions, or null/absent (= now); `properties`
+//! null (= `{}`); unset keys as null. `external_customer_id` is ignored, as Lago does.
+
+use std::str::FromStr;
+
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
+
+use super::body::opt_string;
+use super::error::FieldErrors;
+use crate::meter::events::{canonical_json, NewEvent};
+
+/// Longest accepted identifier (`transaction_id`, `external_subscription_id`, `code`).
+pub const MAX_ID_LEN: usize = 1024;
+
+/// Validates `input` (the object under `event`, or one element of `events`).
+/// `now` is Unix microseconds, used for a missing timestamp and `created_at`.
+///
+/// # Errors
+/// Field → codes: `value_is_mandatory` (missing ids/code), `invalid_format` (timestamp),
+/// `value_is_invalid` (wrong types, over-long ids, non-object properties, non-decimal
+/// `precise_total_amount_cents`).
+pub fn validate_event(input: &Value, now: i64) -> Result<NewEvent, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let Some(obj) = input.as_object() else {
+        errors.insert("event".into(), json!(["value_is_invalid"]));
+        return Err(errors);
+    };
+    let transaction_id = required_id(obj, "transaction_id", &mut errors);
+    let external_subscription_id = required_id(obj, "external_subscription_id", &mut errors);
+    let code = required_id(obj, "code", &mut errors);
+
+    let timestamp = match parse_timestamp(obj.get("timestamp")) {
+        Ok(t) => t,
+        Err(()) => {
+            errors.insert("timestamp".into(), json!(["invalid_format"]));
+            None
+        }
+    };
+    let properties = match obj.get("properties") {
+        None | Some(Value::Null) => Value::Object(Map::new()),
+        Some(v @ Value::Object(_)) => v.clone(),
+        Some(_) => {
+            errors.insert("properties".into(), json!(["value_is_invalid"]));
+            Value::Null
+        }
+    };
+    let precise = match obj.get("precise_total_amount_cents") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if s.trim().is_empty() => None,
+        Some(v @ (Value::String(_) | Value::Number(_))) => {
+            let text = match v {
+                Value::String(s) => s.trim().to_string(),
+                other => other.to_string(),
+            };
+            match parse_decimal(&text) {
+                Some(d) => Some(d.normalize().to_string()),
+                None => {
+                    errors.insert(
+                        "precise_total_amount_cents".into(),
+                        json!(["value_is_invalid"]),
+                    );
+                    None
+                }
+            }
+        }
+        Some(_) => {
+            errors.insert(
+                "precise_total_amount_cents".into(),
+                json!(["value_is_invalid"]),
+            );
+            None
+        }
+    };
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let (Some(transaction_id), Some(external_subscription_id), Some(code)) =
+        (transaction_id, external_subscription_id, code)
+    else {
+        unreachable!("missing ids are reported as errors above");
+    };
+    let properties_text = canonical_json(&properties);
+    let fingerprint = {
+        let content = json!([code, timestamp, properties, precise]);
+        hex::encode(Sha256::digest(canonical_json(&content).as_bytes()))
+    };
+    Ok(NewEvent {
+        lago_id: uuid::Uuid::new_v4().to_string(),
+        external_subscription_id,
+        transaction_id,
+        code,
+        timestamp: timestamp.unwrap_or(now),
+        properties: properties_text,
+        precise_total_amount_cents: precise,
+        fingerprint,
+        created_at: now,
+    })
+}
+
+fn required_id(obj: &Map<String, Value>, key: &str, errors: &mut FieldErrors) -> Option<String> {
+    match opt_string(obj, key) {
+        Ok(Some(s)) if s.is_empty() => {
+            errors.insert(key.into(), json!(["value_is_mandatory"]));
+            None
+        }
+        Ok(Some(s)) if s.len() > MAX_ID_LEN => {
+            errors.insert(key.into(), json!(["value_is_invalid"]));
+            None
+        }
+        Ok(Some(s)) => Some(s),
+        Ok(None) => {
+            errors.insert(key.into(), json!(["value_is_mandatory"]));
+            None
+        }
+        Err(()) => {
+            errors.insert(key.into(), json!(["value_is_invalid"]));
+            None
+        }
+    }
+}
+
+/// Parses a decimal in plain or scientific notation (`"1700000000.5"`, `"1.7e9"`).
+pub fn parse_decimal(text: &str) -> Option<Decimal> {
+    Decimal::from_str(text)
+        .ok()
+        .or_else(|| Decimal::from_scientific(text).ok())
+}
+
+/// Unix seconds (number or numeric string, fractions allowed) → Unix microseconds.
+/// `Ok(None)` for null/absent; `Err` for anything else (an ISO string included, as Lago).
+pub fn parse_timestamp(v: Option<&Value>) -> Result<Option<i64>, ()> {
+    let text = match v {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::String(s)) if s.trim().is_empty() => return Ok(None),
+        Some(Value::String(s)) => s.trim().to_string(),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(_) => return Err(()),
+    };
+    let secs = parse_decimal(&text).ok_or(())?;
+    // Years 0001..=9999, as chrono and every client can represent them.
+    let micros = (secs * Decimal::from(1_000_000)).trunc().to_i64().ok_or(())?;
+    if !(-62_135_596_800_000_000..=253_402_300_799_000_000).contains(&micros) {
+        return Err(());
+    }
+    Ok(Some(micros))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_as_clients_send_them() {
+        assert_eq!(parse_timestamp(Some(&json!(1700000000))), Ok(Some(1_700_000_000_000_000)));
+        assert_eq!(parse_timestamp(Some(&json!("1700000000"))), Ok(Some(1_700_000_000_000_000)));
+        assert_eq!(
+            parse_timestamp(Some(&json!("1700000000.123"))),
+            Ok(Some(1_700_000_000_123_000))
+        );
+        assert_eq!(
+            parse_timestamp(Some(&json!(1700000000.5))),
+            Ok(Some(1_700_000_000_500_000))
+        );
+        assert_eq!(parse_timestamp(Some(&Value::Null)), Ok(None));
+        assert_eq!(parse_timestamp(None), Ok(None));
+        assert_eq!(parse_timestamp(Some(&json!("2024-01-01T00:00:00Z"))), Err(()));
+        assert_eq!(parse_timestamp(Some(&json!(true))), Err(()));
+        assert_eq!(parse_timestamp(Some(&json!("1e30"))), Err(()));
+    }
+
+    #[test]
+    fn null_keys_from_python_client_are_accepted() {
+        let e = validate_event(
+            &json!({"transaction_id":"t1","external_subscription_id":"s1","code":"calls",
+                    "timestamp":null,"properties":null,"precise_total_amount_cents":null}),
+            42,
+        )
+        .unwrap();
+        assert_eq!(e.timestamp, 42);
+        assert_eq!(e.properties, "{}");
+        assert_eq!(e.precise_total_amount_cents, None);
+    }
+
+    #[test]
+    fn missing_and_invalid_fields_are_reported_together() {
+        let errs = validate_event(
+            &json!({"code":"", "timestamp":"yesterday", "properties":[1]}),
+            0,
+        )
+        .unwrap_err();
+        assert_eq!(errs["transaction_id"], json!(["value_is_mandatory"]));
+        assert_eq!(errs["external_subscription_id"], json!(["value_is_mandatory"]));
+        assert_eq!(errs["code"], json!(["value_is_mandatory"]));
+        assert_eq!(errs["timestamp"], json!(["invalid_format"]));
+        assert_eq!(errs["properties"], json!(["value_is_invalid"]));
+    }
+
+    #[test]
+    fn fingerprint_ignores_property_order_but_not_values() {
+        let a = validate_event(&json!({"transaction_id":"t","external_subscription_id":"s","code":"c",
+            "timestamp":1,"properties":{"a":1,"b":2}}), 0).unwrap();
+        let b = validate_event(&json!({"transaction_id":"t","external_subscription_id":"s","code":"c",
+            "timestamp":"1","properties":{"b":2,"a":1}}), 5).unwrap();
+        let c = validate_event(&json!({"transaction_id":"t","external_subscription_id":"s","code":"c",
+            "timestamp":1,"properties":{"a":1,"b":3}}), 0).unwrap();
+        assert_eq!(a.fingerprint, b.fingerprint);
+        assert_ne!(a.fingerprint, c.fingerprint);
+    }
+}

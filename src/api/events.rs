@@ -1,0 +1,210 @@
+//! `POST /api/v1/events`, `POST /api/v1/events/batch`, `GET /api/v1/events/{transaction_id}`,
+//! `GET /api/v1/events` (`api:app/controllers/api/v1/events_controller.rb`,
+//! `app/serializers/v1/event_serializer.rb`).
+//!
+//! Events are stored through the group-commit writer; a response is sent only after the
+//! event's commit. An identical replay of a `transaction_id` (same subscription) is a
+//! success returning the stored event; the same id with other content is
+//! `422 {"transaction_id":["value_already_exist"]}`. A batch is all-or-nothing with
+//! errors keyed by index.
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::auth::AuthenticatedService;
+use super::body::{parse_json, root};
+use super::error::{ApiError, FieldErrors};
+use super::event_input::{parse_timestamp, validate_event};
+use super::pagination::PageParams;
+use super::state::AppState;
+use super::timefmt::{iso_millis, iso_seconds};
+use crate::meter::events::{EventFilter, ItemOutcome, StoredEvent};
+use crate::meter::time::now_micros;
+use crate::meter::writer::IngestError;
+
+/// Lago's event JSON for a stored event. `lago_customer_id`/`lago_subscription_id` are
+/// null until the subscription is known to the gateway.
+pub fn event_json(e: &StoredEvent) -> Value {
+    let properties: Value =
+        serde_json::from_str(&e.properties).unwrap_or_else(|_| Value::Object(Default::default()));
+    json!({
+        "lago_id": e.lago_id,
+        "transaction_id": e.transaction_id,
+        "lago_customer_id": null,
+        "code": e.code,
+        "timestamp": iso_millis(e.timestamp),
+        "precise_total_amount_cents": e.precise_total_amount_cents,
+        "properties": properties,
+        "lago_subscription_id": null,
+        "external_subscription_id": e.external_subscription_id,
+        "created_at": iso_seconds(e.created_at),
+    })
+}
+
+/// Maps a writer failure to the client's answer.
+pub fn ingest_error(e: IngestError, retry_after_secs: u64) -> ApiError {
+    match e {
+        IngestError::Busy => ApiError::TooManyRequests { retry_after_secs },
+        IngestError::Stopped => ApiError::Unavailable {
+            code: "shutting_down",
+            retry_after_secs,
+        },
+        IngestError::Store(err) => {
+            tracing::error!(error = %err, "event commit failed");
+            ApiError::Unavailable {
+                code: "store_unavailable",
+                retry_after_secs,
+            }
+        }
+    }
+}
+
+/// `POST /api/v1/events`.
+pub async fn create(
+    auth: AuthenticatedService,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let input = root(parse_json(&body)?, "event")?;
+    let event = validate_event(&input, now_micros()).map_err(|errs| {
+        state.metrics.ingest.rejected(1);
+        ApiError::Validation(errs)
+    })?;
+    let result = state
+        .ingest
+        .write_events(auth.id(), vec![event])
+        .await
+        .map_err(|e| ingest_error(e, state.settings.ingest.retry_after_secs))?;
+    if result.conflict {
+        return Err(ApiError::field("transaction_id", "value_already_exist"));
+    }
+    let stored = result
+        .outcomes
+        .into_iter()
+        .next()
+        .and_then(ItemOutcome::into_row)
+        .ok_or_else(|| ApiError::internal("writer returned no outcome"))?;
+    Ok(HttpResponse::Ok().json(json!({ "event": event_json(&stored) })))
+}
+
+/// `POST /api/v1/events/batch`: at most `ingest.batch_max_events` events, all or nothing.
+pub async fn create_batch(
+    auth: AuthenticatedService,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let body = parse_json(&body)?;
+    let items = match body.get("events") {
+        None | Some(Value::Null) => return Err(ApiError::field("events", "no_events")),
+        Some(Value::Array(a)) if a.is_empty() => {
+            return Err(ApiError::field("events", "no_events"))
+        }
+        Some(Value::Array(a)) => a,
+        Some(_) => return Err(ApiError::field("events", "value_is_invalid")),
+    };
+    if items.len() > state.settings.ingest.batch_max_events {
+        state.metrics.ingest.rejected(items.len() as u64);
+        return Err(ApiError::field("events", "too_many_events"));
+    }
+    let now = now_micros();
+    let mut events = Vec::with_capacity(items.len());
+    let mut errors = FieldErrors::new();
+    for (i, item) in items.iter().enumerate() {
+        match validate_event(item, now) {
+            Ok(e) => events.push(e),
+            Err(errs) => {
+                errors.insert(i.to_string(), Value::Object(errs));
+            }
+        }
+    }
+    if !errors.is_empty() {
+        state.metrics.ingest.rejected(items.len() as u64);
+        return Err(ApiError::Validation(errors));
+    }
+    let result = state
+        .ingest
+        .write_events(auth.id(), events)
+        .await
+        .map_err(|e| ingest_error(e, state.settings.ingest.retry_after_secs))?;
+    if result.conflict {
+        let mut errors = FieldErrors::new();
+        for (i, o) in result.outcomes.iter().enumerate() {
+            if matches!(o, ItemOutcome::Conflict) {
+                errors.insert(
+                    i.to_string(),
+                    json!({"transaction_id": ["value_already_exist"]}),
+                );
+            }
+        }
+        return Err(ApiError::Validation(errors));
+    }
+    let out: Vec<Value> = result
+        .outcomes
+        .into_iter()
+        .filter_map(ItemOutcome::into_row)
+        .map(|e| event_json(&e))
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({ "events": out })))
+}
+
+/// `GET /api/v1/events/{transaction_id}`; 404 `event_not_found`.
+pub async fn show(
+    auth: AuthenticatedService,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let event = state
+        .store
+        .event_by_transaction_id(auth.id(), &path.into_inner())
+        .await
+        .map_err(ApiError::internal)?
+        .ok_or(ApiError::NotFound("event_not_found"))?;
+    Ok(HttpResponse::Ok().json(json!({ "event": event_json(&event) })))
+}
+
+/// Query of `GET /api/v1/events`: Lago's filters plus pagination.
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    pub external_subscription_id: Option<String>,
+    pub code: Option<String>,
+    /// Unix seconds or ISO-8601, inclusive.
+    pub timestamp_from: Option<String>,
+    /// Unix seconds or ISO-8601, inclusive.
+    pub timestamp_to: Option<String>,
+    #[serde(flatten)]
+    pub page: PageParams,
+}
+
+fn query_time(field: &str, v: &Option<String>) -> Result<Option<i64>, ApiError> {
+    let Some(text) = v.as_deref().filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Ok(Some(t.timestamp_micros()));
+    }
+    parse_timestamp(Some(&Value::String(text.to_string())))
+        .map_err(|()| ApiError::field(field, "invalid_date"))
+}
+
+/// `GET /api/v1/events`: this service's events, newest first.
+pub async fn list(
+    auth: AuthenticatedService,
+    state: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.into_inner();
+    let filter = EventFilter {
+        external_subscription_id: q.external_subscription_id.clone(),
+        code: q.code.clone(),
+        timestamp_from: query_time("timestamp_from", &q.timestamp_from)?,
+        timestamp_to: query_time("timestamp_to", &q.timestamp_to)?,
+    };
+    let (rows, total) = state
+        .store
+        .list_events(auth.id(), &filter, q.page.limit(), q.page.offset())
+        .await
+        .map_err(ApiError::internal)?;
+    let events: Vec<Value> = rows.iter().map(event_json).collect();
+    Ok(HttpResponse::Ok().json(json!({ "events": events, "meta": q.page.meta(total) })))
+}

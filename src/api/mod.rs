@@ -1,0 +1,56 @@
+//! The Lago-compatible HTTP API (actix-web).
+//!
+//! Every route under `/api/v1` takes an [`auth::AuthenticatedService`]; every failure is
+//! Lago's JSON error body ([`error::ApiError`]), including unknown routes (404
+//! `resource_not_found`), 405, 413 and panics.
+
+pub mod auth;
+pub mod billable_metrics;
+pub mod body;
+pub mod error;
+pub mod event_input;
+pub mod events;
+pub mod health;
+pub mod pagination;
+pub mod state;
+pub mod timefmt;
+pub mod usage;
+
+use actix_web::web;
+
+use error::ApiError;
+
+/// Registers every route on `cfg`.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/health", web::get().to(health::health))
+        .route("/ready", web::get().to(health::ready))
+        .route("/metrics", web::get().to(health::metrics))
+        .service(web::resource("/api/billing/v1/usage").route(web::post().to(usage::push)))
+        .service(
+            web::scope("/api/v1")
+                .service(web::resource("/events/batch").route(web::post().to(events::create_batch)))
+                .service(
+                    web::resource("/events")
+                        .route(web::post().to(events::create))
+                        .route(web::get().to(events::list)),
+                )
+                .service(web::resource("/events/{transaction_id}").route(web::get().to(events::show)))
+                .service(
+                    web::resource("/billable_metrics")
+                        .route(web::post().to(billable_metrics::create))
+                        .route(web::get().to(billable_metrics::list)),
+                )
+                .service(
+                    web::resource("/billable_metrics/{code}")
+                        .route(web::get().to(billable_metrics::show))
+                        .route(web::put().to(billable_metrics::update))
+                        .route(web::delete().to(billable_metrics::delete)),
+                )
+                .service(web::resource("/usage").route(web::post().to(usage::push))),
+        );
+}
+
+/// The answer to any route that does not exist: 404 `resource_not_found`.
+pub async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::NotFound("resource_not_found"))
+}

@@ -1,0 +1,18 @@
+//! [`AppState`]: what every handler can reach (shared through `web::Data`).
+
+use std::sync::Arc;
+
+use super::auth::KeyCache;
+use crate::configuration::Settings;
+use crate::meter::writer::IngestHandle;
+use crate::meter::Store;
+use crate::metrics::Metrics;
+
+/// Shared application state.
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub store: Store,
+    pub ingest: IngestHandle,
+    pub keys: KeyCache,
+    pub metrics: Metrics,
+}

@@ -1,0 +1,212 @@
+//! `POST /api/v1/usage` (also `/api/billing/v1/usage`): aggregate push, the seed's own
+//! ingestion style. Apps send periodic counters instead of raw events:
+//!
+//! ```json
+//! {"usage": [{"external_subscription_id": "sub_1", "code": "api_calls",
+//!             "period_start": "2026-11-01T00:00:00Z", "period_end": "2026-11-02T00:00:00Z",
+//!             "quantity": "1250", "idempotency_key": "sub_1/api_calls/2026-11-01"}]}
+//! ```
+//!
+//! `period_start`/`period_end` are ISO-8601 or Unix seconds, `[start, end)` half-open;
+//! `quantity` is a non-negative decimal (string or number). Each counter is idempotent per
+//! (subscription, metric code, `idempotency_key`): a resend with the same content returns
+//! the stored counter, the same key with other content is
+//! `422 {"<index>":{"idempotency_key":["value_already_exist"]}}`. A request is
+//! all-or-nothing, with errors keyed by index like `POST /events/batch`. How a counter
+//! combines with raw events per aggregation type is documented in `billing::aggregation`.
+
+use actix_web::{web, HttpResponse};
+use rust_decimal::Decimal;
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
+
+use super::auth::AuthenticatedService;
+use super::body::{opt_string, parse_json};
+use super::error::{ApiError, FieldErrors};
+use super::event_input::{parse_decimal, parse_timestamp, MAX_ID_LEN};
+use super::events::ingest_error;
+use super::state::AppState;
+use super::timefmt::iso_seconds;
+use crate::meter::events::{canonical_json, ItemOutcome, StoredCounter};
+use crate::meter::time::now_micros;
+
+/// Lago-style JSON of a stored counter.
+pub fn counter_json(c: &StoredCounter) -> Value {
+    json!({
+        "lago_id": c.lago_id,
+        "external_subscription_id": c.external_subscription_id,
+        "code": c.code,
+        "period_start": iso_seconds(c.period_start),
+        "period_end": iso_seconds(c.period_end),
+        "quantity": c.quantity,
+        "idempotency_key": c.idempotency_key,
+        "created_at": iso_seconds(c.created_at),
+    })
+}
+
+fn time_field(obj: &Map<String, Value>, key: &str, errors: &mut FieldErrors) -> Option<i64> {
+    let v = obj.get(key);
+    if let Some(Value::String(s)) = v {
+        if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s.trim()) {
+            return Some(t.timestamp_micros());
+        }
+    }
+    match parse_timestamp(v) {
+        Ok(Some(t)) => Some(t),
+        Ok(None) => {
+            errors.insert(key.into(), json!(["value_is_mandatory"]));
+            None
+        }
+        Err(()) => {
+            errors.insert(key.into(), json!(["invalid_date"]));
+            None
+        }
+    }
+}
+
+fn id_field(obj: &Map<String, Value>, key: &str, errors: &mut FieldErrors) -> Option<String> {
+    match opt_string(obj, key) {
+        Ok(Some(s)) if !s.is_empty() && s.len() <= MAX_ID_LEN => Some(s),
+        Ok(Some(s)) if !s.is_empty() => {
+            errors.insert(key.into(), json!(["value_is_invalid"]));
+            None
+        }
+        Ok(_) => {
+            errors.insert(key.into(), json!(["value_is_mandatory"]));
+            None
+        }
+        Err(()) => {
+            errors.insert(key.into(), json!(["value_is_invalid"]));
+            None
+        }
+    }
+}
+
+/// Validates one counter; `now` (Unix microseconds) becomes `created_at`.
+///
+/// # Errors
+/// Field → codes (`value_is_mandatory`, `value_is_invalid`, `invalid_date`).
+pub fn validate_counter(input: &Value, now: i64) -> Result<StoredCounter, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let Some(obj) = input.as_object() else {
+        errors.insert("usage".into(), json!(["value_is_invalid"]));
+        return Err(errors);
+    };
+    let sub = id_field(obj, "external_subscription_id", &mut errors);
+    let code = id_field(obj, "code", &mut errors);
+    let key = id_field(obj, "idempotency_key", &mut errors);
+    let start = time_field(obj, "period_start", &mut errors);
+    let end = time_field(obj, "period_end", &mut errors);
+    if let (Some(s), Some(e)) = (start, end) {
+        if e <= s {
+            errors.insert("period_end".into(), json!(["value_is_invalid"]));
+        }
+    }
+    let quantity = match obj.get("quantity") {
+        None | Some(Value::Null) => {
+            errors.insert("quantity".into(), json!(["value_is_mandatory"]));
+            None
+        }
+        Some(Value::String(s)) => parse_decimal(s.trim()),
+        Some(Value::Number(n)) => parse_decimal(&n.to_string()),
+        Some(_) => None,
+    };
+    let quantity = match quantity {
+        Some(q) if q >= Decimal::ZERO => Some(q.normalize()),
+        Some(_) => {
+            errors.insert("quantity".into(), json!(["value_is_invalid"]));
+            None
+        }
+        None => {
+            errors
+                .entry("quantity")
+                .or_insert_with(|| json!(["value_is_invalid"]));
+            None
+        }
+    };
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let (Some(sub), Some(code), Some(key), Some(start), Some(end), Some(quantity)) =
+        (sub, code, key, start, end, quantity)
+    else {
+        unreachable!("missing fields are reported above");
+    };
+    let quantity = quantity.to_string();
+    let fingerprint = hex::encode(Sha256::digest(
+        canonical_json(&json!([start, end, quantity])).as_bytes(),
+    ));
+    Ok(StoredCounter {
+        lago_id: uuid::Uuid::new_v4().to_string(),
+        external_subscription_id: sub,
+        code,
+        period_start: start,
+        period_end: end,
+        quantity,
+        idempotency_key: key,
+        fingerprint,
+        created_at: now,
+    })
+}
+
+/// `POST /api/v1/usage`.
+pub async fn push(
+    auth: AuthenticatedService,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let body = parse_json(&body)?;
+    let items = match body.get("usage") {
+        Some(Value::Array(a)) if !a.is_empty() => a,
+        None | Some(Value::Null) => {
+            return Err(ApiError::BadRequest(
+                "param is missing or the value is empty or invalid: usage".into(),
+            ))
+        }
+        Some(Value::Array(_)) => return Err(ApiError::field("usage", "no_usage")),
+        Some(_) => return Err(ApiError::field("usage", "value_is_invalid")),
+    };
+    if items.len() > state.settings.ingest.usage_max_counters {
+        state.metrics.ingest.rejected(items.len() as u64);
+        return Err(ApiError::field("usage", "too_many_counters"));
+    }
+    let now = now_micros();
+    let mut counters = Vec::with_capacity(items.len());
+    let mut errors = FieldErrors::new();
+    for (i, item) in items.iter().enumerate() {
+        match validate_counter(item, now) {
+            Ok(c) => counters.push(c),
+            Err(e) => {
+                errors.insert(i.to_string(), Value::Object(e));
+            }
+        }
+    }
+    if !errors.is_empty() {
+        state.metrics.ingest.rejected(items.len() as u64);
+        return Err(ApiError::Validation(errors));
+    }
+    let result = state
+        .ingest
+        .write_counters(auth.id(), counters)
+        .await
+        .map_err(|e| ingest_error(e, state.settings.ingest.retry_after_secs))?;
+    if result.conflict {
+        let mut errors = FieldErrors::new();
+        for (i, o) in result.outcomes.iter().enumerate() {
+            if matches!(o, ItemOutcome::Conflict) {
+                errors.insert(
+                    i.to_string(),
+                    json!({"idempotency_key": ["value_already_exist"]}),
+                );
+            }
+        }
+        return Err(ApiError::Validation(errors));
+    }
+    let out: Vec<Value> = result
+        .outcomes
+        .into_iter()
+        .filter_map(ItemOutcome::into_row)
+        .map(|c| counter_json(&c))
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({ "usage": out })))
+}

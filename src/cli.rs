@@ -1,0 +1,164 @@
+//! The command line (clap): `serve`, `migrate`, `service add|list|rotate-key|revoke-key`.
+//! `main.rs` parses it and calls [`run`].
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::configuration::Settings;
+use crate::meter::Store;
+use crate::startup::Application;
+
+/// fusion-billing: a Lago-compatible metering gateway with Odoo 19 as the system of record.
+#[derive(Debug, Parser)]
+#[command(name = "fusion-billing", version, about)]
+pub struct Cli {
+    /// Settings file read on top of the built-in defaults (FUSION__SECTION__KEY
+    /// variables override both).
+    #[arg(long, global = true, env = "FUSION_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Top-level commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the gateway (applies pending migrations first).
+    Serve {
+        /// Start the built-in Odoo simulator in-process and use it as Odoo.
+        #[arg(long)]
+        odoo_sim: bool,
+    },
+    /// Apply pending store migrations and exit.
+    Migrate,
+    /// Manage services (apps) and their API keys.
+    Service {
+        #[command(subcommand)]
+        command: ServiceCommand,
+    },
+}
+
+/// `service …` commands.
+#[derive(Debug, Subcommand)]
+pub enum ServiceCommand {
+    /// Create a service; prints its API key and webhook signing secret once.
+    Add {
+        /// Unique name of the app (letters, digits, '-', '_', '.').
+        name: String,
+        /// Print exactly {"api_key": "...", "webhook_secret": "..."}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List services and how many keys of each work now.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Issue a new API key; older keys keep working for auth.rotation_grace_secs.
+    RotateKey {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke keys at once: all of the service's, or the one starting with --key-prefix.
+    RevokeKey {
+        name: String,
+        /// The first characters of the key to revoke (as shown when it was issued).
+        #[arg(long)]
+        key_prefix: Option<String>,
+    },
+}
+
+/// Runs a parsed command line. Returns the process exit code.
+///
+/// # Errors
+/// Configuration, store and server errors, with a message for the operator.
+pub async fn run(cli: Cli) -> anyhow::Result<i32> {
+    let settings = Settings::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Serve { odoo_sim } => serve(settings, odoo_sim).await,
+        Command::Migrate => {
+            let store = Store::connect(&settings.store).await?;
+            store.migrate().await?;
+            println!("migrations applied ({})", store.backend());
+            Ok(0)
+        }
+        Command::Service { command } => service(settings, command).await,
+    }
+}
+
+async fn serve(settings: Settings, _odoo_sim: bool) -> anyhow::Result<i32> {
+    crate::telemetry::init(&settings.log);
+    let app = Application::build(settings.clone()).await?;
+    tracing::info!(
+        port = app.port(),
+        bind = %settings.server.bind,
+        store = if settings.store.url.starts_with("sqlite:") { "sqlite" } else { "postgres" },
+        "fusion-billing listening"
+    );
+    app.run_until_stopped().await?;
+    Ok(0)
+}
+
+async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
+    let store = Store::connect(&settings.store).await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+async fn service(settings: Settings, command: ServiceCommand) -> anyhow::Result<i32> {
+    let store = open_store(&settings).await?;
+    match command {
+        ServiceCommand::Add { name, json } => {
+            let creds = store.add_service(&name).await?;
+            if json {
+                println!("{}", serde_json::to_string(&creds)?);
+            } else {
+                println!("service {name} created");
+                println!("api_key:        {}", creds.api_key);
+                println!("webhook_secret: {}", creds.webhook_secret);
+                println!("Store both now: they are not shown again.");
+            }
+        }
+        ServiceCommand::List { json } => {
+            let list = store.list_services().await?;
+            if json {
+                println!("{}", serde_json::to_string(&list)?);
+            } else {
+                println!("{:<32} {:>11}  created", "name", "active keys");
+                for s in list {
+                    println!(
+                        "{:<32} {:>11}  {}",
+                        s.name,
+                        s.active_keys,
+                        crate::api::timefmt::iso_seconds(s.created_at)
+                    );
+                }
+            }
+        }
+        ServiceCommand::RotateKey { name, json } => {
+            let creds = store
+                .rotate_key(&name, settings.auth.rotation_grace_secs)
+                .await?;
+            if json {
+                println!("{}", serde_json::json!({"api_key": creds.api_key}));
+            } else {
+                println!("new api_key: {}", creds.api_key);
+                println!(
+                    "older keys of {name} keep working for {} s",
+                    settings.auth.rotation_grace_secs
+                );
+            }
+        }
+        ServiceCommand::RevokeKey { name, key_prefix } => {
+            let n = store.revoke_keys(&name, key_prefix.as_deref()).await?;
+            println!("revoked {n} key(s) of {name}");
+            if n == 0 {
+                return Ok(1);
+            }
+        }
+    }
+    store.close().await;
+    Ok(0)
+}

@@ -1,0 +1,17 @@
+//! The durable local usage store and everything that writes to it.
+//!
+//! - [`store`]: the [`Store`] handle over SQLite (embedded default, WAL) or PostgreSQL,
+//!   migrations for both.
+//! - [`services`]: services (apps, the tenant boundary) and their API keys.
+//! - [`metrics_repo`]: Lago billable metrics per service.
+//! - [`events`]: raw events and pushed counters: types, reads, and the batch insert.
+//! - [`writer`]: the group-commit writer that all ingestion goes through.
+
+pub mod events;
+pub mod metrics_repo;
+pub mod services;
+pub mod store;
+pub mod time;
+pub mod writer;
+
+pub use store::{Store, StoreError};

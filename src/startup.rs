@@ -1,0 +1,110 @@
+//! Builds the running application from [`Settings`]: store, migrations, ingest writer,
+//! HTTP server. Tests bind port 0 and read [`Application::port`].
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::{web, App, HttpServer};
+use tracing_actix_web::TracingLogger;
+
+use crate::api::auth::KeyCache;
+use crate::api::error::{catch_panics, lago_error_handlers};
+use crate::api::state::AppState;
+use crate::api::{not_found, routes};
+use crate::configuration::Settings;
+use crate::meter::writer::{spawn_writer, WriterTask};
+use crate::meter::Store;
+use crate::metrics::Metrics;
+
+/// A bound, not yet running gateway.
+pub struct Application {
+    port: u16,
+    server: Server,
+    writer: WriterTask,
+    store: Store,
+}
+
+impl Application {
+    /// Connects the store, applies migrations, starts the ingest writer and binds
+    /// `server.bind`.
+    ///
+    /// # Errors
+    /// Store connection or migration failures, or a bind failure.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let store = Store::connect(&settings.store).await?;
+        store.migrate().await?;
+        let listener = TcpListener::bind(&settings.server.bind)
+            .map_err(|e| anyhow::anyhow!("cannot bind server.bind {}: {e}", settings.server.bind))?;
+        Self::with_listener(settings, store, listener)
+    }
+
+    /// As [`Application::build`] with a connected, migrated store and a bound listener.
+    ///
+    /// # Errors
+    /// Listener failures.
+    pub fn with_listener(
+        settings: Settings,
+        store: Store,
+        listener: TcpListener,
+    ) -> anyhow::Result<Self> {
+        let port = listener.local_addr()?.port();
+        let metrics = Metrics::new();
+        let (ingest, writer) = spawn_writer(
+            store.clone(),
+            settings.ingest.channel_capacity,
+            settings.ingest.max_events_per_commit,
+            metrics.ingest.clone(),
+        );
+        let settings = Arc::new(settings);
+        let state = web::Data::new(AppState {
+            settings: settings.clone(),
+            store: store.clone(),
+            ingest,
+            keys: KeyCache::new(Duration::from_secs(settings.auth.cache_ttl_secs)),
+            metrics,
+        });
+        let body_limit = settings.server.body_limit_bytes;
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .wrap_fn(catch_panics)
+                .wrap(lago_error_handlers())
+                .wrap(TracingLogger::default())
+                .app_data(state.clone())
+                .app_data(web::PayloadConfig::new(body_limit))
+                .configure(routes)
+                .default_service(web::to(not_found))
+        })
+        .shutdown_timeout(settings.server.shutdown_timeout_secs)
+        .listen(listener)?;
+        if settings.server.workers > 0 {
+            server = server.workers(settings.server.workers);
+        }
+        Ok(Application {
+            port,
+            server: server.run(),
+            writer,
+            store,
+        })
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGTERM/SIGINT (or the server handle is stopped), then lets in-flight
+    /// requests finish, drains the ingest writer and closes the store.
+    ///
+    /// # Errors
+    /// Server I/O errors.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        // No request is in flight any more: commit what is queued, then stop the writer.
+        self.writer.drain().await;
+        self.store.close().await;
+        tracing::info!("gateway stopped");
+        result
+    }
+}
