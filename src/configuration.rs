@@ -207,9 +207,7 @@ impl Settings {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
-        if self.server.bind.parse::<SocketAddr>().is_err()
-            && !self.server.bind.contains(':')
-        {
+        if self.server.bind.parse::<SocketAddr>().is_err() && !self.server.bind.contains(':') {
             return Err(ConfigError(format!(
                 "server.bind: {:?} is not host:port",
                 self.server.bind
@@ -233,7 +231,9 @@ impl Settings {
             return Err(ConfigError("ingest.channel_capacity: must be > 0".into()));
         }
         if self.ingest.max_events_per_commit == 0 {
-            return Err(ConfigError("ingest.max_events_per_commit: must be > 0".into()));
+            return Err(ConfigError(
+                "ingest.max_events_per_commit: must be > 0".into(),
+            ));
         }
         if self.ingest.batch_max_events == 0 {
             return Err(ConfigError("ingest.batch_max_events: must be > 0".into()));
@@ -297,18 +297,15 @@ mod tests {
         let e = Settings::load_from(None, env(&[("FUSION__RATING__INTERVAL_SECS", "soon")]))
             .unwrap_err();
         assert!(e.to_string().contains("interval_secs"), "{e}");
-        let e = Settings::load_from(None, env(&[("FUSION__STORE__URL", "mysql://x")]))
-            .unwrap_err();
+        let e = Settings::load_from(None, env(&[("FUSION__STORE__URL", "mysql://x")])).unwrap_err();
         assert!(e.to_string().contains("store.url"), "{e}");
-        let e = Settings::load_from(None, env(&[("FUSION__ODOO__PROTOCOL", "soap")]))
-            .unwrap_err();
+        let e = Settings::load_from(None, env(&[("FUSION__ODOO__PROTOCOL", "soap")])).unwrap_err();
         assert!(e.to_string().contains("protocol"), "{e}");
     }
 
     #[test]
     fn password_is_not_debug_printed() {
-        let s = Settings::load_from(None, env(&[("FUSION__ODOO__PASSWORD", "hunter2")]))
-            .unwrap();
+        let s = Settings::load_from(None, env(&[("FUSION__ODOO__PASSWORD", "hunter2")])).unwrap();
         assert!(!format!("{s:?}").contains("hunter2"));
     }
 }

@@ -46,8 +46,12 @@ impl IngestMetrics {
                 ItemOutcome::Conflict => {}
             }
         }
-        self.events.with_label_values(&["accepted"]).inc_by(accepted);
-        self.events.with_label_values(&["duplicate"]).inc_by(duplicate);
+        self.events
+            .with_label_values(&["accepted"])
+            .inc_by(accepted);
+        self.events
+            .with_label_values(&["duplicate"])
+            .inc_by(duplicate);
     }
 
     /// Counts items refused by validation or conflict.
@@ -70,7 +74,9 @@ impl Metrics {
         .expect("metric");
         let commit_items = Histogram::with_opts(
             HistogramOpts::new("fusion_ingest_commit_items", "Items per writer commit").buckets(
-                vec![1.0, 10.0, 100.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0, 16000.0],
+                vec![
+                    1.0, 10.0, 100.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0, 16000.0,
+                ],
             ),
         )
         .expect("metric");

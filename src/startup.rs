@@ -35,8 +35,9 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let store = Store::connect(&settings.store).await?;
         store.migrate().await?;
-        let listener = TcpListener::bind(&settings.server.bind)
-            .map_err(|e| anyhow::anyhow!("cannot bind server.bind {}: {e}", settings.server.bind))?;
+        let listener = TcpListener::bind(&settings.server.bind).map_err(|e| {
+            anyhow::anyhow!("cannot bind server.bind {}: {e}", settings.server.bind)
+        })?;
         Self::with_listener(settings, store, listener)
     }
 

@@ -49,7 +49,10 @@ fn add(errors: &mut FieldErrors, field: &str, code: &str) {
 
 /// Applies the keys present in `input` onto `base` (a new metric or the stored one) and
 /// validates the result with Lago's rules.
-fn apply(input: &Map<String, Value>, mut m: BillableMetricRow) -> Result<BillableMetricRow, ApiError> {
+fn apply(
+    input: &Map<String, Value>,
+    mut m: BillableMetricRow,
+) -> Result<BillableMetricRow, ApiError> {
     let mut errors = FieldErrors::new();
     let text = |key: &str, target: &mut Option<String>, errors: &mut FieldErrors| {
         if input.contains_key(key) {
@@ -156,7 +159,11 @@ fn validate_filters(v: &Value) -> Option<Value> {
     for item in items {
         let key = item.get("key")?.as_str().filter(|k| !k.is_empty())?;
         let values = item.get("values")?.as_array()?;
-        if values.is_empty() || !values.iter().all(|x| x.as_str().is_some_and(|s| !s.is_empty())) {
+        if values.is_empty()
+            || !values
+                .iter()
+                .all(|x| x.as_str().is_some_and(|s| !s.is_empty()))
+        {
             return None;
         }
         out.push(json!({"key": key, "values": values}));

@@ -147,9 +147,7 @@ impl ResponseError for ApiError {
                 Some("validation_errors"),
                 Some(Value::Object(details.clone())),
             ),
-            ApiError::TooManyRequests { .. } => {
-                error_body(status, Some("too_many_requests"), None)
-            }
+            ApiError::TooManyRequests { .. } => error_body(status, Some("too_many_requests"), None),
             ApiError::Unavailable { code, .. } => error_body(status, Some(code), None),
             ApiError::Internal(cause) => {
                 tracing::error!(error = %cause, "internal error");

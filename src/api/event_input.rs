@@ -145,7 +145,10 @@ pub fn parse_timestamp(v: Option<&Value>) -> Result<Option<i64>, ()> {
     };
     let secs = parse_decimal(&text).ok_or(())?;
     // Years 0001..=9999, as chrono and every client can represent them.
-    let micros = (secs * Decimal::from(1_000_000)).trunc().to_i64().ok_or(())?;
+    let micros = (secs * Decimal::from(1_000_000))
+        .trunc()
+        .to_i64()
+        .ok_or(())?;
     if !(-62_135_596_800_000_000..=253_402_300_799_000_000).contains(&micros) {
         return Err(());
     }
@@ -158,8 +161,14 @@ mod tests {
 
     #[test]
     fn timestamps_as_clients_send_them() {
-        assert_eq!(parse_timestamp(Some(&json!(1700000000))), Ok(Some(1_700_000_000_000_000)));
-        assert_eq!(parse_timestamp(Some(&json!("1700000000"))), Ok(Some(1_700_000_000_000_000)));
+        assert_eq!(
+            parse_timestamp(Some(&json!(1700000000))),
+            Ok(Some(1_700_000_000_000_000))
+        );
+        assert_eq!(
+            parse_timestamp(Some(&json!("1700000000"))),
+            Ok(Some(1_700_000_000_000_000))
+        );
         assert_eq!(
             parse_timestamp(Some(&json!("1700000000.123"))),
             Ok(Some(1_700_000_000_123_000))
@@ -170,7 +179,10 @@ mod tests {
         );
         assert_eq!(parse_timestamp(Some(&Value::Null)), Ok(None));
         assert_eq!(parse_timestamp(None), Ok(None));
-        assert_eq!(parse_timestamp(Some(&json!("2024-01-01T00:00:00Z"))), Err(()));
+        assert_eq!(
+            parse_timestamp(Some(&json!("2024-01-01T00:00:00Z"))),
+            Err(())
+        );
         assert_eq!(parse_timestamp(Some(&json!(true))), Err(()));
         assert_eq!(parse_timestamp(Some(&json!("1e30"))), Err(()));
     }
@@ -196,7 +208,10 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(errs["transaction_id"], json!(["value_is_mandatory"]));
-        assert_eq!(errs["external_subscription_id"], json!(["value_is_mandatory"]));
+        assert_eq!(
+            errs["external_subscription_id"],
+            json!(["value_is_mandatory"])
+        );
         assert_eq!(errs["code"], json!(["value_is_mandatory"]));
         assert_eq!(errs["timestamp"], json!(["invalid_format"]));
         assert_eq!(errs["properties"], json!(["value_is_invalid"]));
@@ -204,12 +219,24 @@ mod tests {
 
     #[test]
     fn fingerprint_ignores_property_order_but_not_values() {
-        let a = validate_event(&json!({"transaction_id":"t","external_subscription_id":"s","code":"c",
-            "timestamp":1,"properties":{"a":1,"b":2}}), 0).unwrap();
-        let b = validate_event(&json!({"transaction_id":"t","external_subscription_id":"s","code":"c",
-            "timestamp":"1","properties":{"b":2,"a":1}}), 5).unwrap();
-        let c = validate_event(&json!({"transaction_id":"t","external_subscription_id":"s","code":"c",
-            "timestamp":1,"properties":{"a":1,"b":3}}), 0).unwrap();
+        let a = validate_event(
+            &json!({"transaction_id":"t","external_subscription_id":"s","code":"c",
+            "timestamp":1,"properties":{"a":1,"b":2}}),
+            0,
+        )
+        .unwrap();
+        let b = validate_event(
+            &json!({"transaction_id":"t","external_subscription_id":"s","code":"c",
+            "timestamp":"1","properties":{"b":2,"a":1}}),
+            5,
+        )
+        .unwrap();
+        let c = validate_event(
+            &json!({"transaction_id":"t","external_subscription_id":"s","code":"c",
+            "timestamp":1,"properties":{"a":1,"b":3}}),
+            0,
+        )
+        .unwrap();
         assert_eq!(a.fingerprint, b.fingerprint);
         assert_ne!(a.fingerprint, c.fingerprint);
     }

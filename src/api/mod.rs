@@ -34,7 +34,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .route(web::post().to(events::create))
                         .route(web::get().to(events::list)),
                 )
-                .service(web::resource("/events/{transaction_id}").route(web::get().to(events::show)))
+                .service(
+                    web::resource("/events/{transaction_id}").route(web::get().to(events::show)),
+                )
                 .service(
                     web::resource("/billable_metrics")
                         .route(web::post().to(billable_metrics::create))

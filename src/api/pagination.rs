@@ -83,13 +83,19 @@ mod tests {
 
     #[test]
     fn meta_shapes() {
-        let p = PageParams { page: Some(2), per_page: Some(10) };
+        let p = PageParams {
+            page: Some(2),
+            per_page: Some(10),
+        };
         assert_eq!(
             p.meta(25),
             json!({"current_page":2,"next_page":3,"prev_page":1,"total_pages":3,"total_count":25})
         );
         assert_eq!(p.offset(), 10);
-        let p = PageParams { page: None, per_page: None };
+        let p = PageParams {
+            page: None,
+            per_page: None,
+        };
         assert_eq!(
             p.meta(0),
             json!({"current_page":0,"next_page":null,"prev_page":null,"total_pages":0,"total_count":0})

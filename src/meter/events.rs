@@ -100,9 +100,11 @@ impl<T> ItemOutcome<T> {
 /// Rows per INSERT statement (SQLite allows 32,766 bound values; 10 per row).
 pub(crate) const INSERT_CHUNK: usize = 1000;
 
-pub(crate) const EVENT_COLUMNS: &str = "lago_id, external_subscription_id, transaction_id, code, timestamp, \
+pub(crate) const EVENT_COLUMNS: &str =
+    "lago_id, external_subscription_id, transaction_id, code, timestamp, \
      properties, precise_total_amount_cents, fingerprint, created_at";
-pub(crate) const COUNTER_COLUMNS: &str = "lago_id, external_subscription_id, code, period_start, period_end, \
+pub(crate) const COUNTER_COLUMNS: &str =
+    "lago_id, external_subscription_id, code, period_start, period_end, \
      quantity, idempotency_key, fingerprint, created_at";
 
 /// Inserts one job's events inside the writer's open transaction `$tx`, returning one
@@ -141,10 +143,16 @@ macro_rules! insert_events_in_tx {
         let mut claimed = std::collections::HashSet::<(&str, &str)>::new();
         let mut conflict = false;
         for e in events {
-            let key = (e.transaction_id.as_str(), e.external_subscription_id.as_str());
-            let newly = inserted.contains(&(e.transaction_id.clone(), e.external_subscription_id.clone()));
+            let key = (
+                e.transaction_id.as_str(),
+                e.external_subscription_id.as_str(),
+            );
+            let newly =
+                inserted.contains(&(e.transaction_id.clone(), e.external_subscription_id.clone()));
             if newly && claimed.insert(key) {
-                out.push($crate::meter::events::ItemOutcome::Inserted($crate::meter::events::StoredEvent::from(e.clone())));
+                out.push($crate::meter::events::ItemOutcome::Inserted(
+                    $crate::meter::events::StoredEvent::from(e.clone()),
+                ));
                 continue;
             }
             let existing: $crate::meter::events::StoredEvent = sqlx::query_as(&format!(
@@ -452,9 +460,14 @@ mod tests {
 
     #[test]
     fn canonical_json_ignores_key_order() {
-        let a: Value = serde_json::from_str(r#"{"b":1,"a":{"y":[1,{"d":2,"c":3}],"x":null}}"#).unwrap();
-        let b: Value = serde_json::from_str(r#"{"a":{"x":null,"y":[1,{"c":3,"d":2}]},"b":1}"#).unwrap();
+        let a: Value =
+            serde_json::from_str(r#"{"b":1,"a":{"y":[1,{"d":2,"c":3}],"x":null}}"#).unwrap();
+        let b: Value =
+            serde_json::from_str(r#"{"a":{"x":null,"y":[1,{"c":3,"d":2}]},"b":1}"#).unwrap();
         assert_eq!(canonical_json(&a), canonical_json(&b));
-        assert_eq!(canonical_json(&a), r#"{"a":{"x":null,"y":[1,{"c":3,"d":2}]},"b":1}"#);
+        assert_eq!(
+            canonical_json(&a),
+            r#"{"a":{"x":null,"y":[1,{"c":3,"d":2}]},"b":1}"#
+        );
     }
 }

@@ -130,7 +130,8 @@ impl Store {
         service_id: i64,
         code: &str,
     ) -> Result<Option<BillableMetricRow>, StoreError> {
-        let sql = format!("SELECT {COLUMNS} FROM billable_metrics WHERE service_id = $1 AND code = $2");
+        let sql =
+            format!("SELECT {COLUMNS} FROM billable_metrics WHERE service_id = $1 AND code = $2");
         Ok(dispatch!(self, |p| sqlx::query_as(&sql)
             .bind(service_id)
             .bind(code)

@@ -65,7 +65,10 @@ pub fn hash_key(key: &str) -> String {
 }
 
 fn new_api_key() -> String {
-    format!("fb_{}", Alphanumeric.sample_string(&mut rand::thread_rng(), 40))
+    format!(
+        "fb_{}",
+        Alphanumeric.sample_string(&mut rand::thread_rng(), 40)
+    )
 }
 
 fn new_webhook_secret() -> String {

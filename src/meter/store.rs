@@ -75,9 +75,8 @@ impl Store {
                 .pragma("temp_store", "memory");
             if let Some(dir) = std::path::Path::new(opts.get_filename()).parent() {
                 if !dir.as_os_str().is_empty() {
-                    std::fs::create_dir_all(dir).map_err(|e| {
-                        StoreError::Database(sqlx::Error::Io(e))
-                    })?;
+                    std::fs::create_dir_all(dir)
+                        .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
                 }
             }
             let pool = SqlitePoolOptions::new()

@@ -15,8 +15,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
 use super::events::{
-    insert_counters_in_tx, insert_events_in_tx, ItemOutcome, NewEvent, StoredCounter,
-    StoredEvent,
+    insert_counters_in_tx, insert_events_in_tx, ItemOutcome, NewEvent, StoredCounter, StoredEvent,
 };
 use super::store::{Store, StoreError};
 use crate::dispatch;
@@ -92,7 +91,9 @@ impl IngestHandle {
             events,
             reply,
         })?;
-        rx.await.map_err(|_| IngestError::Stopped)?.map_err(Into::into)
+        rx.await
+            .map_err(|_| IngestError::Stopped)?
+            .map_err(Into::into)
     }
 
     /// Stores one request's pushed counters; answers after the commit.
@@ -110,7 +111,9 @@ impl IngestHandle {
             counters,
             reply,
         })?;
-        rx.await.map_err(|_| IngestError::Stopped)?.map_err(Into::into)
+        rx.await
+            .map_err(|_| IngestError::Stopped)?
+            .map_err(Into::into)
     }
 
     fn submit(&self, job: Job) -> Result<(), IngestError> {
@@ -264,8 +267,7 @@ async fn commit_group(store: &Store, group: &[Job]) -> Result<Vec<Done>, StoreEr
                     counters,
                     ..
                 } => {
-                    let (outcomes, conflict) =
-                        insert_counters_in_tx!(tx, *service_id, counters)?;
+                    let (outcomes, conflict) = insert_counters_in_tx!(tx, *service_id, counters)?;
                     done.push(Done::Counters(JobResult { outcomes, conflict }));
                 }
             }

@@ -1,0 +1,268 @@
+//! Test harness: the real gateway on 127.0.0.1:0 against a fresh SQLite file or a fresh
+//! PostgreSQL database (from `FUSION_TEST_POSTGRES_URL`), in-process or as a child process.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fusion_billing::configuration::Settings;
+use fusion_billing::meter::Store;
+use fusion_billing::startup::Application;
+use serde_json::Value;
+use sqlx::Connection;
+
+/// Which store backend a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Generates `NAME::sqlite` and `NAME::postgres` tests from `async fn NAME(Backend)`.
+/// The PostgreSQL variant is skipped (with a note) when `FUSION_TEST_POSTGRES_URL` is
+/// unset, except under CI (`CI` set), where it fails instead.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::helpers::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if $crate::helpers::postgres_url().is_none() {
+                    return;
+                }
+                super::$name($crate::helpers::Backend::Postgres).await
+            }
+        }
+    )*};
+}
+
+/// The PostgreSQL server URL for tests, if configured.
+///
+/// # Panics
+/// Under CI when it is not set: the PostgreSQL suite must run there.
+pub fn postgres_url() -> Option<String> {
+    match std::env::var("FUSION_TEST_POSTGRES_URL") {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ => {
+            if std::env::var_os("CI").is_some() {
+                panic!("FUSION_TEST_POSTGRES_URL must be set under CI");
+            }
+            eprintln!("FUSION_TEST_POSTGRES_URL unset: PostgreSQL variant skipped");
+            None
+        }
+    }
+}
+
+/// A fresh, empty store location for `backend`: a SQLite file in a temp dir, or a new
+/// PostgreSQL database. Keep the returned guard alive for the test.
+pub async fn fresh_store_url(backend: Backend) -> (String, Option<tempfile::TempDir>) {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let url = format!("sqlite://{}/fusion.db", dir.path().display());
+            (url, Some(dir))
+        }
+        Backend::Postgres => {
+            let base = postgres_url().expect("postgres url");
+            let name = format!("fb_test_{}", uuid::Uuid::new_v4().simple());
+            let mut conn = sqlx::PgConnection::connect(&base)
+                .await
+                .expect("connect to FUSION_TEST_POSTGRES_URL");
+            sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+                .execute(&mut conn)
+                .await
+                .expect("create test database");
+            let mut url = url::Url::parse(&base).expect("postgres url");
+            url.set_path(&format!("/{name}"));
+            (url.to_string(), None)
+        }
+    }
+}
+
+/// Settings for a test gateway on `store_url`, port 0, quiet logs.
+pub fn test_settings(store_url: &str) -> Settings {
+    let env = vec![
+        ("FUSION__STORE__URL".to_string(), store_url.to_string()),
+        (
+            "FUSION__SERVER__BIND".to_string(),
+            "127.0.0.1:0".to_string(),
+        ),
+        ("FUSION__SERVER__WORKERS".to_string(), "2".to_string()),
+        ("FUSION__LOG__LEVEL".to_string(), "off".to_string()),
+    ];
+    Settings::load_from(None, env).expect("test settings")
+}
+
+/// A running in-process gateway with one service and its key.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub store: Store,
+    pub api_key: String,
+    pub service_id: i64,
+    pub store_url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestApp {
+    /// Starts the gateway and creates the service `app` with a key.
+    pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// As [`TestApp::spawn`], letting the test adjust settings first.
+    pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        let (store_url, dir) = fresh_store_url(backend).await;
+        let mut settings = test_settings(&store_url);
+        adjust(&mut settings);
+        let store = Store::connect(&settings.store).await.expect("store");
+        store.migrate().await.expect("migrate");
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let app = Application::with_listener(settings, store.clone(), listener).expect("app");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        let creds = store.add_service("app").await.expect("service");
+        let service_id = store
+            .service_for_key(&creds.api_key)
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        TestApp {
+            address,
+            client: reqwest::Client::new(),
+            store,
+            api_key: creds.api_key,
+            service_id,
+            store_url,
+            _dir: dir,
+        }
+    }
+
+    /// Another service (app) on the same gateway; returns its key.
+    pub async fn add_service(&self, name: &str) -> String {
+        self.store.add_service(name).await.expect("service").api_key
+    }
+
+    /// `METHOD /path` with this app's key and a JSON body; returns (status, JSON body).
+    pub async fn call(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        self.call_as(&self.api_key, method, path, body).await
+    }
+
+    /// As [`TestApp::call`] with another key.
+    pub async fn call_as(
+        &self,
+        key: &str,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut req = self
+            .client
+            .request(method.parse().unwrap(), format!("{}{}", self.address, path))
+            .bearer_auth(key);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap();
+        let json = serde_json::from_str(&text)
+            .unwrap_or_else(|_| panic!("non-JSON body for {method} {path} ({status}): {text:?}"));
+        (status, json)
+    }
+}
+
+/// A gateway running as a child process (`fusion-billing serve`), for crash and CLI tests.
+pub struct ServerProcess {
+    pub child: Child,
+    pub address: String,
+}
+
+/// Path of the built `fusion-billing` binary.
+pub fn binary() -> &'static str {
+    env!("CARGO_BIN_EXE_fusion-billing")
+}
+
+/// Runs `fusion-billing ARGS` against `store_url` and returns stdout (asserts success).
+pub fn cli(store_url: &str, args: &[&str]) -> String {
+    let out = Command::new(binary())
+        .args(args)
+        .env("FUSION__STORE__URL", store_url)
+        .output()
+        .expect("run fusion-billing");
+    assert!(
+        out.status.success(),
+        "fusion-billing {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+impl ServerProcess {
+    /// Starts `fusion-billing serve` on port 0 and waits for its "listening" log line.
+    pub fn start(store_url: &str) -> ServerProcess {
+        let mut child = Command::new(binary())
+            .arg("serve")
+            .env("FUSION__STORE__URL", store_url)
+            .env("FUSION__SERVER__BIND", "127.0.0.1:0")
+            .env("FUSION__LOG__FORMAT", "json")
+            .env("FUSION__LOG__LEVEL", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn fusion-billing serve");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut sent = false;
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if !sent {
+                    if let Ok(v) = serde_json::from_str::<Value>(&line) {
+                        if let Some(port) = v["fields"]["port"].as_u64() {
+                            let _ = tx.send(port);
+                            sent = true;
+                        }
+                    }
+                }
+            }
+        });
+        let port = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("gateway did not report its port");
+        ServerProcess {
+            child,
+            address: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    /// `kill -9`.
+    pub fn kill_hard(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// SIGTERM, then wait for the exit status.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        self.child.wait().unwrap()
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A Lago event body.
+pub fn event(tx: &str, sub: &str, code: &str, props: Value) -> Value {
+    serde_json::json!({"transaction_id": tx, "external_subscription_id": sub, "code": code,
+                       "timestamp": 1_700_000_000, "properties": props})
+}

@@ -1,0 +1,70 @@
+//! The official `lago-python-client` (pinned in `tests/clients/python/requirements.txt`)
+//! creates billable metrics and sends single and batch events without raising.
+//!
+//! The interpreter is `FUSION_TEST_PYTHON` (default `python3`). Without the package the
+//! test is skipped with a note, except when `FUSION_REQUIRE_CLIENTS` is set (CI), where it
+//! fails.
+
+use std::process::Command;
+
+use crate::helpers::{Backend, TestApp};
+
+fn python() -> Option<String> {
+    let py = std::env::var("FUSION_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    let ok = Command::new(&py)
+        .args(["-c", "import lago_python_client"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if ok {
+        return Some(py);
+    }
+    if std::env::var_os("FUSION_REQUIRE_CLIENTS").is_some() {
+        panic!("lago-python-client is not importable by {py}");
+    }
+    eprintln!("lago-python-client not installed for {py}: skipped");
+    None
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn official_python_client_ingests_events() {
+    let Some(py) = python() else { return };
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/clients/python/ingest.py"
+    );
+    let (address, key) = (app.address.clone(), app.api_key.clone());
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(py)
+            .arg(script)
+            .env("LAGO_API_URL", address)
+            .env("LAGO_API_KEY", key)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "python client failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["metric_code"], "api_calls");
+    assert_eq!(r["metric_filters"], serde_json::json!([]));
+    assert_eq!(r["counted_aggregation"], "count_agg");
+    assert_eq!(r["found_field_name"], "calls");
+    assert_eq!(r["single"]["transaction_id"], "py-1");
+    assert_eq!(r["single"]["external_subscription_id"], "sub-py");
+    assert_eq!(r["single"]["timestamp"], "2023-11-14T22:13:20.000Z");
+    assert_eq!(r["replay_lago_id"], r["single"]["lago_id"]);
+    assert_eq!(r["no_timestamp_code"], "logins");
+    assert_eq!(r["fetched_properties"], serde_json::json!({"calls": 10}));
+    assert_eq!(r["conflict_status"], 422);
+    assert_eq!(
+        r["conflict_body"]["error_details"],
+        serde_json::json!({"transaction_id": ["value_already_exist"]})
+    );
+    assert_eq!(r["metrics_count"], 2);
+    assert_eq!(app.store.count_events(app.service_id).await.unwrap(), 52);
+}

@@ -1,0 +1,13 @@
+//! Black-box tests of the gateway: the real app on port 0, a real SQLite file or
+//! PostgreSQL database, Lago-shaped HTTP requests.
+
+mod helpers;
+
+mod auth;
+mod billable_metrics;
+mod durability;
+mod errors;
+mod events;
+mod lago_python;
+mod operations;
+mod usage;
