@@ -32,6 +32,9 @@ pub enum Command {
     },
     /// Apply pending store migrations and exit.
     Migrate,
+    /// Probe `GET /health` of the gateway at server.bind (for a container HEALTHCHECK);
+    /// exit code 0 when healthy.
+    Healthcheck,
     /// Manage services (apps) and their API keys.
     Service {
         #[command(subcommand)]
@@ -85,6 +88,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             Ok(0)
         }
         Command::Service { command } => service(settings, command).await,
+        Command::Healthcheck => healthcheck(&settings).await,
     }
 }
 
@@ -99,6 +103,27 @@ async fn serve(settings: Settings, _odoo_sim: bool) -> anyhow::Result<i32> {
     );
     app.run_until_stopped().await?;
     Ok(0)
+}
+
+async fn healthcheck(settings: &Settings) -> anyhow::Result<i32> {
+    let bind = settings.server.bind.replace("0.0.0.0", "127.0.0.1").replace("[::]", "[::1]");
+    let resp = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(5))
+        .build()?
+        .get(format!("http://{bind}/health"))
+        .send()
+        .await;
+    match resp {
+        Ok(r) if r.status().is_success() => Ok(0),
+        Ok(r) => {
+            eprintln!("unhealthy: HTTP {}", r.status());
+            Ok(1)
+        }
+        Err(e) => {
+            eprintln!("unhealthy: {e}");
+            Ok(1)
+        }
+    }
 }
 
 async fn open_store(settings: &Settings) -> anyhow::Result<Store> {

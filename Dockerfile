@@ -1,0 +1,34 @@
+# fusion-billing: multi-stage build with a cached dependency layer; runs as a non-root user.
+FROM rust:1-slim-bookworm AS build
+WORKDIR /app
+# 1. Dependencies only (cached until Cargo.toml/Cargo.lock change).
+COPY Cargo.toml Cargo.lock ./
+RUN mkdir -p src/bin \
+ && echo 'fn main() {}' > src/main.rs \
+ && echo 'fn main() {}' > src/bin/odoo_sim.rs \
+ && echo 'fn main() {}' > src/bin/ingest_bench.rs \
+ && touch src/lib.rs \
+ && cargo build --release --locked \
+ && rm -rf src target/release/deps/fusion_billing* target/release/deps/libfusion_billing*
+# 2. The application.
+COPY config config
+COPY migrations migrations
+COPY fixtures fixtures
+COPY src src
+RUN cargo build --release --locked --bin fusion-billing --bin odoo-sim
+
+FROM debian:bookworm-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ca-certificates \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --uid 10001 --home-dir /var/lib/fusion --create-home fusion
+COPY --from=build /app/target/release/fusion-billing /app/target/release/odoo-sim /usr/local/bin/
+USER fusion
+WORKDIR /var/lib/fusion
+ENV FUSION__SERVER__BIND=0.0.0.0:8080 \
+    FUSION__STORE__URL=sqlite:///var/lib/fusion/data/fusion.db
+VOLUME ["/var/lib/fusion/data"]
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
+  CMD ["fusion-billing", "healthcheck"]
+CMD ["fusion-billing", "serve"]
