@@ -1,4 +1,5 @@
 //! fusion-billing: a Lago-compatible metering gateway that makes one Odoo 19 instance the
 //! billing system of record.
 
+pub mod billing;
 pub mod configuration;
