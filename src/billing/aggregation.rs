@@ -310,7 +310,7 @@ fn dedup_counters(counters: &[UsageCounter]) -> Vec<&UsageCounter> {
     for c in counters {
         let key = |c: &UsageCounter| (c.period_start, c.period_end, c.quantity);
         match by_key.get(c.idempotency_key.as_str()) {
-            Some(kept) if key(*kept) <= key(c) => {}
+            Some(kept) if key(kept) <= key(c) => {}
             _ => {
                 by_key.insert(&c.idempotency_key, c);
             }
