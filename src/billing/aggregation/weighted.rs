@@ -9,6 +9,11 @@
 //! fractional epoch seconds); the only division happens once, at the end, so the result
 //! does not depend on input order.
 //!
+//! The divisor is the window's length. Lago divides by the charge's full billing period
+//! (`charges_duration`); for a full period they are the same, and for a partial one (a
+//! termination) the caller passes the full period as the window and only the events up to
+//! the termination.
+//!
 //! A pushed counter is a level held over its own period: it adds
 //! `quantity × overlap([period_start, period_end), window) / window length`, whatever the
 //! window its start falls in.
