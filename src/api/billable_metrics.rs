@@ -125,8 +125,12 @@ fn apply(
             field_name: m.field_name.clone(),
             recurring: m.recurring,
         };
-        for (field, code) in spec.validate() {
-            add(&mut errors, field, code);
+        if let Err(spec_errors) = spec.validate() {
+            for (field, codes) in spec_errors.iter() {
+                for code in codes {
+                    add(&mut errors, field, code);
+                }
+            }
         }
         if agg == AggregationType::WeightedSum {
             if m.weighted_interval.as_deref() != Some("seconds") {
