@@ -106,7 +106,11 @@ async fn serve(settings: Settings, _odoo_sim: bool) -> anyhow::Result<i32> {
 }
 
 async fn healthcheck(settings: &Settings) -> anyhow::Result<i32> {
-    let bind = settings.server.bind.replace("0.0.0.0", "127.0.0.1").replace("[::]", "[::1]");
+    let bind = settings
+        .server
+        .bind
+        .replace("0.0.0.0", "127.0.0.1")
+        .replace("[::]", "[::1]");
     let resp = reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(5))
         .build()?

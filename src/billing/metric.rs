@@ -179,7 +179,10 @@ mod tests {
             let result = spec(t, Some("v"), true).validate();
             assert_eq!(result.is_ok(), allowed, "{t}");
             if !allowed {
-                assert_eq!(result.unwrap_err().codes("recurring"), ["not_compatible_with_aggregation_type"]);
+                assert_eq!(
+                    result.unwrap_err().codes("recurring"),
+                    ["not_compatible_with_aggregation_type"]
+                );
             }
         }
     }
@@ -190,7 +193,10 @@ mod tests {
             .validate()
             .unwrap_err();
         assert_eq!(err.codes("field_name"), ["value_is_mandatory"]);
-        assert_eq!(err.codes("recurring"), ["not_compatible_with_aggregation_type"]);
+        assert_eq!(
+            err.codes("recurring"),
+            ["not_compatible_with_aggregation_type"]
+        );
         assert_eq!(
             serde_json::to_value(&err).unwrap(),
             serde_json::json!({"field_name":["value_is_mandatory"],"recurring":["not_compatible_with_aggregation_type"]})

@@ -92,7 +92,9 @@ fn start_gateway(store_url: &str) -> Gateway {
             }
         }
     });
-    let port = rx.recv_timeout(Duration::from_secs(60)).expect("gateway port");
+    let port = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("gateway port");
     Gateway {
         child,
         address: format!("http://127.0.0.1:{port}"),
@@ -120,15 +122,23 @@ fn event_json(id: &str, i: usize) -> String {
 }
 
 async fn phase_batched(a: &Args, gw: &Gateway, key: &str) -> (f64, u64) {
-    let client = reqwest::Client::builder().pool_max_idle_per_host(a.concurrency).build().unwrap();
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(a.concurrency)
+        .build()
+        .unwrap();
     let stop = Arc::new(AtomicBool::new(false));
     let events = Arc::new(AtomicU64::new(0));
     let errors = Arc::new(AtomicU64::new(0));
     let start = Instant::now();
     let mut tasks = Vec::new();
     for w in 0..a.concurrency {
-        let (client, stop, events, errors) = (client.clone(), stop.clone(), events.clone(), errors.clone());
-        let (url, key, batch) = (format!("{}/api/v1/events/batch", gw.address), key.to_string(), a.batch);
+        let (client, stop, events, errors) =
+            (client.clone(), stop.clone(), events.clone(), errors.clone());
+        let (url, key, batch) = (
+            format!("{}/api/v1/events/batch", gw.address),
+            key.to_string(),
+            a.batch,
+        );
         tasks.push(tokio::spawn(async move {
             let mut r = 0usize;
             while !stop.load(Ordering::Relaxed) {
@@ -142,7 +152,14 @@ async fn phase_batched(a: &Args, gw: &Gateway, key: &str) -> (f64, u64) {
                 }
                 body.push_str("]}");
                 r += 1;
-                match client.post(&url).bearer_auth(&key).header("content-type", "application/json").body(body).send().await {
+                match client
+                    .post(&url)
+                    .bearer_auth(&key)
+                    .header("content-type", "application/json")
+                    .body(body)
+                    .send()
+                    .await
+                {
                     Ok(resp) if resp.status() == 200 => {
                         let _ = resp.bytes().await;
                         events.fetch_add(batch as u64, Ordering::Relaxed);
@@ -160,18 +177,25 @@ async fn phase_batched(a: &Args, gw: &Gateway, key: &str) -> (f64, u64) {
         let _ = t.await;
     }
     let secs = start.elapsed().as_secs_f64();
-    (events.load(Ordering::Relaxed) as f64 / secs, errors.load(Ordering::Relaxed))
+    (
+        events.load(Ordering::Relaxed) as f64 / secs,
+        errors.load(Ordering::Relaxed),
+    )
 }
 
 async fn phase_single(a: &Args, gw: &Gateway, key: &str) -> (f64, u64, u64, u64) {
-    let client = reqwest::Client::builder().pool_max_idle_per_host(a.concurrency).build().unwrap();
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(a.concurrency)
+        .build()
+        .unwrap();
     let stop = Arc::new(AtomicBool::new(false));
     let hist = Arc::new(Mutex::new(Histogram::<u64>::new(3).unwrap()));
     let errors = Arc::new(AtomicU64::new(0));
     let start = Instant::now();
     let mut tasks = Vec::new();
     for w in 0..a.concurrency {
-        let (client, stop, hist, errors) = (client.clone(), stop.clone(), hist.clone(), errors.clone());
+        let (client, stop, hist, errors) =
+            (client.clone(), stop.clone(), hist.clone(), errors.clone());
         let (url, key) = (format!("{}/api/v1/events", gw.address), key.to_string());
         tasks.push(tokio::spawn(async move {
             let mut local = Histogram::<u64>::new(3).unwrap();
@@ -180,7 +204,14 @@ async fn phase_single(a: &Args, gw: &Gateway, key: &str) -> (f64, u64, u64, u64)
                 let body = format!(r#"{{"event":{}}}"#, event_json(&format!("s{w}-{r}"), r));
                 r += 1;
                 let t = Instant::now();
-                match client.post(&url).bearer_auth(&key).header("content-type", "application/json").body(body).send().await {
+                match client
+                    .post(&url)
+                    .bearer_auth(&key)
+                    .header("content-type", "application/json")
+                    .body(body)
+                    .send()
+                    .await
+                {
                     Ok(resp) if resp.status() == 200 => {
                         let _ = resp.bytes().await;
                         local.record(t.elapsed().as_micros() as u64).unwrap();
@@ -200,7 +231,12 @@ async fn phase_single(a: &Args, gw: &Gateway, key: &str) -> (f64, u64, u64, u64)
     }
     let secs = start.elapsed().as_secs_f64();
     let h = hist.lock().unwrap();
-    (h.len() as f64 / secs, h.value_at_quantile(0.5), h.value_at_quantile(0.99), errors.load(Ordering::Relaxed))
+    (
+        h.len() as f64 / secs,
+        h.value_at_quantile(0.5),
+        h.value_at_quantile(0.99),
+        errors.load(Ordering::Relaxed),
+    )
 }
 
 async fn raw_ceiling(a: &Args, store_url: &str) -> f64 {
@@ -208,7 +244,12 @@ async fn raw_ceiling(a: &Args, store_url: &str) -> f64 {
     settings.store.url = store_url.to_string();
     let store = Store::connect(&settings.store).await.unwrap();
     let creds = store.add_service("raw-ceiling").await.unwrap();
-    let service_id = store.service_for_key(&creds.api_key).await.unwrap().unwrap().id;
+    let service_id = store
+        .service_for_key(&creds.api_key)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
     let now = fusion_billing::meter::time::now_micros();
     let events: Vec<NewEvent> = (0..a.raw_events)
         .map(|i| NewEvent {
@@ -224,7 +265,9 @@ async fn raw_ceiling(a: &Args, store_url: &str) -> f64 {
         })
         .collect();
     let start = Instant::now();
-    raw_insert(&store, service_id, &events, a.raw_per_commit).await.unwrap();
+    raw_insert(&store, service_id, &events, a.raw_per_commit)
+        .await
+        .unwrap();
     let rate = a.raw_events as f64 / start.elapsed().as_secs_f64();
     store.close().await;
     rate
@@ -242,8 +285,13 @@ async fn main() {
     } else {
         _dir = None;
         let name = format!("fb_bench_{}", uuid::Uuid::new_v4().simple());
-        let mut conn = sqlx::PgConnection::connect(&a.store).await.expect("postgres");
-        sqlx::query(&format!("CREATE DATABASE \"{name}\"")).execute(&mut conn).await.unwrap();
+        let mut conn = sqlx::PgConnection::connect(&a.store)
+            .await
+            .expect("postgres");
+        sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+            .execute(&mut conn)
+            .await
+            .unwrap();
         let mut u = url::Url::parse(&a.store).unwrap();
         u.set_path(&format!("/{name}"));
         u.to_string()
@@ -258,7 +306,15 @@ async fn main() {
 
     let gw = start_gateway(&store_url);
     let pid = gw.child.id();
-    eprintln!("gateway {} (pid {pid}), store {}", gw.address, if a.store == "sqlite" { "sqlite" } else { "postgres" });
+    eprintln!(
+        "gateway {} (pid {pid}), store {}",
+        gw.address,
+        if a.store == "sqlite" {
+            "sqlite"
+        } else {
+            "postgres"
+        }
+    );
     let (batched, berr) = phase_batched(&a, &gw, &key).await;
     eprintln!("batched done");
     let (rps, p50, p99, serr) = phase_single(&a, &gw, &key).await;
@@ -267,7 +323,14 @@ async fn main() {
     drop(gw);
     let raw = raw_ceiling(&a, &store_url).await;
 
-    println!("store                         {}", if a.store == "sqlite" { "sqlite (WAL, synchronous=full)" } else { "postgres" });
+    println!(
+        "store                         {}",
+        if a.store == "sqlite" {
+            "sqlite (WAL, synchronous=full)"
+        } else {
+            "postgres"
+        }
+    );
     println!("(a) batched ingest            {batched:>10.0} events/s  ({} events/request, {} concurrent, {berr} errors)", a.batch, a.concurrency);
     println!("(b) single-event requests     {rps:>10.0} req/s     p50 {:.2} ms, p99 {:.2} ms ({serr} errors)", p50 as f64 / 1000.0, p99 as f64 / 1000.0);
     println!("(c) raw batched insert        {raw:>10.0} events/s  ({} rows/commit); gateway = {:.0} % of it", a.raw_per_commit, batched / raw * 100.0);

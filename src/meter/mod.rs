@@ -12,6 +12,7 @@ pub mod metrics_repo;
 pub mod services;
 pub mod store;
 pub mod time;
+pub mod usage;
 pub mod writer;
 
 pub use store::{Store, StoreError};

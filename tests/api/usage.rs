@@ -80,3 +80,105 @@ async fn counters_are_idempotent_and_all_or_nothing(b: Backend) {
                      "period_start": ["invalid_date"], "quantity": ["value_is_invalid"]}})
     );
 }
+
+both_backends!(store_aggregates_events_and_counters_over_a_window);
+
+/// Events and counters stored through the API, aggregated over a half-open window.
+async fn store_aggregates_events_and_counters_over_a_window(b: Backend) {
+    use fusion_billing::billing::metric::{AggregationType, MetricSpec};
+    use fusion_billing::billing::window::BillingWindow;
+    use rust_decimal::Decimal;
+
+    let app = TestApp::spawn(b).await;
+    // Window [2026-11-01, 2026-12-01) in Unix seconds.
+    let (from, to) = (1_793_491_200i64, 1_796_083_200i64);
+    let events: Vec<_> = [
+        ("in-1", from, json!(2)),
+        ("in-2", to - 1, json!("3.5")),
+        ("at-end", to, json!(100)), // excluded: windows are half-open
+        ("before", from - 1, json!(1000)), // excluded
+        ("no-value", from + 10, json!(null)),
+    ]
+    .iter()
+    .map(|(id, ts, v)| {
+        json!({"transaction_id": id, "external_subscription_id": "sub-1",
+                               "code": "storage", "timestamp": ts, "properties": {"gb": v}})
+    })
+    .collect();
+    let (s, _) = app
+        .call(
+            "POST",
+            "/api/v1/events/batch",
+            Some(json!({"events": events})),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (s, _) = app
+        .call(
+            "POST",
+            "/api/v1/usage",
+            Some(json!({"usage": [
+            {"external_subscription_id": "sub-1", "code": "storage", "period_start": from + 86_400,
+             "period_end": from + 2 * 86_400, "quantity": "10", "idempotency_key": "d2"},
+            {"external_subscription_id": "sub-1", "code": "storage", "period_start": to,
+             "period_end": to + 86_400, "quantity": "99", "idempotency_key": "next-window"}]})),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let window = BillingWindow::new(
+        chrono::DateTime::from_timestamp(from, 0).unwrap(),
+        chrono::DateTime::from_timestamp(to, 0).unwrap(),
+    )
+    .unwrap();
+    let sum = MetricSpec {
+        aggregation: AggregationType::Sum,
+        field_name: Some("gb".into()),
+        recurring: false,
+    };
+    let agg = app
+        .store
+        .aggregate_usage(app.service_id, "sub-1", "storage", &sum, &window)
+        .await
+        .unwrap();
+    assert_eq!(agg.units, Decimal::new(155, 1), "2 + 3.5 + counter 10");
+    assert_eq!(agg.events_count, 2);
+    let count = MetricSpec {
+        aggregation: AggregationType::Count,
+        field_name: None,
+        recurring: false,
+    };
+    let agg = app
+        .store
+        .aggregate_usage(app.service_id, "sub-1", "storage", &count, &window)
+        .await
+        .unwrap();
+    assert_eq!(
+        agg.units,
+        Decimal::from(13),
+        "3 events in the window + counter 10"
+    );
+    let max = MetricSpec {
+        aggregation: AggregationType::Max,
+        field_name: Some("gb".into()),
+        recurring: false,
+    };
+    let agg = app
+        .store
+        .aggregate_usage(app.service_id, "sub-1", "storage", &max, &window)
+        .await
+        .unwrap();
+    assert_eq!(agg.units, Decimal::from(10));
+    // Another subscription and another app see nothing.
+    let agg = app
+        .store
+        .aggregate_usage(app.service_id, "sub-2", "storage", &sum, &window)
+        .await
+        .unwrap();
+    assert_eq!(agg.units, Decimal::ZERO);
+    let agg = app
+        .store
+        .aggregate_usage(app.service_id + 1, "sub-1", "storage", &sum, &window)
+        .await
+        .unwrap();
+    assert_eq!(agg.units, Decimal::ZERO);
+}
