@@ -24,8 +24,11 @@ const CURRENCY: &str = "res.currency";
 /// Unit of a plan's billing period (`billing_period_unit`: `week|month|year`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum BillingPeriodUnit {
+    /// `week`.
     Week,
+    /// `month`.
     Month,
+    /// `year`.
     Year,
 }
 
@@ -60,14 +63,19 @@ impl fmt::Display for BillingPeriodUnit {
 /// A recurring plan ("Recurring Plans" in Subscriptions → Configuration).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubscriptionPlan {
+    /// Odoo record id.
     pub id: PlanId,
+    /// Name (`name`).
     pub name: String,
     /// Number of units per period (`billing_period_value`, ≥ 1).
     pub billing_period_value: i64,
+    /// Unit of the billing period (`billing_period_unit`).
     pub billing_period_unit: BillingPeriodUnit,
     /// Days after which unpaid subscriptions close (`auto_close_limit`).
     pub auto_close_limit: Option<i64>,
+    /// False when archived (`active`).
     pub active: bool,
+    /// Company (`company_id`); `None` = shared by all companies.
     pub company: Option<Many2one>,
 }
 
@@ -99,8 +107,11 @@ impl SubscriptionPlan {
 /// `type` of a product (19.0: `consu | service | combo`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProductType {
+    /// `consu`: goods.
     Goods,
+    /// `service`.
     Service,
+    /// `combo`.
     Combo,
     /// A key added by a module we do not know.
     Other(String),
@@ -128,19 +139,25 @@ impl InvoicePolicy {
 /// A sellable product (variant).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Product {
+    /// Odoo record id.
     pub id: ProductId,
+    /// Its `product.template` (`product_tmpl_id`).
     pub template_id: ProductTemplateId,
+    /// Name (`name`).
     pub name: String,
     /// Internal reference (`default_code`), our stable product key.
     pub default_code: Option<String>,
     /// Sales price (`list_price`) in the company currency.
     pub list_price: Decimal,
+    /// Product type (`type`).
     pub product_type: ProductType,
+    /// Invoicing policy (`invoice_policy`).
     pub invoice_policy: Option<InvoicePolicy>,
     /// `recurring_invoice` (subscription product); false when `sale_subscription` is absent.
     pub recurring_invoice: bool,
     /// Customer taxes (`taxes_id`).
     pub taxes: Vec<TaxId>,
+    /// False when archived (`active`).
     pub active: bool,
     /// Custom (`x_…`) fields requested and present on the server, as text (`None` when empty).
     pub custom: BTreeMap<String, Option<String>>,
@@ -149,9 +166,13 @@ pub struct Product {
 /// Values to create or update a service product. `None` leaves a field unchanged.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProductValues {
+    /// Name (`name`).
     pub name: Option<String>,
+    /// Internal reference (`default_code`).
     pub default_code: Option<String>,
+    /// Sales price (`list_price`) in the company currency.
     pub list_price: Option<Decimal>,
+    /// Invoicing policy (`invoice_policy`).
     pub invoice_policy: Option<InvoicePolicy>,
     /// Written only when the server has `recurring_invoice` (Subscriptions installed).
     pub recurring_invoice: Option<bool>,
@@ -165,21 +186,28 @@ pub struct ProductValues {
 /// A company.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Company {
+    /// Odoo record id.
     pub id: CompanyId,
+    /// Name (`name`).
     pub name: String,
+    /// Company currency (`currency_id`).
     pub currency: Many2one,
 }
 
 /// A currency (`res.currency`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Currency {
+    /// Odoo record id.
     pub id: CurrencyId,
     /// ISO 4217 code (`name`), e.g. `CAD`.
     pub code: String,
+    /// Currency symbol (`symbol`), e.g. `$`.
     pub symbol: Option<String>,
     /// Smallest amount (`rounding`, e.g. 0.01).
     pub rounding: Decimal,
+    /// Digits after the decimal point (`decimal_places`).
     pub decimal_places: Option<i64>,
+    /// False when archived (`active`).
     pub active: bool,
 }
 
@@ -201,6 +229,7 @@ impl Currency {
 /// A tax (`account.tax`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tax {
+    /// Odoo record id.
     pub id: TaxId,
     /// Translated name, e.g. "13% HST" / "13% TVH": display only, never a key.
     pub name: String,
@@ -210,7 +239,9 @@ pub struct Tax {
     pub amount_type: String,
     /// `sale | purchase | none`.
     pub type_tax_use: String,
+    /// False when archived (`active`).
     pub active: bool,
+    /// Company (`company_id`); `None` = shared by all companies.
     pub company: Option<Many2one>,
 }
 

@@ -30,6 +30,7 @@ pub enum CheckStatus {
 pub struct CheckItem {
     /// What was checked, e.g. "sale.order subscription fields".
     pub name: String,
+    /// Outcome of the check.
     pub status: CheckStatus,
     /// What was found.
     pub detail: String,
@@ -48,6 +49,7 @@ pub struct CheckReport {
     pub server_version: Option<String>,
     /// Protocol in use (`jsonrpc` or `json2`), when connected.
     pub protocol: Option<String>,
+    /// Every check, in order.
     pub items: Vec<CheckItem>,
 }
 
@@ -263,10 +265,14 @@ fn model_advice(model: &str, e: &OdooError, install: &str) -> String {
 /// protocol, models and fields (`fields_get`), CAD active, a 13 % percent sale tax (found by
 /// amount, `amount_type = percent` and `type_tax_use = sale`, never by its translated name).
 /// Never fails: every problem becomes a [`CheckStatus::Missing`] item.
-#[tracing::instrument(skip_all, fields(url = %settings.url))]
+#[tracing::instrument(skip_all, fields(url = %super::transport::redact_url(&settings.url)))]
 pub async fn check(settings: &OdooSettings) -> CheckReport {
     let mut report = CheckReport {
-        url: settings.url.clone(),
+        url: if settings.is_configured() {
+            super::transport::redact_url(&settings.url)
+        } else {
+            String::new()
+        },
         database: settings.database.clone(),
         ..CheckReport::default()
     };

@@ -259,7 +259,7 @@ impl OdooClient {
     ///
     /// # Errors
     /// See [`OdooClient::connect`].
-    #[tracing::instrument(skip_all, fields(url = %settings.url, database = %settings.database, protocol = ?settings.protocol))]
+    #[tracing::instrument(skip_all, fields(url = %super::transport::redact_url(&settings.url), database = %settings.database, protocol = ?settings.protocol))]
     pub async fn connect_with(
         settings: &OdooSettings,
         retry: RetryPolicy,
@@ -606,7 +606,12 @@ impl OdooClient {
             // Keyset paging on id: stable even when records change between pages.
             let mut dom = match &domain {
                 Value::Array(a) => a.clone(),
-                _ => Vec::new(),
+                other => {
+                    return Err(OdooError::Invalid(format!(
+                        "a domain must be a list, got {}",
+                        super::error::truncate(&other.to_string(), 80)
+                    )))
+                }
             };
             dom.push(json!(["id", ">", last_id]));
             let opts = SearchOptions {

@@ -46,17 +46,28 @@ pub enum OdooError {
     /// contains credentials.
     #[error("Odoo unreachable at {url}: {kind}: {message}")]
     Transport {
+        /// Connect, timeout or broken connection.
         kind: TransportKind,
+        /// The URL called, without credentials.
         url: String,
+        /// The HTTP library's description of the failure.
         message: String,
     },
     /// HTTP 502, 503 or 504 from Odoo or its proxy (worker killed, restarting, overloaded).
     #[error("Odoo unavailable (HTTP {status})")]
-    Unavailable { status: u16 },
+    Unavailable {
+        /// 502, 503 or 504.
+        status: u16,
+    },
     /// Any other non-success HTTP status that carries no Odoo error (400 bad body, 404 missing route,
     /// 415 wrong content type, 500 HTML page). `body` is truncated to 300 characters.
     #[error("unexpected HTTP {status} from Odoo: {body}")]
-    Http { status: u16, body: String },
+    Http {
+        /// The HTTP status.
+        status: u16,
+        /// Start of the response body.
+        body: String,
+    },
     /// `odoo.exceptions.AccessDenied` (bad login/password/API key on a call) or JSON-2's
     /// `werkzeug.exceptions.Unauthorized` (HTTP 401).
     #[error("Odoo access denied: {0}")]
@@ -76,7 +87,12 @@ pub enum OdooError {
     /// Any other server exception, e.g. `builtins.ValueError`, `builtins.AttributeError`
     /// (unknown method), `werkzeug.exceptions.NotFound` (JSON-2 unknown model).
     #[error("Odoo server error {name}: {message}")]
-    Server { name: String, message: String },
+    Server {
+        /// Exception class, `module.ClassName`.
+        name: String,
+        /// The exception message.
+        message: String,
+    },
     /// The settings cannot work: missing URL, authentication failed, protocol unsupported.
     #[error("Odoo configuration: {0}")]
     Config(String),

@@ -42,22 +42,34 @@ impl MoveType {
 /// `state`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MoveState {
+    /// `draft`.
     Draft,
+    /// `posted`: validated, numbered.
     Posted,
+    /// `cancel`.
     Cancelled,
+    /// A key this client does not know.
     Other(String),
 }
 
 /// `payment_state` (19.0 adds `blocked`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PaymentState {
+    /// `not_paid`.
     NotPaid,
+    /// `in_payment`: paid, not yet reconciled with the bank.
     InPayment,
+    /// `paid`.
     Paid,
+    /// `partial`: partly paid or credited.
     Partial,
+    /// `reversed`: fully offset by a credit note.
     Reversed,
+    /// `blocked`: payment blocked (19.0).
     Blocked,
+    /// `invoicing_legacy`: from before Accounting was installed.
     InvoicingLegacy,
+    /// A key this client does not know.
     Other(String),
 }
 
@@ -79,29 +91,43 @@ impl PaymentState {
 /// A customer invoice or credit note header.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Invoice {
+    /// Odoo record id.
     pub id: MoveId,
     /// Sequence number once posted (`INV/2025/00042`); `None` while draft (`false` or `/`).
     pub number: Option<String>,
+    /// Kind of move (`move_type`).
     pub move_type: MoveType,
+    /// Document state (`state`).
     pub state: MoveState,
+    /// Payment state (`payment_state`); `None` when Odoo reports none.
     pub payment_state: Option<PaymentState>,
+    /// Customer (`partner_id`).
     pub partner: Option<Many2one>,
+    /// Currency (`currency_id`).
     pub currency: Option<Many2one>,
+    /// Invoice date (`invoice_date`); `None` until set or posted.
     pub invoice_date: Option<NaiveDate>,
+    /// Due date (`invoice_date_due`).
     pub due_date: Option<NaiveDate>,
     /// Source document, e.g. the sale order name (`invoice_origin`).
     pub origin: Option<String>,
     /// Customer reference (`ref`).
     pub reference: Option<String>,
+    /// Total without taxes (`amount_untaxed`), document currency.
     pub amount_untaxed: Decimal,
+    /// Tax amount (`amount_tax`), document currency.
     pub amount_tax: Decimal,
+    /// Total with taxes (`amount_total`), document currency.
     pub amount_total: Decimal,
     /// Amount still due.
     pub amount_residual: Decimal,
     /// For a credit note: the invoice it reverses (`reversed_entry_id`).
     pub reversed_entry: Option<MoveId>,
+    /// Ids of its lines.
     pub line_ids: Vec<MoveLineId>,
+    /// Creation time, UTC (`create_date`).
     pub create_date: Option<DateTime<Utc>>,
+    /// Last change, UTC (`write_date`).
     pub write_date: Option<DateTime<Utc>>,
 }
 
@@ -164,11 +190,17 @@ impl Invoice {
 /// An invoice line (product, section or note; tax and receivable lines excluded).
 #[derive(Debug, Clone, PartialEq)]
 pub struct InvoiceLine {
+    /// Odoo record id.
     pub id: MoveLineId,
+    /// The move this line belongs to (`move_id`).
     pub move_id: MoveId,
+    /// Product variant (`product_id`).
     pub product: Option<Many2one>,
+    /// Label (`name`).
     pub name: Option<String>,
+    /// Quantity (`quantity`).
     pub quantity: Decimal,
+    /// Unit price (`price_unit`) in the document currency.
     pub price_unit: Decimal,
     /// Discount in percent.
     pub discount: Decimal,
@@ -176,6 +208,7 @@ pub struct InvoiceLine {
     pub price_subtotal: Decimal,
     /// Amount with taxes.
     pub price_total: Decimal,
+    /// Customer taxes (`tax_ids`).
     pub taxes: Vec<TaxId>,
     /// `product | line_section | line_subsection | line_note`.
     pub display_type: Option<String>,
@@ -219,6 +252,7 @@ impl InvoiceLine {
 /// Tax amounts of one tax group (e.g. "HST 13%").
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaxGroupTotal {
+    /// Tax group name (`group_name`), e.g. "HST 13%".
     pub name: String,
     /// Taxable base.
     pub base: Decimal,
@@ -230,19 +264,26 @@ pub struct TaxGroupTotal {
 /// when the server does not provide it).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaxTotals {
+    /// Total without taxes, document currency.
     pub untaxed: Decimal,
+    /// Total of taxes, document currency.
     pub tax: Decimal,
+    /// Total with taxes, document currency.
     pub total: Decimal,
+    /// Tax groups with base and amount.
     pub groups: Vec<TaxGroupTotal>,
 }
 
 /// A line of a new invoice or credit note.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewInvoiceLine {
+    /// Product variant to sell.
     pub product: Option<ProductId>,
     /// Label; required when there is no product.
     pub name: Option<String>,
+    /// Quantity (`quantity`).
     pub quantity: Decimal,
+    /// Unit price (`price_unit`) in the document currency.
     pub price_unit: Decimal,
     /// Customer taxes; `None` lets Odoo apply the product's taxes.
     pub taxes: Option<Vec<TaxId>>,
@@ -272,6 +313,7 @@ impl NewInvoiceLine {
 /// A one-off customer invoice to create (draft `out_invoice`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewInvoice {
+    /// Customer.
     pub partner: PartnerId,
     /// `None` = the company currency.
     pub currency: Option<CurrencyId>,
@@ -281,6 +323,7 @@ pub struct NewInvoice {
     pub reference: Option<String>,
     /// Source document (`invoice_origin`).
     pub origin: Option<String>,
+    /// Lines, in order.
     pub lines: Vec<NewInvoiceLine>,
 }
 
@@ -291,8 +334,11 @@ pub enum LineChange {
     Add(NewInvoiceLine),
     /// Change quantity and/or unit price of a line.
     Update {
+        /// The line to change.
         line: MoveLineId,
+        /// New quantity; `None` leaves it.
         quantity: Option<Decimal>,
+        /// New unit price; `None` leaves it.
         price_unit: Option<Decimal>,
     },
     /// Delete a line.

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Odoo 19 client: the only module that speaks Odoo's wire formats.
 //!
 //! - [`client::OdooClient`] connects (JSON-RPC `/jsonrpc` or JSON-2 `/json/2`, or `auto`),

@@ -29,18 +29,25 @@ const FIELDS: &[&str] = &[
 /// A contact/customer as stored in Odoo.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Partner {
+    /// Odoo record id.
     pub id: PartnerId,
     /// Display name (`name`; may be empty for non-contact addresses).
     pub name: Option<String>,
+    /// Email address (`email`).
     pub email: Option<String>,
     /// Tax ID (`vat`).
     pub vat: Option<String>,
     /// Internal reference (`ref`).
     pub reference: Option<String>,
+    /// True for a company, false for a person (`is_company`).
     pub is_company: bool,
+    /// Street (`street`).
     pub street: Option<String>,
+    /// Street, second line (`street2`).
     pub street2: Option<String>,
+    /// City (`city`).
     pub city: Option<String>,
+    /// Postal code (`zip`).
     pub zip: Option<String>,
     /// `country_id` as `[id, name]`.
     pub country: Option<Many2one>,
@@ -48,6 +55,7 @@ pub struct Partner {
     pub country_code: Option<String>,
     /// Language code such as `en_CA`, `fr_CA`.
     pub lang: Option<String>,
+    /// Phone (`phone`).
     pub phone: Option<String>,
     /// False when archived.
     pub active: bool,
@@ -82,20 +90,29 @@ impl Partner {
 /// (sent as `false`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PartnerValues {
+    /// Name (`name`); required on create.
     pub name: Option<String>,
+    /// Email address (`email`).
     pub email: Option<String>,
+    /// Street (`street`).
     pub street: Option<String>,
+    /// Street, second line (`street2`).
     pub street2: Option<String>,
+    /// City (`city`).
     pub city: Option<String>,
+    /// Postal code (`zip`).
     pub zip: Option<String>,
     /// ISO 3166-1 alpha-2 code (`CA`), resolved to a `res.country` id; `""` clears the country.
     pub country_code: Option<String>,
+    /// Tax ID (`vat`).
     pub vat: Option<String>,
     /// Installed language code (`en_CA`, `fr_CA`); an uninstalled one is refused by Odoo.
     pub lang: Option<String>,
+    /// Phone (`phone`).
     pub phone: Option<String>,
     /// Internal reference (`ref`).
     pub reference: Option<String>,
+    /// Company (`true`) or person (`false`).
     pub is_company: Option<bool>,
 }
 

@@ -19,9 +19,13 @@ const LINE: &str = "sale.order.line";
 /// `sale.order.state` (19.0: no `done`; locking is the `locked` flag).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OrderState {
+    /// `draft`: quotation.
     Draft,
+    /// `sent`: quotation sent.
     Sent,
+    /// `sale`: confirmed sales order.
     Sale,
+    /// `cancel`: cancelled.
     Cancel,
     /// A key we do not know.
     Other(String),
@@ -92,29 +96,45 @@ impl SubscriptionState {
 /// A sale order / subscription header.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SaleOrder {
+    /// Odoo record id.
     pub id: SaleOrderId,
     /// Sequence name, e.g. `S00042` ("New" before the sequence is assigned).
     pub name: String,
+    /// Customer (`partner_id`).
     pub partner: Option<Many2one>,
+    /// Document state (`state`).
     pub state: OrderState,
+    /// True for a subscription (`is_subscription`, set from `plan_id`).
     pub is_subscription: bool,
+    /// Recurring plan (`plan_id`).
     pub plan: Option<Many2one>,
     /// `None` for plain orders.
     pub subscription_state: Option<SubscriptionState>,
+    /// First day of the subscription (`start_date`).
     pub start_date: Option<NaiveDate>,
     /// Date Odoo's cron invoices next; the end (exclusive) of the current billing window.
     pub next_invoice_date: Option<NaiveDate>,
+    /// Last day, when closed or planned to end (`end_date`).
     pub end_date: Option<NaiveDate>,
+    /// Date of the last recurring invoice (`last_invoice_date`).
     pub last_invoice_date: Option<NaiveDate>,
+    /// Currency (`currency_id`).
     pub currency: Option<Many2one>,
+    /// Total without taxes (`amount_untaxed`), document currency.
     pub amount_untaxed: Decimal,
+    /// Tax amount (`amount_tax`), document currency.
     pub amount_tax: Decimal,
+    /// Total with taxes (`amount_total`), document currency.
     pub amount_total: Decimal,
     /// Customer reference (`client_order_ref`).
     pub client_order_ref: Option<String>,
+    /// Source document (`origin`).
     pub origin: Option<String>,
+    /// Ids of its lines.
     pub line_ids: Vec<SaleOrderLineId>,
+    /// Invoices of the order (`invoice_ids`).
     pub invoice_ids: Vec<super::value::MoveId>,
+    /// Last change, UTC (`write_date`).
     pub write_date: Option<DateTime<Utc>>,
 }
 
@@ -180,8 +200,11 @@ impl SaleOrder {
 /// A sale order line.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SaleOrderLine {
+    /// Odoo record id.
     pub id: SaleOrderLineId,
+    /// The order this line belongs to (`order_id`).
     pub order_id: SaleOrderId,
+    /// Product variant (`product_id`).
     pub product: Option<Many2one>,
     /// Description shown on the invoice.
     pub name: Option<String>,
@@ -189,13 +212,19 @@ pub struct SaleOrderLine {
     pub quantity: Decimal,
     /// Delivered quantity (`qty_delivered`): what usage products invoice.
     pub qty_delivered: Decimal,
+    /// Quantity already invoiced (`qty_invoiced`).
     pub qty_invoiced: Decimal,
+    /// Quantity still to invoice (`qty_to_invoice`).
     pub qty_to_invoice: Decimal,
+    /// Unit price (`price_unit`) in the document currency.
     pub price_unit: Decimal,
     /// Discount in percent.
     pub discount: Decimal,
+    /// Line amount without taxes (`price_subtotal`).
     pub price_subtotal: Decimal,
+    /// Line amount with taxes (`price_total`).
     pub price_total: Decimal,
+    /// Customer taxes (`tax_ids`).
     pub taxes: Vec<TaxId>,
     /// `line_section | line_subsection | line_note`; `None` for product lines.
     pub display_type: Option<String>,
@@ -245,6 +274,7 @@ impl SaleOrderLine {
 /// A line to add to an order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewOrderLine {
+    /// Product variant to sell.
     pub product: ProductId,
     /// Ordered quantity (`product_uom_qty`).
     pub quantity: Decimal,
@@ -280,7 +310,9 @@ impl NewOrderLine {
 /// A subscription to create (a `sale.order` with `plan_id`, in quotation state).
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewSubscription {
+    /// Customer.
     pub partner: PartnerId,
+    /// Recurring plan.
     pub plan: PlanId,
     /// First day of the subscription; `None` = Odoo's default (today at confirmation).
     pub start_date: Option<NaiveDate>,
@@ -290,12 +322,14 @@ pub struct NewSubscription {
     pub client_order_ref: Option<String>,
     /// Source document (`origin`).
     pub origin: Option<String>,
+    /// Lines, in order.
     pub lines: Vec<NewOrderLine>,
 }
 
 /// A change of delivered quantity on a subscription line (usage).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DeliveredQty {
+    /// The line to change.
     pub line: SaleOrderLineId,
     /// The new absolute `qty_delivered` (not an increment: a resend writes the same value).
     pub quantity: Decimal,

@@ -41,6 +41,19 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// `url` without user info (`https://user:pw@host` → `https://host/`), for logs and reports;
+/// an unparsable URL is returned as `<invalid url>`.
+pub fn redact_url(url: &str) -> String {
+    match Url::parse(url.trim()) {
+        Ok(mut u) => {
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            u.to_string()
+        }
+        Err(_) => "<invalid url>".to_string(),
+    }
+}
+
 /// HTTP plumbing shared by both protocols.
 pub(crate) struct Transport {
     http: reqwest::Client,
@@ -121,11 +134,22 @@ impl Transport {
         } else {
             TransportKind::Io
         };
-        // reqwest's message may repeat the URL; it never contains the body or headers.
+        // The URL is ours (no credentials); the message never contains the body or headers.
+        let mut chain = Vec::new();
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            chain.push(s.to_string());
+            source = s.source();
+        }
+        let mut message = e.without_url().to_string();
+        for c in chain {
+            message.push_str(": ");
+            message.push_str(&c);
+        }
         OdooError::Transport {
             kind,
             url: url.to_string(),
-            message: e.without_url().to_string(),
+            message,
         }
     }
 
