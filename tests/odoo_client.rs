@@ -1234,3 +1234,65 @@ async fn check_explains_what_is_missing() {
         .to_string()
         .contains("authentication failed for login admin on database db"));
 }
+
+#[tokio::test]
+async fn json2_version_and_pre_19_string_errors() {
+    let mock = spawn_mock(|s, _| {
+        if s.path == "/web/version" {
+            return json2(
+                200,
+                json!({"version_info": [19, 0, 0, "final", 0, "e"], "version": "19.0+e"}),
+            );
+        }
+        match s.call() {
+            (m, f) if m == "res.users" && f == "context_get" => json2(200, json!({"uid": 5})),
+            (_, f) if f == "search" => json2(422, json!("missing a required argument: 'domain'")),
+            (_, f) if f == "action_create_payments" => json2(
+                200,
+                json!({"type": "ir.actions.act_window", "res_model": "account.payment", "res_id": 61}),
+            ),
+            (m, f) if m == "account.payment.register" && f == "create" => json2(200, json!([60])),
+            _ => json2(200, json!(null)),
+        }
+    })
+    .await;
+    let client = OdooClient::connect_with(&mock.settings(OdooProtocol::Json2), fast())
+        .await
+        .unwrap();
+    let v = client.server_version().await.unwrap();
+    assert_eq!((v.version.as_str(), v.major), ("19.0+e", Some(19)));
+    let e = client
+        .search("res.partner", json!([]), &Default::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, OdooError::UserError(ref m) if m.contains("'domain'")),
+        "{e:?}"
+    );
+
+    let payment = client
+        .invoices()
+        .register_payment(
+            MoveId(42),
+            &fusion_billing::odoo::invoices::PaymentValues {
+                amount: Some(dec!(113.00)),
+                date: NaiveDate::from_ymd_opt(2025, 6, 3),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(payment.map(|p| p.0), Some(61));
+    let seen = mock.seen();
+    let create = &seen[seen.len() - 2];
+    assert_eq!(create.path, "/json/2/account.payment.register/create");
+    assert_eq!(
+        create.body["vals_list"],
+        json!([{"amount": 113.0, "payment_date": "2025-06-03"}])
+    );
+    assert_eq!(
+        create.body["context"],
+        json!({"active_model": "account.move", "active_ids": [42]})
+    );
+    assert_eq!(seen.last().unwrap().body["ids"], json!([60]));
+}
