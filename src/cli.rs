@@ -40,6 +40,19 @@ pub enum Command {
         #[command(subcommand)]
         command: ServiceCommand,
     },
+    /// Talk to the configured Odoo.
+    Odoo {
+        #[command(subcommand)]
+        command: OdooCommand,
+    },
+}
+
+/// `odoo …` commands.
+#[derive(Debug, Subcommand)]
+pub enum OdooCommand {
+    /// Connect, authenticate, and verify that Odoo has what the gateway needs
+    /// (modules, models and fields, CAD, a 13 % sale tax). Exit code 1 when not.
+    Check,
 }
 
 /// `service …` commands.
@@ -89,6 +102,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         }
         Command::Service { command } => service(settings, command).await,
         Command::Healthcheck => healthcheck(&settings).await,
+        Command::Odoo {
+            command: OdooCommand::Check,
+        } => {
+            if !settings.odoo.is_configured() {
+                eprintln!(
+                    "no Odoo configured: set odoo.url, odoo.database, odoo.login and odoo.password \
+                     (FUSION__ODOO__URL, FUSION__ODOO__DATABASE, FUSION__ODOO__LOGIN, FUSION__ODOO__PASSWORD)"
+                );
+                return Ok(2);
+            }
+            let report = crate::odoo::check::check(&settings.odoo).await;
+            println!("{report}");
+            Ok(if report.is_ok() { 0 } else { 1 })
+        }
     }
 }
 

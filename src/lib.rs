@@ -4,7 +4,8 @@
 //! Module map (see `DESIGN.md` in the shared folder and the README):
 //! - [`api`]: Lago-compatible HTTP API (actix-web), auth extractor, Lago error body.
 //! - [`meter`]: durable local usage store (SQLite / PostgreSQL) and the group-commit writer.
-//! - [`billing`]: pure domain: aggregations, billing windows, money.
+//! - [`billing`]: pure domain: aggregations, billing windows, money, charge models.
+//! - [`odoo`]: the Odoo 19 client (JSON-RPC / JSON-2), typed facades and `odoo check`.
 //! - [`configuration`], [`telemetry`], [`startup`], [`cli`]: the process around them.
 
 pub mod api;
@@ -13,5 +14,6 @@ pub mod cli;
 pub mod configuration;
 pub mod meter;
 pub mod metrics;
+pub mod odoo;
 pub mod startup;
 pub mod telemetry;
