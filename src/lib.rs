@@ -2,3 +2,4 @@
 //! billing system of record.
 
 pub mod configuration;
+pub mod odoo_sim;
