@@ -31,15 +31,33 @@ pub struct Call {
 pub fn params(sim: &Sim, model: &str, method: &str) -> Vec<(String, bool)> {
     let p = |v: &[(&str, bool)]| v.iter().map(|(n, r)| (n.to_string(), *r)).collect();
     match method {
-        "search" => p(&[("domain", true), ("offset", false), ("limit", false), ("order", false)]),
+        "search" => p(&[
+            ("domain", true),
+            ("offset", false),
+            ("limit", false),
+            ("order", false),
+        ]),
         "search_count" => p(&[("domain", true), ("limit", false)]),
-        "search_read" => p(&[("domain", false), ("fields", false), ("offset", false), ("limit", false), ("order", false)]),
+        "search_read" => p(&[
+            ("domain", false),
+            ("fields", false),
+            ("offset", false),
+            ("limit", false),
+            ("order", false),
+        ]),
         "read" => p(&[("fields", false), ("load", false)]),
         "create" => p(&[("vals_list", true)]),
         "write" => p(&[("vals", true)]),
-        "unlink" | "action_archive" | "action_unarchive" | "toggle_active" | "get_metadata" => vec![],
+        "unlink" | "action_archive" | "action_unarchive" | "toggle_active" | "get_metadata" => {
+            vec![]
+        }
         "fields_get" => p(&[("allfields", false), ("attributes", false)]),
-        "name_search" => p(&[("name", false), ("domain", false), ("operator", false), ("limit", false)]),
+        "name_search" => p(&[
+            ("name", false),
+            ("domain", false),
+            ("operator", false),
+            ("limit", false),
+        ]),
         "name_create" => p(&[("name", true)]),
         "default_get" => p(&[("fields", true)]),
         "copy" => p(&[("default", false)]),
@@ -67,7 +85,15 @@ pub fn params(sim: &Sim, model: &str, method: &str) -> Vec<(String, bool)> {
 pub fn is_readonly(method: &str) -> bool {
     matches!(
         method,
-        "search" | "search_count" | "search_read" | "read" | "fields_get" | "name_search" | "default_get" | "context_get" | "get_metadata"
+        "search"
+            | "search_count"
+            | "search_read"
+            | "read"
+            | "fields_get"
+            | "name_search"
+            | "default_get"
+            | "context_get"
+            | "get_metadata"
     )
 }
 
@@ -81,7 +107,9 @@ pub fn check_method(sim: &Sim, model: &str, method: &str) -> OResult<()> {
     }
     let m = sim.model_def(model)?;
     if !m.methods.contains(method) && !sim.schema.orm_methods.contains_key(method) {
-        return Err(OdooError::attribute(format!("The method '{model}.{method}' does not exist")));
+        return Err(OdooError::attribute(format!(
+            "The method '{model}.{method}' does not exist"
+        )));
     }
     Ok(())
 }
@@ -106,7 +134,11 @@ fn bind(sim: &Sim, c: &Call) -> OResult<Map<String, Value>> {
             return Err(arg_error(c, &qual, msg));
         }
         if out.contains_key(k) {
-            return Err(arg_error(c, &qual, format!("got multiple values for argument '{k}'")));
+            return Err(arg_error(
+                c,
+                &qual,
+                format!("got multiple values for argument '{k}'"),
+            ));
         }
         out.insert(k.clone(), v.clone());
     }
@@ -152,7 +184,11 @@ fn opt_usize(v: Option<&Value>) -> Option<usize> {
 }
 
 fn str_list(v: Option<&Value>) -> Option<Vec<String>> {
-    v.and_then(|x| x.as_array()).map(|a| a.iter().filter_map(|s| s.as_str().map(String::from)).collect())
+    v.and_then(|x| x.as_array()).map(|a| {
+        a.iter()
+            .filter_map(|s| s.as_str().map(String::from))
+            .collect()
+    })
 }
 
 fn dispatch(sim: &mut Sim, c: &Call, kw: &Map<String, Value>) -> OResult<Option<Value>> {
@@ -170,12 +206,18 @@ fn dispatch(sim: &mut Sim, c: &Call, kw: &Map<String, Value>) -> OResult<Option<
             json!(sim.read(model, &found, str_list(kw.get("fields")).as_deref(), true)?)
         }
         "read" => {
-            let load = kw.get("load").map(|l| !l.is_null() && l != &json!(false)).unwrap_or(true);
+            let load = kw
+                .get("load")
+                .map(|l| !l.is_null() && l != &json!(false))
+                .unwrap_or(true);
             json!(sim.read(model, ids, str_list(kw.get("fields")).as_deref(), load)?)
         }
         "create" => return create(sim, c, kw).map(Some),
         "write" => {
-            let vals = kw["vals"].as_object().cloned().ok_or_else(|| OdooError::value("write() expects a dict of values"))?;
+            let vals = kw["vals"]
+                .as_object()
+                .cloned()
+                .ok_or_else(|| OdooError::value("write() expects a dict of values"))?;
             sim.write(model, ids, &vals, ctx)?;
             json!(true)
         }
@@ -183,21 +225,42 @@ fn dispatch(sim: &mut Sim, c: &Call, kw: &Map<String, Value>) -> OResult<Option<
             sim.unlink(model, ids, ctx)?;
             json!(true)
         }
-        "fields_get" => sim.fields_get(model, str_list(kw.get("allfields")).as_deref(), str_list(kw.get("attributes")).as_deref())?,
+        "fields_get" => sim.fields_get(
+            model,
+            str_list(kw.get("allfields")).as_deref(),
+            str_list(kw.get("attributes")).as_deref(),
+        )?,
         "name_search" => {
             let name = kw.get("name").and_then(|n| n.as_str()).unwrap_or("");
-            let op = kw.get("operator").and_then(|n| n.as_str()).unwrap_or("ilike");
-            sim.name_search(model, name, kw.get("domain").unwrap_or(&empty), op, limit.or(Some(100)), ctx)?
+            let op = kw
+                .get("operator")
+                .and_then(|n| n.as_str())
+                .unwrap_or("ilike");
+            sim.name_search(
+                model,
+                name,
+                kw.get("domain").unwrap_or(&empty),
+                op,
+                limit.or(Some(100)),
+                ctx,
+            )?
         }
         "name_create" => {
             let name = kw.get("name").cloned().unwrap_or(json!(false));
-            let vals: Map<String, Value> = [(models::rec_name(model).to_string(), name)].into_iter().collect();
+            let vals: Map<String, Value> = [(models::rec_name(model).to_string(), name)]
+                .into_iter()
+                .collect();
             let id = sim.create(model, &vals, ctx)?;
             json!([id, sim.display_name(model, id)])
         }
-        "default_get" => sim.default_get(model, &str_list(kw.get("fields")).unwrap_or_default(), ctx)?,
+        "default_get" => {
+            sim.default_get(model, &str_list(kw.get("fields")).unwrap_or_default(), ctx)?
+        }
         "action_archive" | "action_unarchive" => {
-            let vals: Map<String, Value> = [("active".to_string(), json!(c.method == "action_unarchive"))].into_iter().collect();
+            let vals: Map<String, Value> =
+                [("active".to_string(), json!(c.method == "action_unarchive"))]
+                    .into_iter()
+                    .collect();
             sim.write(model, ids, &vals, ctx)?;
             json!(true)
         }
@@ -217,8 +280,15 @@ fn create(sim: &mut Sim, c: &Call, kw: &Map<String, Value>) -> OResult<Value> {
     let vl = &kw["vals_list"];
     let list: Vec<Map<String, Value>> = match vl {
         Value::Object(o) => vec![o.clone()],
-        Value::Array(a) => a.iter().map(|v| v.as_object().cloned().unwrap_or_default()).collect(),
-        _ => return Err(OdooError::value("create() expects a dict or a list of dicts")),
+        Value::Array(a) => a
+            .iter()
+            .map(|v| v.as_object().cloned().unwrap_or_default())
+            .collect(),
+        _ => {
+            return Err(OdooError::value(
+                "create() expects a dict or a list of dicts",
+            ))
+        }
     };
     let mut ids = vec![];
     for vals in &list {

@@ -62,7 +62,10 @@ pub fn add_period(d: NaiveDate, unit: &str, n: i64) -> NaiveDate {
 fn add_months(d: NaiveDate, n: i64) -> NaiveDate {
     use chrono::Datelike;
     let total = d.year() as i64 * 12 + d.month0() as i64 + n;
-    let (y, m) = ((total.div_euclid(12)) as i32, (total.rem_euclid(12) + 1) as u32);
+    let (y, m) = (
+        (total.div_euclid(12)) as i32,
+        (total.rem_euclid(12) + 1) as u32,
+    );
     let mut day = d.day();
     loop {
         if let Some(x) = NaiveDate::from_ymd_opt(y, m, day) {

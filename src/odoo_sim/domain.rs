@@ -15,8 +15,26 @@ use std::cmp::Ordering;
 
 /// Operators accepted in a condition.
 pub const OPERATORS: &[&str] = &[
-    "=", "!=", "<", ">", "<=", ">=", "in", "not in", "like", "not like", "ilike", "not ilike",
-    "=like", "not =like", "=ilike", "not =ilike", "child_of", "parent_of", "any", "not any",
+    "=",
+    "!=",
+    "<",
+    ">",
+    "<=",
+    ">=",
+    "in",
+    "not in",
+    "like",
+    "not like",
+    "ilike",
+    "not ilike",
+    "=like",
+    "not =like",
+    "=ilike",
+    "not =ilike",
+    "child_of",
+    "parent_of",
+    "any",
+    "not any",
 ];
 
 /// A parsed domain.
@@ -62,7 +80,12 @@ pub fn parse(domain: &Value) -> OResult<Dom> {
     let items = match domain {
         Value::Null | Value::Bool(false) => return Ok(Dom::True),
         Value::Array(a) => a,
-        other => return Err(OdooError::value(format!("Invalid domain: {}", super::value::pyrepr(other)))),
+        other => {
+            return Err(OdooError::value(format!(
+                "Invalid domain: {}",
+                super::value::pyrepr(other)
+            )))
+        }
     };
     let mut stack: Vec<Dom> = Vec::new();
     for item in items.iter().rev() {
@@ -70,19 +93,32 @@ pub fn parse(domain: &Value) -> OResult<Dom> {
             Value::String(op) if op == "&" || op == "|" => {
                 let (a, b) = (stack.pop(), stack.pop());
                 let (Some(a), Some(b)) = (a, b) else {
-                    return Err(OdooError::value(format!("Domain {} is syntactically not correct.", super::value::pyrepr(domain))));
+                    return Err(OdooError::value(format!(
+                        "Domain {} is syntactically not correct.",
+                        super::value::pyrepr(domain)
+                    )));
                 };
-                stack.push(if op == "&" { Dom::And(vec![a, b]) } else { Dom::Or(vec![a, b]) });
+                stack.push(if op == "&" {
+                    Dom::And(vec![a, b])
+                } else {
+                    Dom::Or(vec![a, b])
+                });
             }
             Value::String(op) if op == "!" => {
                 let Some(a) = stack.pop() else {
-                    return Err(OdooError::value(format!("Domain {} is syntactically not correct.", super::value::pyrepr(domain))));
+                    return Err(OdooError::value(format!(
+                        "Domain {} is syntactically not correct.",
+                        super::value::pyrepr(domain)
+                    )));
                 };
                 stack.push(Dom::Not(Box::new(a)));
             }
             Value::Array(t) if t.len() == 3 => stack.push(parse_leaf(t)?),
             other => {
-                return Err(OdooError::value(format!("Invalid term {} in domain", super::value::pyrepr(other))));
+                return Err(OdooError::value(format!(
+                    "Invalid term {} in domain",
+                    super::value::pyrepr(other)
+                )));
             }
         }
     }
@@ -97,10 +133,18 @@ pub fn parse(domain: &Value) -> OResult<Dom> {
 fn parse_leaf(t: &[Value]) -> OResult<Dom> {
     let op = t[1].as_str().map(|s| s.to_lowercase()).unwrap_or_default();
     if !OPERATORS.contains(&op.as_str()) {
-        return Err(OdooError::value(format!("Invalid operator {} in condition {}", super::value::pyrepr(&t[1]), pytuple(t))));
+        return Err(OdooError::value(format!(
+            "Invalid operator {} in condition {}",
+            super::value::pyrepr(&t[1]),
+            pytuple(t)
+        )));
     }
     match &t[0] {
-        Value::Number(n) if op == "=" => Ok(if n.as_i64() == t[2].as_i64() { Dom::True } else { Dom::False }),
+        Value::Number(n) if op == "=" => Ok(if n.as_i64() == t[2].as_i64() {
+            Dom::True
+        } else {
+            Dom::False
+        }),
         Value::String(p) => Ok(Dom::Leaf {
             path: p.split('.').map(String::from).collect(),
             op,
@@ -121,13 +165,19 @@ pub fn validate(r: &dyn Resolver, model: &str, dom: &Dom) -> OResult<()> {
             let mut m = model.to_string();
             for (i, f) in path.iter().enumerate() {
                 let Some((_, rel)) = r.field_info(&m, f) else {
-                    return Err(OdooError::value(format!("Invalid field {m}.{f} in condition {}", pytuple(raw))));
+                    return Err(OdooError::value(format!(
+                        "Invalid field {m}.{f} in condition {}",
+                        pytuple(raw)
+                    )));
                 };
                 if i + 1 < path.len() {
                     match rel {
                         Some(c) => m = c,
                         None => {
-                            return Err(OdooError::value(format!("Invalid field {m}.{f} in condition {}", pytuple(raw))));
+                            return Err(OdooError::value(format!(
+                                "Invalid field {m}.{f} in condition {}",
+                                pytuple(raw)
+                            )));
                         }
                     }
                 }
@@ -146,7 +196,9 @@ pub fn eval(r: &dyn Resolver, model: &str, id: i64, dom: &Dom) -> bool {
         Dom::And(v) => v.iter().all(|d| eval(r, model, id, d)),
         Dom::Or(v) => v.iter().any(|d| eval(r, model, id, d)),
         Dom::Not(d) => !eval(r, model, id, d),
-        Dom::Leaf { path, op, value, .. } => eval_path(r, model, id, path, op, value),
+        Dom::Leaf {
+            path, op, value, ..
+        } => eval_path(r, model, id, path, op, value),
     }
 }
 
@@ -163,18 +215,35 @@ fn negative(op: &str) -> Option<&'static str> {
     })
 }
 
-fn eval_path(r: &dyn Resolver, model: &str, id: i64, path: &[String], op: &str, value: &Value) -> bool {
+fn eval_path(
+    r: &dyn Resolver,
+    model: &str,
+    id: i64,
+    path: &[String],
+    op: &str,
+    value: &Value,
+) -> bool {
     if let Some(pos) = negative(op) {
         return !eval_path(r, model, id, path, pos, value);
     }
-    let Some((ftype, rel)) = r.field_info(model, &path[0]) else { return false };
-    let v = if path[0] == "id" { Value::from(id) } else { r.get(model, id, &path[0]) };
+    let Some((ftype, rel)) = r.field_info(model, &path[0]) else {
+        return false;
+    };
+    let v = if path[0] == "id" {
+        Value::from(id)
+    } else {
+        r.get(model, id, &path[0])
+    };
     if path.len() > 1 {
         let Some(c) = rel else { return false };
-        return related_ids(&v).iter().any(|cid| eval_path(r, &c, *cid, &path[1..], op, value));
+        return related_ids(&v)
+            .iter()
+            .any(|cid| eval_path(r, &c, *cid, &path[1..], op, value));
     }
     match (ftype.as_str(), rel) {
-        ("many2one" | "one2many" | "many2many", Some(c)) => eval_relational(r, &c, &related_ids(&v), op, value),
+        ("many2one" | "one2many" | "many2many", Some(c)) => {
+            eval_relational(r, &c, &related_ids(&v), op, value)
+        }
         _ => eval_scalar(&ftype, &v, op, value),
     }
 }
@@ -189,7 +258,14 @@ fn related_ids(v: &Value) -> Vec<i64> {
 
 fn eval_relational(r: &dyn Resolver, comodel: &str, ids: &[i64], op: &str, value: &Value) -> bool {
     let by_name = |pat_op: &str, pat: &Value| {
-        ids.iter().any(|i| eval_scalar("char", &Value::String(r.display_name(comodel, *i)), pat_op, pat))
+        ids.iter().any(|i| {
+            eval_scalar(
+                "char",
+                &Value::String(r.display_name(comodel, *i)),
+                pat_op,
+                pat,
+            )
+        })
     };
     match (op, value) {
         ("any", Value::Array(_)) => match parse(value) {
@@ -205,7 +281,10 @@ fn eval_relational(r: &dyn Resolver, comodel: &str, ids: &[i64], op: &str, value
         ("=", Value::Number(n)) => n.as_i64().is_some_and(|x| ids.contains(&x)),
         ("in", Value::Array(list)) => {
             let empty_ok = list.iter().any(|x| !truthy(x));
-            (empty_ok && ids.is_empty()) || list.iter().any(|x| x.as_i64().is_some_and(|i| ids.contains(&i)))
+            (empty_ok && ids.is_empty())
+                || list
+                    .iter()
+                    .any(|x| x.as_i64().is_some_and(|i| ids.contains(&i)))
         }
         ("in", Value::Number(n)) => n.as_i64().is_some_and(|x| ids.contains(&x)),
         ("=" | "like" | "ilike" | "=like" | "=ilike", Value::String(_)) => by_name(op, value),
@@ -248,7 +327,11 @@ pub fn eval_scalar(ftype: &str, v: &Value, op: &str, value: &Value) -> bool {
                 Value::Bool(false) | Value::Null => return !truthy(v),
                 other => other.to_string(),
             };
-            let pat = if op.starts_with('=') { pat } else { format!("%{}%", pat) };
+            let pat = if op.starts_with('=') {
+                pat
+            } else {
+                format!("%{}%", pat)
+            };
             if op.ends_with("ilike") {
                 like(&text.to_lowercase(), &pat.to_lowercase())
             } else {
@@ -327,7 +410,10 @@ mod tests {
             })
         }
         fn get(&self, model: &str, id: i64, field: &str) -> Value {
-            self.0.get(&(model.into(), id)).and_then(|r| r.get(field).cloned()).unwrap_or(Value::Null)
+            self.0
+                .get(&(model.into(), id))
+                .and_then(|r| r.get(field).cloned())
+                .unwrap_or(Value::Null)
         }
         fn display_name(&self, model: &str, id: i64) -> String {
             self.get(model, id, "name").as_str().unwrap_or("").into()
@@ -350,7 +436,10 @@ mod tests {
         let m = mock();
         let dom = parse(&d).unwrap();
         validate(&m, "p", &dom).unwrap();
-        [1, 2].into_iter().filter(|i| eval(&m, "p", *i, &dom)).collect()
+        [1, 2]
+            .into_iter()
+            .filter(|i| eval(&m, "p", *i, &dom))
+            .collect()
     }
 
     #[test]
@@ -359,7 +448,10 @@ mod tests {
         assert_eq!(ids(json!([["name", "!=", "Bob"]])), vec![1]);
         assert_eq!(ids(json!([["amount", ">", 5]])), vec![1]);
         assert_eq!(ids(json!([["amount", "<=", 3.0]])), vec![2]);
-        assert_eq!(ids(json!([["amount", ">=", 3], ["amount", "<", 10.5]])), vec![2]);
+        assert_eq!(
+            ids(json!([["amount", ">=", 3], ["amount", "<", 10.5]])),
+            vec![2]
+        );
         assert_eq!(ids(json!([["id", "in", [2, 5]]])), vec![2]);
         assert_eq!(ids(json!([["id", "not in", [2]]])), vec![1]);
         assert_eq!(ids(json!([["name", "ilike", "acme"]])), vec![1]);
@@ -375,9 +467,15 @@ mod tests {
 
     #[test]
     fn prefix_operators_and_paths() {
-        assert_eq!(ids(json!(["|", ["name", "=", "Bob"], ["amount", ">", 10]])), vec![1, 2]);
+        assert_eq!(
+            ids(json!(["|", ["name", "=", "Bob"], ["amount", ">", 10]])),
+            vec![1, 2]
+        );
         assert_eq!(ids(json!(["!", ["name", "=", "Bob"]])), vec![1]);
-        assert_eq!(ids(json!(["&", ["active", "=", true], ["name", "ilike", "a"]])), vec![1]);
+        assert_eq!(
+            ids(json!(["&", ["active", "=", true], ["name", "ilike", "a"]])),
+            vec![1]
+        );
         assert_eq!(ids(json!([["parent_id.name", "=", "Acme Corp"]])), vec![2]);
         assert_eq!(ids(json!([["parent_id", "=", false]])), vec![1]);
         assert_eq!(ids(json!([["parent_id", "ilike", "acme"]])), vec![2]);
@@ -393,7 +491,10 @@ mod tests {
         let d = parse(&json!([["x_foo", "=", 1]])).unwrap();
         let e = validate(&m, "p", &d).unwrap_err();
         assert_eq!(e.name, "builtins.ValueError");
-        assert_eq!(e.message, "Invalid field p.x_foo in condition ('x_foo', '=', 1)");
+        assert_eq!(
+            e.message,
+            "Invalid field p.x_foo in condition ('x_foo', '=', 1)"
+        );
         assert!(parse(&json!([["name", "~", 1]])).is_err());
         assert!(parse(&json!(["&", ["name", "=", 1]])).is_err());
     }

@@ -92,7 +92,9 @@ impl OdooError {
         if self.name == "odoo.exceptions.AccessDenied" {
             return last;
         }
-        format!("Traceback (most recent call last):\n  File \"odoo-sim\", line 1, in <module>\n{last}")
+        format!(
+            "Traceback (most recent call last):\n  File \"odoo-sim\", line 1, in <module>\n{last}"
+        )
     }
 
     /// The `data` object, serialised with Odoo's key order `name, message, arguments, context, debug`.
@@ -141,7 +143,9 @@ mod tests {
         assert_eq!(v["error"]["code"], 0);
         assert_eq!(v["error"]["data"]["arguments"], json!(["boom"]));
         assert_eq!(v["id"], 3);
-        assert_eq!(missing_record("res.partner", &[9], 2).message,
-            "Record does not exist or has been deleted.\n(Record: res.partner(9,), User: 2)");
+        assert_eq!(
+            missing_record("res.partner", &[9], 2).message,
+            "Record does not exist or has been deleted.\n(Record: res.partner(9,), User: 2)"
+        );
     }
 }

@@ -41,11 +41,17 @@ pub fn handle(sim: &mut Sim, model: &str, method: &str, h: &Json2Headers, body: 
     }
     let key = h.authorization.as_deref().and_then(|a| {
         let (scheme, key) = a.trim().split_once(' ')?;
-        scheme.eq_ignore_ascii_case("bearer").then(|| key.trim().to_string())
+        scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| key.trim().to_string())
     });
     match key {
         None => {
-            return error(&OdooError::werkzeug("Unauthorized", "User not authenticated, use the \"Authorization\" header", 401));
+            return error(&OdooError::werkzeug(
+                "Unauthorized",
+                "User not authenticated, use the \"Authorization\" header",
+                401,
+            ));
         }
         Some(k) if k != sim.api_key || k.is_empty() => {
             return error(&OdooError::werkzeug("Unauthorized", "Invalid apikey", 401));
@@ -55,15 +61,26 @@ pub fn handle(sim: &mut Sim, model: &str, method: &str, h: &Json2Headers, body: 
     let parsed: Value = match serde_json::from_slice(body) {
         Ok(v) => v,
         Err(e) => {
-            let msg = format!("could not parse the body as json: {}", py_json_error(&e, body));
+            let msg = format!(
+                "could not parse the body as json: {}",
+                py_json_error(&e, body)
+            );
             return error(&OdooError::werkzeug("BadRequest", msg, 400));
         }
     };
     let Value::Object(mut args) = parsed else {
-        return error(&OdooError::werkzeug("BadRequest", "could not parse the body, expecting a json object", 400));
+        return error(&OdooError::werkzeug(
+            "BadRequest",
+            "could not parse the body, expecting a json object",
+            400,
+        ));
     };
     if sim.schema.model(model).is_none() {
-        return error(&OdooError::werkzeug("NotFound", format!("the model '{model}' does not exist"), 404));
+        return error(&OdooError::werkzeug(
+            "NotFound",
+            format!("the model '{model}' does not exist"),
+            404,
+        ));
     }
     sim.uid = sim.refs.admin_uid;
     if let Err(mut e) = check_method(sim, model, method) {
@@ -78,10 +95,26 @@ pub fn handle(sim: &mut Sim, model: &str, method: &str, h: &Json2Headers, body: 
         _ => Map::new(),
     };
     let ids = ids_v.as_ref().map(super::call::ids_of).unwrap_or_default();
-    if sim.schema.is_api_model(model, method) && ids_v.as_ref().is_some_and(|v| v.as_array().is_none_or(|a| !a.is_empty())) {
-        return error(&OdooError::werkzeug("UnprocessableEntity", format!("cannot call {model}.{method} with ids"), 422));
+    if sim.schema.is_api_model(model, method)
+        && ids_v
+            .as_ref()
+            .is_some_and(|v| v.as_array().is_none_or(|a| !a.is_empty()))
+    {
+        return error(&OdooError::werkzeug(
+            "UnprocessableEntity",
+            format!("cannot call {model}.{method} with ids"),
+            422,
+        ));
     }
-    let call = Call { model: model.into(), method: method.into(), args: vec![], kwargs: args, ids, ctx, json2: true };
+    let call = Call {
+        model: model.into(),
+        method: method.into(),
+        args: vec![],
+        kwargs: args,
+        ids,
+        ctx,
+        json2: true,
+    };
     match execute(sim, &call) {
         Ok(v) => {
             let mut r = Reply::json(v.unwrap_or(Value::Null).to_string());
@@ -94,7 +127,11 @@ pub fn handle(sim: &mut Sim, model: &str, method: &str, h: &Json2Headers, body: 
 
 /// The catch-all `/json/2/<path>` answer (`web_json_2_404`).
 pub fn not_found_route() -> Reply {
-    error(&OdooError::werkzeug("NotFound", "Did you mean POST /json/2/<model>/<method>?", 404))
+    error(&OdooError::werkzeug(
+        "NotFound",
+        "Did you mean POST /json/2/<model>/<method>?",
+        404,
+    ))
 }
 
 /// Python's `json.JSONDecodeError` text for the common cases.
@@ -103,9 +140,19 @@ fn py_json_error(e: &serde_json::Error, body: &[u8]) -> String {
     let first = text.char_indices().find(|(_, c)| !c.is_whitespace());
     match first {
         None => "Expecting value: line 1 column 1 (char 0)".into(),
-        Some((i, c)) if !"{[\"-0123456789tfn".contains(c) => {
+        Some((i, c))
+            if !"{[\"-0123456789".contains(c)
+                && !["true", "false", "null"]
+                    .iter()
+                    .any(|l| text[i..].starts_with(l)) =>
+        {
             format!("Expecting value: line 1 column {} (char {i})", i + 1)
         }
-        _ => format!("Expecting value: line {} column {} (char {})", e.line(), e.column(), e.column().saturating_sub(1)),
+        _ => format!(
+            "Expecting value: line {} column {} (char {})",
+            e.line(),
+            e.column(),
+            e.column().saturating_sub(1)
+        ),
     }
 }

@@ -86,7 +86,10 @@ pub fn build(opts: &SimOptions, base_url: &str) -> Sim {
         database: opts.database.clone(),
         login: opts.login.clone(),
         password: opts.password.clone(),
-        api_key: opts.api_key.clone().unwrap_or_else(|| opts.password.clone()),
+        api_key: opts
+            .api_key
+            .clone()
+            .unwrap_or_else(|| opts.password.clone()),
         refs: state::Refs::default(),
         calls: 0,
         down: DownMode::Up,
@@ -111,7 +114,11 @@ pub async fn spawn(opts: SimOptions) -> std::io::Result<SimHandle> {
     let addr = listener.local_addr()?;
     let state = Arc::new(Mutex::new(build(&opts, &format!("http://{addr}"))));
     let handle = server::start(state.clone(), listener)?;
-    Ok(SimHandle { state, addr, server: Mutex::new(Some(handle)) })
+    Ok(SimHandle {
+        state,
+        addr,
+        server: Mutex::new(Some(handle)),
+    })
 }
 
 impl SimHandle {
@@ -165,7 +172,11 @@ impl SimHandle {
     /// `true`: every Odoo route answers HTTP 503 (as a proxy in front of a dead Odoo);
     /// `false`: normal service.
     pub fn set_down(&self, down: bool) {
-        self.sim().down = if down { DownMode::Unavailable } else { DownMode::Up };
+        self.sim().down = if down {
+            DownMode::Unavailable
+        } else {
+            DownMode::Up
+        };
     }
     /// `true`: stops listening so connections are refused; `false`: listens again on the same
     /// address (state is kept).

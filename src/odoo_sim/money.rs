@@ -13,7 +13,8 @@ pub fn round(amount: Decimal, rounding: Decimal) -> Decimal {
     if rounding <= Decimal::ZERO {
         return amount;
     }
-    let steps = (amount / rounding).round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero);
+    let steps =
+        (amount / rounding).round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero);
     let out = steps * rounding;
     out.round_dp(rounding.scale())
 }
@@ -24,7 +25,12 @@ pub fn decimal_places(rounding: Decimal) -> u32 {
 }
 
 /// One priced line: quantity × unit price less a discount in percent, before tax.
-pub fn line_subtotal(qty: Decimal, price_unit: Decimal, discount_pct: Decimal, rounding: Decimal) -> Decimal {
+pub fn line_subtotal(
+    qty: Decimal,
+    price_unit: Decimal,
+    discount_pct: Decimal,
+    rounding: Decimal,
+) -> Decimal {
     let gross = qty * price_unit * (Decimal::ONE - discount_pct / Decimal::ONE_HUNDRED);
     round(gross, rounding)
 }

@@ -29,7 +29,11 @@ impl Sim {
 
     /// MissingError unless every id exists.
     pub fn check_exist(&self, model: &str, ids: &[i64]) -> OResult<()> {
-        let missing: Vec<i64> = ids.iter().copied().filter(|i| !self.exists(model, *i)).collect();
+        let missing: Vec<i64> = ids
+            .iter()
+            .copied()
+            .filter(|i| !self.exists(model, *i))
+            .collect();
         if missing.is_empty() {
             Ok(())
         } else {
@@ -80,7 +84,11 @@ impl Sim {
         match parts.next() {
             None => v,
             Some(rest) => {
-                let comodel = self.schema.model(model).and_then(|m| m.field(head)).and_then(|f| f.relation.clone());
+                let comodel = self
+                    .schema
+                    .model(model)
+                    .and_then(|m| m.field(head))
+                    .and_then(|f| f.relation.clone());
                 match (comodel, as_id(&v)) {
                     (Some(c), Some(cid)) => self.get_path(&c, cid, rest),
                     _ => Value::Null,
@@ -121,13 +129,23 @@ impl Sim {
 
     /// `read(ids, fields, load)`: list of dicts with `id` first-class. Unknown field →
     /// `ValueError: Invalid field 'x' on 'model'`; missing record → MissingError.
-    pub fn read(&self, model: &str, ids: &[i64], fields: Option<&[String]>, load_names: bool) -> OResult<Vec<Value>> {
+    pub fn read(
+        &self,
+        model: &str,
+        ids: &[i64],
+        fields: Option<&[String]>,
+        load_names: bool,
+    ) -> OResult<Vec<Value>> {
         let mdef = self.model_def(model)?;
         let names: Vec<String> = match fields {
             Some(fs) if !fs.is_empty() => {
                 for f in fs {
                     if !mdef.has_field(f) {
-                        return Err(OdooError::value(format!("Invalid field {} on {}", pystr(f), pystr(model))));
+                        return Err(OdooError::value(format!(
+                            "Invalid field {} on {}",
+                            pystr(f),
+                            pystr(model)
+                        )));
                     }
                 }
                 fs.to_vec()
@@ -155,7 +173,11 @@ impl Sim {
         let mdef = self.model_def(model)?;
         for k in vals.keys() {
             if !mdef.has_field(k) {
-                return Err(OdooError::value(format!("Invalid field {} on model {}", pystr(k), pystr(model))));
+                return Err(OdooError::value(format!(
+                    "Invalid field {} on model {}",
+                    pystr(k),
+                    pystr(model)
+                )));
             }
         }
         Ok(())
@@ -208,13 +230,22 @@ impl Sim {
     }
 
     /// `write(vals)` on existing records; bumps `write_date`/`write_uid`.
-    pub fn write(&mut self, model: &str, ids: &[i64], vals: &Map<String, Value>, ctx: &Ctx) -> OResult<()> {
+    pub fn write(
+        &mut self,
+        model: &str,
+        ids: &[i64],
+        vals: &Map<String, Value>,
+        ctx: &Ctx,
+    ) -> OResult<()> {
         self.check_keys(model, vals)?;
         self.check_exist(model, ids)?;
         let mdef = self.model_def(model)?.clone();
         models::before_write(self, model, ids, vals, ctx)?;
         for id in ids {
-            for (k, v) in vals.iter().filter(|(k, _)| !LOG_FIELDS.contains(&k.as_str())) {
+            for (k, v) in vals
+                .iter()
+                .filter(|(k, _)| !LOG_FIELDS.contains(&k.as_str()))
+            {
                 if let Some(f) = mdef.field(k) {
                     self.set_field(model, *id, f, v, ctx)?;
                 }
@@ -242,7 +273,11 @@ impl Sim {
     /// Stores a value computed by the server (stored computed field); bumps `write_date` only
     /// when it changes, as Odoo's recomputation does.
     pub fn store(&mut self, model: &str, id: i64, field: &str, v: Value) {
-        let changed = self.db.row(model, id).map(|r| r.get(field) != Some(&v)).unwrap_or(false);
+        let changed = self
+            .db
+            .row(model, id)
+            .map(|r| r.get(field) != Some(&v))
+            .unwrap_or(false);
         if changed {
             if let Some(r) = self.db.row_mut(model, id) {
                 r.insert(field.to_string(), v);
@@ -257,12 +292,21 @@ impl Sim {
         models::before_unlink(self, model, ids, ctx)?;
         let mdef = self.model_def(model)?.clone();
         for f in mdef.fields.iter().filter(|f| f.ftype == "one2many") {
-            let (Some(c), Some(inv)) = (&f.relation, &f.inverse_name) else { continue };
-            let cascade = self.schema.model(c).and_then(|m| m.field(inv)).is_some_and(|x| x.required);
+            let (Some(c), Some(inv)) = (&f.relation, &f.inverse_name) else {
+                continue;
+            };
+            let cascade = self
+                .schema
+                .model(c)
+                .and_then(|m| m.field(inv))
+                .is_some_and(|x| x.required);
             for id in ids {
                 let children = as_ids(&self.get(model, *id, &f.name));
                 if cascade && !children.is_empty() && c != model {
-                    let alive: Vec<i64> = children.into_iter().filter(|x| self.exists(c, *x)).collect();
+                    let alive: Vec<i64> = children
+                        .into_iter()
+                        .filter(|x| self.exists(c, *x))
+                        .collect();
                     if let Some(t) = self.db.tables.get_mut(c.as_str()) {
                         for x in alive {
                             t.rows.remove(&x);
@@ -281,7 +325,11 @@ impl Sim {
 
     fn check_required(&self, model: &str, id: i64, only: Option<&[String]>) -> OResult<()> {
         let mdef = self.model_def(model)?;
-        for f in mdef.fields.iter().filter(|f| f.required && f.stored && !f.is_x2many() && f.ftype != "boolean") {
+        for f in mdef
+            .fields
+            .iter()
+            .filter(|f| f.required && f.stored && !f.is_x2many() && f.ftype != "boolean")
+        {
             if let Some(keys) = only {
                 if !keys.contains(&f.name) {
                     continue;
@@ -301,7 +349,14 @@ impl Sim {
     }
 
     /// Converts and stores one incoming value (CONTRACT.md §3.4), applying x2many commands.
-    pub fn set_field(&mut self, model: &str, id: i64, f: &FieldDef, raw: &Value, ctx: &Ctx) -> OResult<()> {
+    pub fn set_field(
+        &mut self,
+        model: &str,
+        id: i64,
+        f: &FieldDef,
+        raw: &Value,
+        ctx: &Ctx,
+    ) -> OResult<()> {
         if models::inverse(self, model, id, &f.name, raw, ctx)? {
             return Ok(());
         }
@@ -309,9 +364,13 @@ impl Sim {
             if let Some(rel) = &f.related {
                 if let Some((head, rest)) = rel.split_once('.') {
                     let target = as_id(&self.get(model, id, head));
-                    let comodel = self.model_def(model)?.field(head).and_then(|x| x.relation.clone());
+                    let comodel = self
+                        .model_def(model)?
+                        .field(head)
+                        .and_then(|x| x.relation.clone());
                     if let (Some(t), Some(c)) = (target, comodel) {
-                        let vals: Map<String, Value> = [(rest.to_string(), raw.clone())].into_iter().collect();
+                        let vals: Map<String, Value> =
+                            [(rest.to_string(), raw.clone())].into_iter().collect();
                         return self.write(&c, &[t], &vals, ctx);
                     }
                 }
@@ -328,15 +387,32 @@ impl Sim {
         Ok(())
     }
 
-    fn apply_commands(&mut self, model: &str, id: i64, f: &FieldDef, raw: &Value, ctx: &Ctx) -> OResult<()> {
+    fn apply_commands(
+        &mut self,
+        model: &str,
+        id: i64,
+        f: &FieldDef,
+        raw: &Value,
+        ctx: &Ctx,
+    ) -> OResult<()> {
         let comodel = f.relation.clone().unwrap_or_default();
         let cmds: Vec<Value> = match raw {
             Value::Array(a) if a.iter().all(|x| x.is_i64()) => vec![json!([6, 0, a])],
             Value::Array(a) => a.clone(),
             Value::Bool(false) | Value::Null => vec![json!([5, 0, 0])],
-            other => return Err(OdooError::value(format!("Wrong value for {model}.{}: {}", f.name, super::value::pyrepr(other)))),
+            other => {
+                return Err(OdooError::value(format!(
+                    "Wrong value for {model}.{}: {}",
+                    f.name,
+                    super::value::pyrepr(other)
+                )))
+            }
         };
-        let o2m_inv = if f.ftype == "one2many" { f.inverse_name.clone() } else { None };
+        let o2m_inv = if f.ftype == "one2many" {
+            f.inverse_name.clone()
+        } else {
+            None
+        };
         for c in cmds {
             let a = c.as_array().cloned().unwrap_or_default();
             let code = a.first().and_then(|x| x.as_i64()).unwrap_or(-1);
@@ -361,14 +437,28 @@ impl Sim {
                 2 => {
                     self.unlink(&comodel, &[cid], ctx)?;
                     if o2m_inv.is_none() {
-                        self.set_m2m(model, id, &f.name, current.into_iter().filter(|x| *x != cid).collect());
+                        self.set_m2m(
+                            model,
+                            id,
+                            &f.name,
+                            current.into_iter().filter(|x| *x != cid).collect(),
+                        );
                     }
                 }
                 3 | 5 => {
-                    let drop: Vec<i64> = if code == 3 { vec![cid] } else { current.clone() };
+                    let drop: Vec<i64> = if code == 3 {
+                        vec![cid]
+                    } else {
+                        current.clone()
+                    };
                     match &o2m_inv {
                         Some(inv) => self.detach(&comodel, inv, &drop, ctx)?,
-                        None => self.set_m2m(model, id, &f.name, current.into_iter().filter(|x| !drop.contains(x)).collect()),
+                        None => self.set_m2m(
+                            model,
+                            id,
+                            &f.name,
+                            current.into_iter().filter(|x| !drop.contains(x)).collect(),
+                        ),
                     }
                 }
                 4 | 6 => {
@@ -376,10 +466,15 @@ impl Sim {
                     match &o2m_inv {
                         Some(inv) => {
                             if code == 6 {
-                                let gone: Vec<i64> = current.iter().copied().filter(|x| !new.contains(x)).collect();
+                                let gone: Vec<i64> = current
+                                    .iter()
+                                    .copied()
+                                    .filter(|x| !new.contains(x))
+                                    .collect();
                                 self.detach(&comodel, inv, &gone, ctx)?;
                             }
-                            let vals: Map<String, Value> = [(inv.clone(), json!(id))].into_iter().collect();
+                            let vals: Map<String, Value> =
+                                [(inv.clone(), json!(id))].into_iter().collect();
                             self.write(&comodel, &new, &vals, ctx)?;
                         }
                         None => {
@@ -395,7 +490,11 @@ impl Sim {
                     }
                 }
                 _ => {
-                    return Err(OdooError::value(format!("Invalid command {} for field {model}.{}", super::value::pyrepr(&c), f.name)));
+                    return Err(OdooError::value(format!(
+                        "Invalid command {} for field {model}.{}",
+                        super::value::pyrepr(&c),
+                        f.name
+                    )));
                 }
             }
         }
@@ -403,7 +502,11 @@ impl Sim {
     }
 
     fn detach(&mut self, comodel: &str, inv: &str, ids: &[i64], ctx: &Ctx) -> OResult<()> {
-        let required = self.schema.model(comodel).and_then(|m| m.field(inv)).is_some_and(|f| f.required);
+        let required = self
+            .schema
+            .model(comodel)
+            .and_then(|m| m.field(inv))
+            .is_some_and(|f| f.required);
         if required {
             self.unlink(comodel, ids, ctx)
         } else {
@@ -462,7 +565,11 @@ pub fn convert(model: &str, f: &FieldDef, raw: &Value, _clock: &SimClock) -> ORe
             }
         }
         "float" | "monetary" => dec_val(dec(raw)),
-        "integer" => json!(if falsy { 0 } else { dec(raw).trunc().to_string().parse::<i64>().unwrap_or(0) }),
+        "integer" => json!(if falsy {
+            0
+        } else {
+            dec(raw).trunc().to_string().parse::<i64>().unwrap_or(0)
+        }),
         "boolean" => json!(truthy(raw)),
         "date" => match raw.as_str() {
             _ if falsy => Value::Null,
@@ -477,7 +584,9 @@ pub fn convert(model: &str, f: &FieldDef, raw: &Value, _clock: &SimClock) -> ORe
         "datetime" => match raw.as_str() {
             _ if falsy => Value::Null,
             Some(s) if s.len() == 10 && parse_date(s).is_some() => json!(format!("{s} 00:00:00")),
-            Some(s) if chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").is_ok() => raw.clone(),
+            Some(s) if chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").is_ok() => {
+                raw.clone()
+            }
             _ => {
                 return Err(OdooError::value(format!(
                     "time data {} does not match format '%Y-%m-%d %H:%M:%S'",
@@ -522,7 +631,11 @@ impl Resolver for Sim {
                         return true;
                     }
                     hops += 1;
-                    cur = if hops > 50 { None } else { as_id(&Sim::get(self, model, c, "parent_id")) };
+                    cur = if hops > 50 {
+                        None
+                    } else {
+                        as_id(&Sim::get(self, model, c, "parent_id"))
+                    };
                 }
                 false
             })

@@ -37,12 +37,18 @@ pub fn render(title: &str, lines: &[String]) -> Vec<u8> {
         out.extend_from_slice(format!("{} 0 obj\n{}\nendobj\n", i + 1, o).as_bytes());
     }
     let xref = out.len();
-    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
     for off in offsets {
         out.extend_from_slice(format!("{off:010} 00000 n \n").as_bytes());
     }
     out.extend_from_slice(
-        format!("trailer\n<< /Size {} /Root 1 0 R /Info 6 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).as_bytes(),
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R /Info 6 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
     );
     out
 }
@@ -53,11 +59,22 @@ mod tests {
 
     #[test]
     fn xref_offsets_point_at_objects() {
-        let pdf = render("INV/2026/00001", &["Total: 113.00 CAD".into(), "a (b) \\ c".into()]);
+        let pdf = render(
+            "INV/2026/00001",
+            &["Total: 113.00 CAD".into(), "a (b) \\ c".into()],
+        );
         assert!(pdf.starts_with(b"%PDF-1.4"));
         assert!(pdf.ends_with(b"%%EOF\n"));
         let text = String::from_utf8_lossy(&pdf).to_string();
-        let sx: usize = text.split("startxref\n").nth(1).unwrap().lines().next().unwrap().parse().unwrap();
+        let sx: usize = text
+            .split("startxref\n")
+            .nth(1)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
         assert_eq!(&pdf[sx..sx + 4], b"xref");
         let table = &text[text.find("xref\n0 7\n").unwrap()..];
         for (i, line) in table.lines().skip(3).take(6).enumerate() {

@@ -10,11 +10,15 @@ use std::collections::HashMap;
 
 fn token_ok(sim: &Sim, model: &str, id: i64, q: &HashMap<String, String>) -> bool {
     sim.exists(model, id)
-        && q.get("access_token").is_some_and(|t| !t.is_empty() && sim.get(model, id, "access_token").as_str() == Some(t.as_str()))
+        && q.get("access_token").is_some_and(|t| {
+            !t.is_empty() && sim.get(model, id, "access_token").as_str() == Some(t.as_str())
+        })
 }
 
 fn redirect() -> HttpResponse {
-    HttpResponse::SeeOther().insert_header(("Location", "/my")).finish()
+    HttpResponse::SeeOther()
+        .insert_header(("Location", "/my"))
+        .finish()
 }
 
 fn money(d: rust_decimal::Decimal) -> String {
@@ -25,25 +29,52 @@ fn money(d: rust_decimal::Decimal) -> String {
 pub fn invoice_lines(sim: &Sim, id: i64) -> Vec<String> {
     const AM: &str = "account.move";
     let g = |f: &str| sim.get(AM, id, f);
-    let cur = as_id(&g("currency_id")).map(|c| sim.display_name("res.currency", c)).unwrap_or_default();
+    let cur = as_id(&g("currency_id"))
+        .map(|c| sim.display_name("res.currency", c))
+        .unwrap_or_default();
     let mut out = vec![
         sim.display_name("res.company", sim.refs.company),
-        format!("Customer: {}", as_id(&g("partner_id")).map(|p| sim.display_name("res.partner", p)).unwrap_or_default()),
+        format!(
+            "Customer: {}",
+            as_id(&g("partner_id"))
+                .map(|p| sim.display_name("res.partner", p))
+                .unwrap_or_default()
+        ),
         format!("Invoice date: {}", g("invoice_date").as_str().unwrap_or("")),
-        format!("Due date: {}", sim.get(AM, id, "invoice_date_due").as_str().unwrap_or("")),
+        format!(
+            "Due date: {}",
+            sim.get(AM, id, "invoice_date_due").as_str().unwrap_or("")
+        ),
         format!("Source: {}", g("invoice_origin").as_str().unwrap_or("")),
         String::new(),
     ];
     for l in as_ids(&g("invoice_line_ids")) {
         let lg = |f: &str| sim.get("account.move.line", l, f);
-        let name = lg("name").as_str().unwrap_or("").lines().next().unwrap_or("").to_string();
-        out.push(format!("{name}  x {}  @ {}  = {}", dec(&lg("quantity")).normalize(), money(dec(&lg("price_unit"))), money(dec(&lg("price_subtotal")))));
+        let name = lg("name")
+            .as_str()
+            .unwrap_or("")
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_string();
+        out.push(format!(
+            "{name}  x {}  @ {}  = {}",
+            dec(&lg("quantity")).normalize(),
+            money(dec(&lg("price_unit"))),
+            money(dec(&lg("price_subtotal")))
+        ));
     }
     out.push(String::new());
-    out.push(format!("Untaxed Amount: {} {cur}", money(dec(&g("amount_untaxed")))));
+    out.push(format!(
+        "Untaxed Amount: {} {cur}",
+        money(dec(&g("amount_untaxed")))
+    ));
     out.push(format!("Tax: {} {cur}", money(dec(&g("amount_tax")))));
     out.push(format!("Total: {} {cur}", money(dec(&g("amount_total")))));
-    out.push(format!("Amount Due: {} {cur}", money(dec(&g("amount_residual")))));
+    out.push(format!(
+        "Amount Due: {} {cur}",
+        money(dec(&g("amount_residual")))
+    ));
     out
 }
 
@@ -58,13 +89,22 @@ pub fn invoice(sim: &Sim, id: i64, q: &HashMap<String, String>) -> HttpResponse 
         Some("pdf") => {
             let body = pdf::render(&title, &lines);
             let file = format!("{}.pdf", title.replace(['/', ' ', '*', '(', ')'], "_"));
-            let disp = if q.get("download").is_some_and(|d| d == "true") { "attachment" } else { "inline" };
+            let disp = if q.get("download").is_some_and(|d| d == "true") {
+                "attachment"
+            } else {
+                "inline"
+            };
             HttpResponse::Ok()
                 .content_type("application/pdf")
-                .insert_header(("Content-Disposition", format!("{disp}; filename=\"{file}\"")))
+                .insert_header((
+                    "Content-Disposition",
+                    format!("{disp}; filename=\"{file}\""),
+                ))
                 .body(body)
         }
-        Some("text") => HttpResponse::Ok().content_type("text/plain; charset=utf-8").body(format!("{title}\n{}", lines.join("\n"))),
+        Some("text") => HttpResponse::Ok()
+            .content_type("text/plain; charset=utf-8")
+            .body(format!("{title}\n{}", lines.join("\n"))),
         _ => html(&title, &lines),
     }
 }
@@ -80,7 +120,11 @@ pub fn order(sim: &Sim, id: i64, q: &HashMap<String, String>) -> HttpResponse {
 }
 
 fn html(title: &str, lines: &[String]) -> HttpResponse {
-    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
     let body: String = lines.iter().map(|l| format!("<p>{}</p>", esc(l))).collect();
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")

@@ -22,16 +22,31 @@ pub struct Reply {
 impl Reply {
     /// A JSON body with status 200.
     pub fn json(body: String) -> Reply {
-        Reply { status: 200, content_type: "application/json", body, headers: vec![] }
+        Reply {
+            status: 200,
+            content_type: "application/json",
+            body,
+            headers: vec![],
+        }
     }
     /// A plain-text body.
     pub fn text(status: u16, body: &str) -> Reply {
-        Reply { status, content_type: "text/plain; charset=utf-8", body: body.to_string(), headers: vec![] }
+        Reply {
+            status,
+            content_type: "text/plain; charset=utf-8",
+            body: body.to_string(),
+            headers: vec![],
+        }
     }
     /// werkzeug's HTML error page.
     pub fn html(status: u16, title: &str, msg: &str) -> Reply {
         let body = format!("<!doctype html>\n<html lang=en>\n<title>{status} {title}</title>\n<h1>{title}</h1>\n<p>{msg}</p>\n");
-        Reply { status, content_type: "text/html; charset=utf-8", body, headers: vec![] }
+        Reply {
+            status,
+            content_type: "text/html; charset=utf-8",
+            body,
+            headers: vec![],
+        }
     }
 }
 
@@ -46,7 +61,13 @@ pub fn unsupported_media(kind: &str) -> Reply {
 
 /// True for `application/json` / `application/json-rpc` (parameters ignored).
 pub fn is_json(content_type: Option<&str>) -> bool {
-    let ct = content_type.unwrap_or("").split(';').next().unwrap_or("").trim().to_lowercase();
+    let ct = content_type
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_lowercase();
     ct == "application/json" || ct == "application/json-rpc"
 }
 
@@ -70,11 +91,15 @@ pub fn handle(sim: &mut Sim, content_type: Option<&str>, body: &[u8]) -> Reply {
         Ok(v) => v,
         Err(_) => return Reply::text(400, "Invalid JSON data"),
     };
-    let Some(obj) = req.as_object() else { return Reply::text(400, "Invalid JSON-RPC data") };
+    let Some(obj) = req.as_object() else {
+        return Reply::text(400, "Invalid JSON-RPC data");
+    };
     let id = obj.get("id").cloned().unwrap_or(Value::Null);
     let params = obj.get("params").cloned().unwrap_or(json!({}));
     match dispatch(sim, &params) {
-        Ok(Some(v)) => Reply::json(format!("{{\"jsonrpc\": \"2.0\", \"id\": {id}, \"result\": {v}}}")),
+        Ok(Some(v)) => Reply::json(format!(
+            "{{\"jsonrpc\": \"2.0\", \"id\": {id}, \"result\": {v}}}"
+        )),
         Ok(None) => Reply::json(format!("{{\"jsonrpc\": \"2.0\", \"id\": {id}}}")),
         Err(e) => Reply::json(e.jsonrpc_body(&id)),
     }
@@ -90,11 +115,17 @@ fn arg(args: &[Value], i: usize) -> OResult<Value> {
 
 fn dispatch(sim: &mut Sim, params: &Value) -> OResult<Option<Value>> {
     let Some(p) = params.as_object() else {
-        return Err(OdooError::type_error("jsonrpc() argument after ** must be a mapping"));
+        return Err(OdooError::type_error(
+            "jsonrpc() argument after ** must be a mapping",
+        ));
     };
     let service = p.get("service").and_then(|s| s.as_str()).unwrap_or("");
     let method = p.get("method").and_then(|s| s.as_str()).unwrap_or("");
-    let args: Vec<Value> = p.get("args").and_then(|a| a.as_array()).cloned().unwrap_or_default();
+    let args: Vec<Value> = p
+        .get("args")
+        .and_then(|a| a.as_array())
+        .cloned()
+        .unwrap_or_default();
     match service {
         "common" => common(sim, method, &args).map(Some),
         "object" => object(sim, method, &args),
@@ -108,10 +139,17 @@ fn dispatch(sim: &mut Sim, params: &Value) -> OResult<Option<Value>> {
 }
 
 /// Checks login/password (or API key) against the admin user; `Some(uid)` when valid.
-pub fn authenticate(sim: &Sim, db: &Value, login: &Value, password: &Value) -> OResult<Option<i64>> {
+pub fn authenticate(
+    sim: &Sim,
+    db: &Value,
+    login: &Value,
+    password: &Value,
+) -> OResult<Option<i64>> {
     check_db(sim, db)?;
     let ok = login.as_str() == Some(sim.login.as_str())
-        && password.as_str().is_some_and(|p| !p.is_empty() && (p == sim.password || p == sim.api_key));
+        && password
+            .as_str()
+            .is_some_and(|p| !p.is_empty() && (p == sim.password || p == sim.api_key));
     Ok(ok.then_some(sim.refs.admin_uid))
 }
 
@@ -142,20 +180,42 @@ fn common(sim: &mut Sim, method: &str, args: &[Value]) -> OResult<Value> {
 fn object(sim: &mut Sim, method: &str, args: &[Value]) -> OResult<Option<Value>> {
     let (db, uid, pw) = (arg(args, 0)?, arg(args, 1)?, arg(args, 2)?);
     check_db(sim, &db)?;
-    let uid_ok = uid.as_i64().or_else(|| uid.as_str().and_then(|s| s.parse().ok())) == Some(sim.refs.admin_uid);
-    let pw_ok = pw.as_str().is_some_and(|p| !p.is_empty() && (p == sim.password || p == sim.api_key));
+    let uid_ok = uid
+        .as_i64()
+        .or_else(|| uid.as_str().and_then(|s| s.parse().ok()))
+        == Some(sim.refs.admin_uid);
+    let pw_ok = pw
+        .as_str()
+        .is_some_and(|p| !p.is_empty() && (p == sim.password || p == sim.api_key));
     if !uid_ok || !pw_ok {
         return Err(OdooError::access_denied());
     }
     sim.uid = sim.refs.admin_uid;
     let (model, meth, rest, kwargs) = match method {
         "execute_kw" => {
-            let kw = args.get(7).and_then(|k| k.as_object()).cloned().unwrap_or_default();
-            let pos = args.get(6).and_then(|a| a.as_array()).cloned().unwrap_or_default();
+            let kw = args
+                .get(6)
+                .and_then(|k| k.as_object())
+                .cloned()
+                .unwrap_or_default();
+            let pos = args
+                .get(5)
+                .and_then(|a| a.as_array())
+                .cloned()
+                .unwrap_or_default();
             (arg(args, 3)?, arg(args, 4)?, pos, kw)
         }
-        "execute" => (arg(args, 3)?, arg(args, 4)?, args.get(5..).map(|s| s.to_vec()).unwrap_or_default(), Map::new()),
-        other => return Err(OdooError::name_error(format!("Method not available {other}"))),
+        "execute" => (
+            arg(args, 3)?,
+            arg(args, 4)?,
+            args.get(5..).map(|s| s.to_vec()).unwrap_or_default(),
+            Map::new(),
+        ),
+        other => {
+            return Err(OdooError::name_error(format!(
+                "Method not available {other}"
+            )))
+        }
     };
     let model = model.as_str().unwrap_or("").to_string();
     let meth = meth.as_str().unwrap_or("").to_string();
@@ -172,5 +232,16 @@ fn object(sim: &mut Sim, method: &str, args: &[Value]) -> OResult<Option<Value>>
         let first = arg(&rest, 0)?;
         (super::call::ids_of(&first), rest[1..].to_vec())
     };
-    execute(sim, &Call { model, method: meth, args, kwargs, ids, ctx, json2: false })
+    execute(
+        sim,
+        &Call {
+            model,
+            method: meth,
+            args,
+            kwargs,
+            ids,
+            ctx,
+            json2: false,
+        },
+    )
 }

@@ -124,7 +124,11 @@ impl Schema {
             .unwrap_or_default();
         let orm_private = about["orm_private_methods"]
             .as_array()
-            .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect()
+            })
             .unwrap_or_default();
         let mut models = BTreeMap::new();
         for (name, m) in obj.iter().filter(|(k, _)| !k.starts_with('_')) {
@@ -133,7 +137,11 @@ impl Schema {
             }
             models.insert(name.clone(), parse_model(name, m, with_subscriptions));
         }
-        Schema { models, orm_methods, orm_private }
+        Schema {
+            models,
+            orm_methods,
+            orm_private,
+        }
     }
 
     /// The model definition, if the model exists.
@@ -151,7 +159,10 @@ impl Schema {
                 return false;
             }
         }
-        self.orm_methods.get(method).is_some_and(|d| d.split(',').any(|x| x == "api.model" || x == "api.model_create_multi"))
+        self.orm_methods.get(method).is_some_and(|d| {
+            d.split(',')
+                .any(|x| x == "api.model" || x == "api.model_create_multi")
+        })
     }
 }
 
@@ -176,7 +187,10 @@ fn parse_model(name: &str, m: &Value, with_subs: bool) -> ModelDef {
         }
     }
     if let Some(o) = m["other_fields"].as_array() {
-        def.other_fields = o.iter().filter_map(|v| v.as_str().map(String::from)).collect();
+        def.other_fields = o
+            .iter()
+            .filter_map(|v| v.as_str().map(String::from))
+            .collect();
     }
     let info = &m["method_info"];
     if let Some(ms) = m["methods"].as_array() {
@@ -205,9 +219,11 @@ fn parse_field(name: &str, f: &Value) -> FieldDef {
         ftype: s("type").unwrap_or_else(|| "char".into()),
         relation: s("relation"),
         inverse_name: s("inverse_name"),
-        selection: f["selection"]
-            .as_array()
-            .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect()),
+        selection: f["selection"].as_array().map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect()
+        }),
         required: b("required"),
         readonly: b("readonly"),
         computed: b("computed"),
@@ -234,7 +250,11 @@ mod tests {
         let bare = Schema::load(false);
         assert!(bare.model("sale.subscription.plan").is_none());
         assert!(bare.model("sale.order").unwrap().field("plan_id").is_none());
-        assert!(!bare.model("sale.order").unwrap().methods.contains("set_close"));
+        assert!(!bare
+            .model("sale.order")
+            .unwrap()
+            .methods
+            .contains("set_close"));
         assert!(bare.is_api_model("res.partner", "create"));
         assert!(!bare.is_api_model("res.partner", "write"));
     }

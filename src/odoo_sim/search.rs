@@ -23,7 +23,6 @@ pub fn default_order(model: &str) -> &'static str {
         "account.tax" => "sequence, id",
         "account.journal" => "sequence, type, code",
         "res.currency" => "active desc, name",
-        "sale.subscription.plan" => "sequence, id",
         "ir.model" => "model",
         "ir.model.fields" => "name",
         _ => "id",
@@ -42,19 +41,41 @@ fn mentions_active(d: &Dom) -> bool {
 impl Sim {
     /// `search(domain, offset, limit, order)` → ids. Archived records are hidden unless the
     /// domain mentions `active` or the context has `active_test: false`.
-    pub fn search(&self, model: &str, domain: &Value, ctx: &Ctx, offset: usize, limit: Option<usize>, order: Option<&str>) -> OResult<Vec<i64>> {
+    pub fn search(
+        &self,
+        model: &str,
+        domain: &Value,
+        ctx: &Ctx,
+        offset: usize,
+        limit: Option<usize>,
+        order: Option<&str>,
+    ) -> OResult<Vec<i64>> {
         let mdef = self.model_def(model)?;
         let mut dom = domain::parse(domain)?;
         domain::validate(self, model, &dom)?;
-        let active_test = ctx.get("active_test").map(|v| v != &json!(false)).unwrap_or(true);
+        let active_test = ctx
+            .get("active_test")
+            .map(|v| v != &json!(false))
+            .unwrap_or(true);
         if active_test && mdef.field("active").is_some() && !mentions_active(&dom) {
             dom = Dom::And(vec![dom, domain::parse(&json!([["active", "=", true]]))?]);
         }
-        let mut ids: Vec<i64> = self.db.ids(model).into_iter().filter(|id| domain::eval(self, model, *id, &dom)).collect();
-        let order = order.filter(|o| !o.trim().is_empty()).unwrap_or(default_order(model));
+        let mut ids: Vec<i64> = self
+            .db
+            .ids(model)
+            .into_iter()
+            .filter(|id| domain::eval(self, model, *id, &dom))
+            .collect();
+        let order = order
+            .filter(|o| !o.trim().is_empty())
+            .unwrap_or(default_order(model));
         let keys = self.parse_order(model, order)?;
         ids.sort_by(|a, b| self.compare(model, *a, *b, &keys));
-        Ok(ids.into_iter().skip(offset).take(limit.unwrap_or(usize::MAX)).collect())
+        Ok(ids
+            .into_iter()
+            .skip(offset)
+            .take(limit.unwrap_or(usize::MAX))
+            .collect())
     }
 
     fn parse_order(&self, model: &str, order: &str) -> OResult<Vec<(String, bool)>> {
@@ -75,7 +96,11 @@ impl Sim {
             };
             let fname = field.split('.').next().unwrap_or(field);
             if fname != "id" && !mdef.has_field(fname) {
-                return Err(OdooError::value(format!("Invalid field {} on model {}", pystr(fname), pystr(model))));
+                return Err(OdooError::value(format!(
+                    "Invalid field {} on model {}",
+                    pystr(fname),
+                    pystr(model)
+                )));
             }
             keys.push((fname.to_string(), desc));
         }
@@ -90,7 +115,9 @@ impl Sim {
                 Some(i) => json!(self.display_name(&c, i)),
                 None => Value::Null,
             },
-            Some(("float" | "monetary" | "integer", _)) if !v.is_null() => json!(dec(&v).to_string()),
+            Some(("float" | "monetary" | "integer", _)) if !v.is_null() => {
+                json!(dec(&v).to_string())
+            }
             _ if field == "complete_name" => json!(self.display_name(model, id)),
             _ => v,
         }
@@ -98,14 +125,24 @@ impl Sim {
 
     fn compare(&self, model: &str, a: i64, b: i64, keys: &[(String, bool)]) -> Ordering {
         for (field, desc) in keys {
-            let numeric = self.schema.model(model).and_then(|m| m.field(field)).is_some_and(|f| matches!(f.ftype.as_str(), "float" | "monetary" | "integer"));
-            let (x, y) = (self.sort_key(model, a, field), self.sort_key(model, b, field));
+            let numeric = self
+                .schema
+                .model(model)
+                .and_then(|m| m.field(field))
+                .is_some_and(|f| matches!(f.ftype.as_str(), "float" | "monetary" | "integer"));
+            let (x, y) = (
+                self.sort_key(model, a, field),
+                self.sort_key(model, b, field),
+            );
             // PostgreSQL: NULLS LAST for ASC, NULLS FIRST for DESC.
-            let o = match (x.is_null() || x == json!(false), y.is_null() || y == json!(false)) {
+            let o = match (
+                x.is_null() || x == json!(false),
+                y.is_null() || y == json!(false),
+            ) {
                 (true, true) => Ordering::Equal,
                 (true, false) => Ordering::Greater,
                 (false, true) => Ordering::Less,
-                _ if field == "id" => x.as_i64().cmp(&y.as_i64()),
+                _ if field == "id" => a.cmp(&b),
                 _ if numeric => dec(&x).cmp(&dec(&y)),
                 _ => match (&x, &y) {
                     (Value::String(s), Value::String(t)) => s.to_lowercase().cmp(&t.to_lowercase()),
@@ -122,7 +159,15 @@ impl Sim {
     }
 
     /// `name_search(name, domain, operator, limit)` → `[[id, display_name], ...]`.
-    pub fn name_search(&self, model: &str, name: &str, domain: &Value, operator: &str, limit: Option<usize>, ctx: &Ctx) -> OResult<Value> {
+    pub fn name_search(
+        &self,
+        model: &str,
+        name: &str,
+        domain: &Value,
+        operator: &str,
+        limit: Option<usize>,
+        ctx: &Ctx,
+    ) -> OResult<Value> {
         let mut dom = match domain {
             Value::Array(a) => a.clone(),
             _ => vec![],
@@ -131,11 +176,19 @@ impl Sim {
             dom.push(json!([models::rec_name(model), operator, name]));
         }
         let ids = self.search(model, &Value::Array(dom), ctx, 0, limit.or(Some(100)), None)?;
-        Ok(json!(ids.iter().map(|i| json!([i, self.display_name(model, *i)])).collect::<Vec<_>>()))
+        Ok(json!(ids
+            .iter()
+            .map(|i| json!([i, self.display_name(model, *i)]))
+            .collect::<Vec<_>>()))
     }
 
     /// `fields_get(allfields, attributes)`: `{field: {attr: value}}` for modelled fields.
-    pub fn fields_get(&self, model: &str, allfields: Option<&[String]>, attributes: Option<&[String]>) -> OResult<Value> {
+    pub fn fields_get(
+        &self,
+        model: &str,
+        allfields: Option<&[String]>,
+        attributes: Option<&[String]>,
+    ) -> OResult<Value> {
         let mdef = self.model_def(model)?;
         let mut out = Map::new();
         for f in &mdef.fields {
@@ -164,7 +217,13 @@ impl Sim {
                 d.insert("related".into(), json!(rel));
             }
             if f.ftype == "selection" {
-                let sel: Vec<Value> = f.selection.clone().unwrap_or_default().iter().map(|k| json!([k, models::selection_label(k)])).collect();
+                let sel: Vec<Value> = f
+                    .selection
+                    .clone()
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|k| json!([k, models::selection_label(k)]))
+                    .collect();
                 d.insert("selection".into(), json!(sel));
             }
             if let Some(attrs) = attributes {
@@ -190,10 +249,16 @@ impl Sim {
         let mut out = Map::new();
         for name in fields {
             let Some(f) = mdef.field(name) else { continue };
-            let v = ctx.get(&format!("default_{name}")).cloned().or_else(|| rec.get(name).cloned());
+            let v = ctx
+                .get(&format!("default_{name}"))
+                .cloned()
+                .or_else(|| rec.get(name).cloned());
             if let Some(v) = v {
                 if f.ftype == "many2one" {
-                    out.insert(name.clone(), v.as_i64().map(|i| json!(i)).unwrap_or(json!(false)));
+                    out.insert(
+                        name.clone(),
+                        v.as_i64().map(|i| json!(i)).unwrap_or(json!(false)),
+                    );
                 } else if v.is_null() {
                     continue;
                 } else {

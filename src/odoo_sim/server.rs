@@ -30,7 +30,10 @@ fn lock(s: &Shared) -> std::sync::MutexGuard<'_, Sim> {
 }
 
 fn header(req: &HttpRequest, name: &str) -> Option<String> {
-    req.headers().get(name).and_then(|v| v.to_str().ok()).map(String::from)
+    req.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(String::from)
 }
 
 fn unavailable() -> HttpResponse {
@@ -43,10 +46,19 @@ async fn jsonrpc(data: web::Data<Shared>, req: HttpRequest, body: web::Bytes) ->
     if sim.down != DownMode::Up {
         return unavailable();
     }
-    respond(rpc::handle(&mut sim, header(&req, "content-type").as_deref(), &body))
+    respond(rpc::handle(
+        &mut sim,
+        header(&req, "content-type").as_deref(),
+        &body,
+    ))
 }
 
-async fn json2_call(data: web::Data<Shared>, req: HttpRequest, path: web::Path<(String, String)>, body: web::Bytes) -> HttpResponse {
+async fn json2_call(
+    data: web::Data<Shared>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> HttpResponse {
     let mut sim = lock(&data);
     sim.calls += 1;
     if sim.down != DownMode::Up {
@@ -73,10 +85,15 @@ async fn web_version(data: web::Data<Shared>) -> HttpResponse {
         return unavailable();
     }
     let v = rpc::version(&sim);
-    HttpResponse::Ok().json(json!({"version_info": v["server_version_info"], "version": v["server_version"]}))
+    HttpResponse::Ok()
+        .json(json!({"version_info": v["server_version_info"], "version": v["server_version"]}))
 }
 
-async fn portal_invoice(data: web::Data<Shared>, path: web::Path<i64>, q: web::Query<std::collections::HashMap<String, String>>) -> HttpResponse {
+async fn portal_invoice(
+    data: web::Data<Shared>,
+    path: web::Path<i64>,
+    q: web::Query<std::collections::HashMap<String, String>>,
+) -> HttpResponse {
     let sim = lock(&data);
     if sim.down != DownMode::Up {
         return unavailable();
@@ -84,7 +101,11 @@ async fn portal_invoice(data: web::Data<Shared>, path: web::Path<i64>, q: web::Q
     portal::invoice(&sim, *path, &q)
 }
 
-async fn portal_order(data: web::Data<Shared>, path: web::Path<i64>, q: web::Query<std::collections::HashMap<String, String>>) -> HttpResponse {
+async fn portal_order(
+    data: web::Data<Shared>,
+    path: web::Path<i64>,
+    q: web::Query<std::collections::HashMap<String, String>>,
+) -> HttpResponse {
     let sim = lock(&data);
     if sim.down != DownMode::Up {
         return unavailable();
@@ -108,7 +129,8 @@ async fn sim_stats_reset(data: web::Data<Shared>) -> HttpResponse {
 async fn sim_clock_advance(data: web::Data<Shared>, body: web::Json<Value>) -> HttpResponse {
     let mut sim = lock(&data);
     let Some(days) = body.get("days").and_then(|d| d.as_i64()) else {
-        return HttpResponse::BadRequest().json(json!({"error": "body must be {\"days\": <integer>}"}));
+        return HttpResponse::BadRequest()
+            .json(json!({"error": "body must be {\"days\": <integer>}"}));
     };
     sim.clock.advance_days(days);
     HttpResponse::Ok().json(json!({"now": sim.clock.now_str(), "today": sim.clock.today_str()}))
@@ -135,7 +157,11 @@ async fn sim_cron(data: web::Data<Shared>) -> HttpResponse {
 async fn sim_down(data: web::Data<Shared>, body: web::Json<Value>) -> HttpResponse {
     let mut sim = lock(&data);
     let down = body.get("down").and_then(|d| d.as_bool()).unwrap_or(true);
-    sim.down = if down { DownMode::Unavailable } else { DownMode::Up };
+    sim.down = if down {
+        DownMode::Unavailable
+    } else {
+        DownMode::Up
+    };
     HttpResponse::Ok().json(json!({"down": down}))
 }
 

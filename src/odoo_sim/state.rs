@@ -45,7 +45,10 @@ impl Db {
     }
     /// All ids of `model`, ascending.
     pub fn ids(&self, model: &str) -> Vec<i64> {
-        self.tables.get(model).map(|t| t.rows.keys().copied().collect()).unwrap_or_default()
+        self.tables
+            .get(model)
+            .map(|t| t.rows.keys().copied().collect())
+            .unwrap_or_default()
     }
     /// Next number of sequence `key` (starting at 1).
     pub fn next_seq(&mut self, key: &str) -> i64 {

@@ -16,7 +16,10 @@ pub fn pyrepr(v: &Value) -> String {
         Value::Array(a) => format!("[{}]", a.iter().map(pyrepr).collect::<Vec<_>>().join(", ")),
         Value::Object(o) => format!(
             "{{{}}}",
-            o.iter().map(|(k, v)| format!("{}: {}", pystr(k), pyrepr(v))).collect::<Vec<_>>().join(", ")
+            o.iter()
+                .map(|(k, v)| format!("{}: {}", pystr(k), pyrepr(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }
@@ -32,7 +35,10 @@ pub fn pystr(s: &str) -> String {
 
 /// Python `repr()` of a tuple of values, e.g. a domain condition `('x', '=', 1)`.
 pub fn pytuple(items: &[Value]) -> String {
-    format!("({})", items.iter().map(pyrepr).collect::<Vec<_>>().join(", "))
+    format!(
+        "({})",
+        items.iter().map(pyrepr).collect::<Vec<_>>().join(", ")
+    )
 }
 
 /// Python truthiness of a stored value.
@@ -68,7 +74,9 @@ pub fn dec_val(d: Decimal) -> Value {
 /// Decimal as a JSON float the way Odoo's wire shows floats (`113.0`, `0.0`).
 pub fn dec_wire(d: Decimal) -> Value {
     let f: f64 = d.normalize().to_string().parse().unwrap_or(0.0);
-    serde_json::Number::from_f64(f).map(Value::Number).unwrap_or(Value::Null)
+    serde_json::Number::from_f64(f)
+        .map(Value::Number)
+        .unwrap_or(Value::Null)
 }
 
 /// The id held by a stored many2one (`Null`/`false` → None).
@@ -78,7 +86,9 @@ pub fn as_id(v: &Value) -> Option<i64> {
 
 /// Ids held by a stored x2many value.
 pub fn as_ids(v: &Value) -> Vec<i64> {
-    v.as_array().map(|a| a.iter().filter_map(|x| x.as_i64()).collect()).unwrap_or_default()
+    v.as_array()
+        .map(|a| a.iter().filter_map(|x| x.as_i64()).collect())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -88,7 +98,10 @@ mod tests {
 
     #[test]
     fn repr_like_python() {
-        assert_eq!(pytuple(&[json!("x_foo"), json!("="), json!(1)]), "('x_foo', '=', 1)");
+        assert_eq!(
+            pytuple(&[json!("x_foo"), json!("="), json!(1)]),
+            "('x_foo', '=', 1)"
+        );
         assert_eq!(pyrepr(&json!([true, null, "a"])), "[True, None, 'a']");
         assert_eq!(pystr("it's"), "\"it's\"");
     }

@@ -22,15 +22,24 @@ pub const MATCHES: &str = "__matches";
 
 /// Invoice move types (`is_invoice(include_receipts=True)`).
 pub fn is_invoice(t: &str) -> bool {
-    matches!(t, "out_invoice" | "out_refund" | "in_invoice" | "in_refund" | "out_receipt" | "in_receipt")
+    matches!(
+        t,
+        "out_invoice" | "out_refund" | "in_invoice" | "in_refund" | "out_receipt" | "in_receipt"
+    )
 }
 
 fn mtype(sim: &Sim, id: i64) -> String {
-    sim.get(AM, id, "move_type").as_str().unwrap_or("entry").to_string()
+    sim.get(AM, id, "move_type")
+        .as_str()
+        .unwrap_or("entry")
+        .to_string()
 }
 
 fn state(sim: &Sim, id: i64) -> String {
-    sim.get(AM, id, "state").as_str().unwrap_or("draft").to_string()
+    sim.get(AM, id, "state")
+        .as_str()
+        .unwrap_or("draft")
+        .to_string()
 }
 
 /// Defaults of moves (date today, company currency) and lines (quantity 1, product line).
@@ -49,7 +58,11 @@ pub fn defaults(sim: &Sim, model: &str, _ctx: &Ctx, rec: &mut Record) {
 pub fn after_change(sim: &mut Sim, ids: &[i64]) -> OResult<()> {
     for id in ids {
         if !truthy(&sim.get(AM, *id, "journal_id")) {
-            let j = if mtype(sim, *id).starts_with("out_") { sim.refs.sale_journal } else { sim.refs.bank_journal };
+            let j = if mtype(sim, *id).starts_with("out_") {
+                sim.refs.sale_journal
+            } else {
+                sim.refs.bank_journal
+            };
             if let Some(r) = sim.db.row_mut(AM, *id) {
                 r.insert("journal_id".into(), json!(j));
             }
@@ -63,7 +76,9 @@ pub fn after_change(sim: &mut Sim, ids: &[i64]) -> OResult<()> {
 pub fn after_line_change(sim: &mut Sim, ids: &[i64]) -> OResult<()> {
     let mut moves = vec![];
     for id in ids {
-        let Some(rec) = sim.db.row(AML, *id).cloned() else { continue };
+        let Some(rec) = sim.db.row(AML, *id).cloned() else {
+            continue;
+        };
         let mv = as_id(rec.get("move_id").unwrap_or(&Value::Null));
         if let (Some(p), Some(m)) = (as_id(rec.get("product_id").unwrap_or(&Value::Null)), mv) {
             let mut upd: Vec<(&str, Value)> = vec![];
@@ -71,10 +86,16 @@ pub fn after_line_change(sim: &mut Sim, ids: &[i64]) -> OResult<()> {
                 upd.push(("name", json!(sim.display_name("product.product", p))));
             }
             if !rec.contains_key("price_unit") {
-                upd.push(("price_unit", dec_val(dec(&sim.get("product.product", p, "list_price")))));
+                upd.push((
+                    "price_unit",
+                    dec_val(dec(&sim.get("product.product", p, "list_price"))),
+                ));
             }
             if !rec.contains_key("tax_ids") && mtype(sim, m).starts_with("out_") {
-                upd.push(("tax_ids", json!(as_ids(&sim.get("product.product", p, "taxes_id")))));
+                upd.push((
+                    "tax_ids",
+                    json!(as_ids(&sim.get("product.product", p, "taxes_id"))),
+                ));
             }
             if !rec.contains_key("product_uom_id") {
                 upd.push(("product_uom_id", sim.get("product.product", p, "uom_id")));
@@ -111,8 +132,20 @@ fn lines_of(sim: &Sim, id: i64, types: &[&str]) -> Vec<i64> {
     sim.db
         .ids(AML)
         .into_iter()
-        .filter(|l| sim.db.row(AML, *l).and_then(|r| r.get("move_id")).and_then(|v| v.as_i64()) == Some(id))
-        .filter(|l| types.contains(&sim.get(AML, *l, "display_type").as_str().unwrap_or("product")))
+        .filter(|l| {
+            sim.db
+                .row(AML, *l)
+                .and_then(|r| r.get("move_id"))
+                .and_then(|v| v.as_i64())
+                == Some(id)
+        })
+        .filter(|l| {
+            types.contains(
+                &sim.get(AML, *l, "display_type")
+                    .as_str()
+                    .unwrap_or("product"),
+            )
+        })
         .collect()
 }
 
@@ -143,7 +176,9 @@ fn sync_lines(sim: &mut Sim, id: i64) -> OResult<()> {
     let total: Decimal = untaxed + taxes.values().copied().sum::<Decimal>();
     let mut existing = lines_of(sim, id, &["tax"]);
     for (tax, amount) in &taxes {
-        let pos = existing.iter().position(|l| as_id(&sim.get(AML, *l, "tax_line_id")) == Some(*tax));
+        let pos = existing
+            .iter()
+            .position(|l| as_id(&sim.get(AML, *l, "tax_line_id")) == Some(*tax));
         let line = match pos {
             Some(p) => existing.remove(p),
             None => new_line(sim, id, "tax")?,
@@ -170,7 +205,10 @@ fn sync_lines(sim: &mut Sim, id: i64) -> OResult<()> {
     let due = sim.get(AM, id, "invoice_date_due");
     if let Some(r) = sim.db.row_mut(AML, term) {
         r.insert("balance".into(), dec_val(-s * total));
-        r.insert("name".into(), if name.is_string() { name } else { json!("") });
+        r.insert(
+            "name".into(),
+            if name.is_string() { name } else { json!("") },
+        );
         r.insert("date_maturity".into(), due);
     }
     Ok(())
@@ -192,7 +230,12 @@ fn new_line(sim: &mut Sim, move_id: i64, display_type: &str) -> OResult<i64> {
 }
 
 fn matched(sim: &Sim, id: i64) -> Vec<Value> {
-    sim.db.row(AM, id).and_then(|r| r.get(MATCHES)).and_then(|v| v.as_array()).cloned().unwrap_or_default()
+    sim.db
+        .row(AM, id)
+        .and_then(|r| r.get(MATCHES))
+        .and_then(|v| v.as_array())
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// Amount still due (posted: total less reconciled amounts).
@@ -216,7 +259,10 @@ fn unreconcile(sim: &mut Sim, id: i64) {
     for m in matched(sim, id) {
         if m["kind"] == "refund" {
             if let Some(other) = m["move"].as_i64() {
-                let keep: Vec<Value> = matched(sim, other).into_iter().filter(|x| x["move"] != json!(id)).collect();
+                let keep: Vec<Value> = matched(sim, other)
+                    .into_iter()
+                    .filter(|x| x["move"] != json!(id))
+                    .collect();
                 if let Some(r) = sim.db.row_mut(AM, other) {
                     r.insert(MATCHES.into(), json!(keep));
                 }
@@ -260,32 +306,83 @@ pub fn compute(sim: &Sim, model: &str, id: i64, field: &str) -> Option<Value> {
         return compute_line(sim, id, field);
     }
     let t = mtype(sim, id);
-    let out_sign = if matches!(t.as_str(), "out_refund" | "in_invoice" | "in_receipt") { Decimal::NEGATIVE_ONE } else { Decimal::ONE };
-    let (untaxed, taxes) = || -> (Decimal, Decimal) {
+    let out_sign = if matches!(t.as_str(), "out_refund" | "in_invoice" | "in_receipt") {
+        Decimal::NEGATIVE_ONE
+    } else {
+        Decimal::ONE
+    };
+    if !AMOUNT_FIELDS.contains(&field) {
+        return compute_other(sim, id, field, &t);
+    }
+    let (untaxed, taxes) = {
         let (u, tx) = totals(sim, id);
-        (u, tx.values().copied().sum())
-    }();
+        (u, tx.values().copied().sum::<Decimal>())
+    };
     Some(match field {
         "amount_untaxed" => dec_val(untaxed),
         "amount_tax" => dec_val(taxes),
         "amount_total" => dec_val(untaxed + taxes),
-        "amount_residual" => dec_val(if state(sim, id) == "posted" { residual(sim, id) } else { untaxed + taxes }),
-        "amount_untaxed_signed" | "amount_untaxed_in_currency_signed" => dec_val(out_sign * untaxed),
+        "amount_residual" => dec_val(if state(sim, id) == "posted" {
+            residual(sim, id)
+        } else {
+            untaxed + taxes
+        }),
+        "amount_untaxed_signed" | "amount_untaxed_in_currency_signed" => {
+            dec_val(out_sign * untaxed)
+        }
         "amount_tax_signed" => dec_val(out_sign * taxes),
-        "amount_total_signed" | "amount_total_in_currency_signed" => dec_val(out_sign * (untaxed + taxes)),
+        "amount_total_signed" | "amount_total_in_currency_signed" => {
+            dec_val(out_sign * (untaxed + taxes))
+        }
         "amount_residual_signed" => dec_val(out_sign * dec(&sim.get(AM, id, "amount_residual"))),
         "amount_paid" => dec_val(untaxed + taxes - dec(&sim.get(AM, id, "amount_residual"))),
+        _ => return None,
+    })
+}
+
+const AMOUNT_FIELDS: &[&str] = &[
+    "amount_untaxed",
+    "amount_tax",
+    "amount_total",
+    "amount_residual",
+    "amount_untaxed_signed",
+    "amount_untaxed_in_currency_signed",
+    "amount_tax_signed",
+    "amount_total_signed",
+    "amount_total_in_currency_signed",
+    "amount_residual_signed",
+    "amount_paid",
+];
+
+fn compute_other(sim: &Sim, id: i64, field: &str, t: &str) -> Option<Value> {
+    Some(match field {
         "payment_state" => json!(payment_state(sim, id)),
-        "status_in_payment" => json!(if state(sim, id) == "posted" { payment_state(sim, id).to_string() } else { state(sim, id) }),
-        "invoice_line_ids" => json!(lines_of(sim, id, &["product", "line_section", "line_subsection", "line_note"])),
-        "commercial_partner_id" => as_id(&sim.get(AM, id, "partner_id")).map(|p| sim.get("res.partner", p, "commercial_partner_id")).unwrap_or(Value::Null),
-        "invoice_partner_display_name" => as_id(&sim.get(AM, id, "partner_id")).map(|p| json!(sim.display_name("res.partner", p))).unwrap_or(Value::Null),
+        "status_in_payment" => json!(if state(sim, id) == "posted" {
+            payment_state(sim, id).to_string()
+        } else {
+            state(sim, id)
+        }),
+        "invoice_line_ids" => json!(lines_of(
+            sim,
+            id,
+            &["product", "line_section", "line_subsection", "line_note"]
+        )),
+        "commercial_partner_id" => as_id(&sim.get(AM, id, "partner_id"))
+            .map(|p| sim.get("res.partner", p, "commercial_partner_id"))
+            .unwrap_or(Value::Null),
+        "invoice_partner_display_name" => as_id(&sim.get(AM, id, "partner_id"))
+            .map(|p| json!(sim.display_name("res.partner", p)))
+            .unwrap_or(Value::Null),
         "access_url" => json!(format!("/my/invoices/{id}")),
         "invoice_date_due" => {
             let d = sim.get(AM, id, "invoice_date");
-            if d.is_null() { sim.get(AM, id, "date") } else { d }
+            if d.is_null() {
+                sim.get(AM, id, "date")
+            } else {
+                d
+            }
         }
-        "type_name" => json!(match t.as_str() {
+        "type_name" => json!(match t {
             "out_invoice" => "Invoice",
             "out_refund" => "Credit Note",
             "in_invoice" => "Vendor Bill",
@@ -293,9 +390,20 @@ pub fn compute(sim: &Sim, model: &str, id: i64, field: &str) -> Option<Value> {
             "entry" => "Journal Entry",
             _ => "Receipt",
         }),
-        "matched_payment_ids" => json!(matched(sim, id).iter().filter(|m| m["kind"] == "payment").filter_map(|m| m["payment"].as_i64()).collect::<Vec<_>>()),
-        "reconciled_payment_ids" => json!(matched(sim, id).iter().filter(|m| m["kind"] == "payment").filter_map(|m| m["payment"].as_i64()).collect::<Vec<_>>()),
-        "payment_count" => json!(matched(sim, id).iter().filter(|m| m["kind"] == "payment").count()),
+        "matched_payment_ids" => json!(matched(sim, id)
+            .iter()
+            .filter(|m| m["kind"] == "payment")
+            .filter_map(|m| m["payment"].as_i64())
+            .collect::<Vec<_>>()),
+        "reconciled_payment_ids" => json!(matched(sim, id)
+            .iter()
+            .filter(|m| m["kind"] == "payment")
+            .filter_map(|m| m["payment"].as_i64())
+            .collect::<Vec<_>>()),
+        "payment_count" => json!(matched(sim, id)
+            .iter()
+            .filter(|m| m["kind"] == "payment")
+            .count()),
         "sale_order_count" => {
             let mut orders: Vec<i64> = vec![];
             for l in lines_of(sim, id, &["product"]) {
@@ -316,18 +424,37 @@ pub fn compute(sim: &Sim, model: &str, id: i64, field: &str) -> Option<Value> {
 }
 
 fn compute_line(sim: &Sim, id: i64, field: &str) -> Option<Value> {
-    let mv = as_id(&sim.db.row(AML, id)?.get("move_id").cloned().unwrap_or(Value::Null))?;
+    let mv = as_id(
+        &sim.db
+            .row(AML, id)?
+            .get("move_id")
+            .cloned()
+            .unwrap_or(Value::Null),
+    )?;
     let product = sim.get(AML, id, "display_type").as_str() == Some("product");
     let balance = || -> Decimal {
         if product {
             sign(&mtype(sim, mv)) * line_amounts(sim, AML, id).0
         } else {
-            dec(&sim.db.row(AML, id).and_then(|r| r.get("balance")).cloned().unwrap_or(Value::Null))
+            dec(&sim
+                .db
+                .row(AML, id)
+                .and_then(|r| r.get("balance"))
+                .cloned()
+                .unwrap_or(Value::Null))
         }
     };
     Some(match field {
-        "price_subtotal" => dec_val(if product { line_amounts(sim, AML, id).0 } else { Decimal::ZERO }),
-        "price_total" => dec_val(if product { line_amounts(sim, AML, id).2 } else { Decimal::ZERO }),
+        "price_subtotal" => dec_val(if product {
+            line_amounts(sim, AML, id).0
+        } else {
+            Decimal::ZERO
+        }),
+        "price_total" => dec_val(if product {
+            line_amounts(sim, AML, id).2
+        } else {
+            Decimal::ZERO
+        }),
         "balance" | "amount_currency" => dec_val(balance()),
         "debit" => dec_val(balance().max(Decimal::ZERO)),
         "credit" => dec_val((-balance()).max(Decimal::ZERO)),
@@ -337,12 +464,22 @@ fn compute_line(sim: &Sim, id: i64, field: &str) -> Option<Value> {
         "amount_residual" | "amount_residual_currency" => {
             if sim.get(AML, id, "display_type").as_str() == Some("payment_term") {
                 let s = -sign(&mtype(sim, mv));
-                dec_val(s * if state(sim, mv) == "posted" { residual(sim, mv) } else { dec(&sim.get(AM, mv, "amount_total")) })
+                dec_val(
+                    s * if state(sim, mv) == "posted" {
+                        residual(sim, mv)
+                    } else {
+                        dec(&sim.get(AM, mv, "amount_total"))
+                    },
+                )
             } else {
                 json!("0")
             }
         }
-        "reconciled" => json!(sim.get(AML, id, "display_type").as_str() == Some("payment_term") && state(sim, mv) == "posted" && residual(sim, mv).is_zero()),
+        "reconciled" => json!(
+            sim.get(AML, id, "display_type").as_str() == Some("payment_term")
+                && state(sim, mv) == "posted"
+                && residual(sim, mv).is_zero()
+        ),
         "is_refund" => json!(mtype(sim, mv).ends_with("refund")),
         _ => return None,
     })
@@ -350,7 +487,13 @@ fn compute_line(sim: &Sim, id: i64, field: &str) -> Option<Value> {
 
 /// `display_name`: `Draft Invoice (* 5)` for unnumbered drafts, else the number.
 pub fn display_name(sim: &Sim, id: i64) -> Option<String> {
-    let name = sim.db.row(AM, id)?.get("name").and_then(|v| v.as_str()).filter(|n| *n != "/").map(String::from);
+    let name = sim
+        .db
+        .row(AM, id)?
+        .get("name")
+        .and_then(|v| v.as_str())
+        .filter(|n| *n != "/")
+        .map(String::from);
     let mut out = String::new();
     if state(sim, id) == "draft" {
         out.push_str(match mtype(sim, id).as_str() {
@@ -374,8 +517,12 @@ pub fn display_name(sim: &Sim, id: i64) -> Option<String> {
 /// Writes that would break a posted entry are refused (`_check_fiscal_lock_dates` aside).
 pub fn before_write(sim: &mut Sim, ids: &[i64], vals: &Map<String, Value>) -> OResult<()> {
     for id in ids {
-        if state(sim, *id) == "posted" && (vals.contains_key("invoice_line_ids") || vals.contains_key("line_ids")) {
-            return Err(OdooError::user("You cannot modify a posted entry of this journal because it is in strict mode."));
+        if state(sim, *id) == "posted"
+            && (vals.contains_key("invoice_line_ids") || vals.contains_key("line_ids"))
+        {
+            return Err(OdooError::user(
+                "You cannot modify a posted entry of this journal because it is in strict mode.",
+            ));
         }
     }
     Ok(())
@@ -385,7 +532,9 @@ pub fn before_write(sim: &mut Sim, ids: &[i64], vals: &Map<String, Value>) -> OR
 pub fn check_unlink(sim: &Sim, ids: &[i64]) -> OResult<()> {
     for id in ids {
         if state(sim, *id) == "posted" || truthy(&sim.get(AM, *id, "posted_before")) {
-            return Err(OdooError::user("You cannot delete an entry which has been posted once."));
+            return Err(OdooError::user(
+                "You cannot delete an entry which has been posted once.",
+            ));
         }
     }
     Ok(())
@@ -398,18 +547,30 @@ pub fn post(sim: &mut Sim, ids: &[i64]) -> OResult<()> {
     for id in ids {
         let t = mtype(sim, *id);
         if state(sim, *id) != "draft" {
-            errors.push(format!("The entry {} (id {id}) must be in draft.", sim.display_name(AM, *id)));
+            errors.push(format!(
+                "The entry {} (id {id}) must be in draft.",
+                sim.display_name(AM, *id)
+            ));
         }
-        if lines_of(sim, *id, &["product", "tax", "payment_term"]).is_empty() || (is_invoice(&t) && lines_of(sim, *id, &["product"]).is_empty()) {
+        if lines_of(sim, *id, &["product", "tax", "payment_term"]).is_empty()
+            || (is_invoice(&t) && lines_of(sim, *id, &["product"]).is_empty())
+        {
             errors.push("Even magicians can't post nothing!".into());
         }
         if is_invoice(&t) && !truthy(&sim.get(AM, *id, "partner_id")) {
-            let who = if t.starts_with("out_") { "Customer" } else { "Vendor" };
+            let who = if t.starts_with("out_") {
+                "Customer"
+            } else {
+                "Vendor"
+            };
             errors.push(format!("The '{who}' field is required to validate the invoice.\nYou probably don't want to explain to your auditor that you invoiced an invisible man :)"));
         }
         if let Some(c) = as_id(&sim.get(AM, *id, "currency_id")) {
             if !truthy(&sim.get("res.currency", c, "active")) {
-                errors.push(format!("You cannot validate a document with an inactive currency: {}", sim.display_name("res.currency", c)));
+                errors.push(format!(
+                    "You cannot validate a document with an inactive currency: {}",
+                    sim.display_name("res.currency", c)
+                ));
             }
         }
         if is_invoice(&t) && dec(&sim.get(AM, *id, "amount_total")) < Decimal::ZERO {
@@ -428,11 +589,19 @@ pub fn post(sim: &mut Sim, ids: &[i64]) -> OResult<()> {
         if is_invoice(&t) {
             let d = sim.get(AM, *id, "invoice_date");
             sim.store(AM, *id, "date", d.clone());
-            if !truthy(sim.db.row(AM, *id).and_then(|r| r.get("invoice_date_due")).unwrap_or(&Value::Null)) {
+            if !truthy(
+                sim.db
+                    .row(AM, *id)
+                    .and_then(|r| r.get("invoice_date_due"))
+                    .unwrap_or(&Value::Null),
+            ) {
                 sim.store(AM, *id, "invoice_date_due", d);
             }
         }
-        let has_name = sim.get(AM, *id, "name").as_str().is_some_and(|n| !n.is_empty() && n != "/");
+        let has_name = sim
+            .get(AM, *id, "name")
+            .as_str()
+            .is_some_and(|n| !n.is_empty() && n != "/");
         if !has_name {
             let name = next_name(sim, *id);
             sim.store(AM, *id, "name", json!(name));
@@ -460,10 +629,20 @@ pub fn post(sim: &mut Sim, ids: &[i64]) -> OResult<()> {
 
 fn next_name(sim: &mut Sim, id: i64) -> String {
     let journal = as_id(&sim.get(AM, id, "journal_id")).unwrap_or(sim.refs.sale_journal);
-    let code = sim.get("account.journal", journal, "code").as_str().unwrap_or("MISC").to_string();
-    let refund = mtype(sim, id).ends_with("refund") && truthy(&sim.get("account.journal", journal, "refund_sequence"));
+    let code = sim
+        .get("account.journal", journal, "code")
+        .as_str()
+        .unwrap_or("MISC")
+        .to_string();
+    let refund = mtype(sim, id).ends_with("refund")
+        && truthy(&sim.get("account.journal", journal, "refund_sequence"));
     let prefix = if refund { format!("R{code}") } else { code };
-    let year = sim.get(AM, id, "date").as_str().and_then(parse_date).unwrap_or(sim.clock.today()).year();
+    let year = sim
+        .get(AM, id, "date")
+        .as_str()
+        .and_then(parse_date)
+        .unwrap_or(sim.clock.today())
+        .year();
     let key = format!("{prefix}/{year}");
     let n = sim.db.next_seq(&key);
     format!("{key}/{n:05}")
@@ -479,7 +658,16 @@ pub fn cancel(sim: &mut Sim, id: i64) {
 pub fn copy_move(sim: &mut Sim, id: i64, default: Option<&Value>, ctx: &Ctx) -> OResult<i64> {
     sim.check_exist(AM, &[id])?;
     let mut vals = Map::new();
-    for f in ["move_type", "partner_id", "currency_id", "journal_id", "ref", "invoice_origin", "narration", "invoice_payment_term_id"] {
+    for f in [
+        "move_type",
+        "partner_id",
+        "currency_id",
+        "journal_id",
+        "ref",
+        "invoice_origin",
+        "narration",
+        "invoice_payment_term_id",
+    ] {
         let v = sim.get(AM, id, f);
         vals.insert(f.into(), if v.is_null() { json!(false) } else { v });
     }
@@ -506,7 +694,13 @@ pub fn copy_move(sim: &mut Sim, id: i64, default: Option<&Value>, ctx: &Ctx) -> 
 }
 
 /// Public `account.move` methods.
-pub fn call(sim: &mut Sim, method: &str, ids: &[i64], kw: &Map<String, Value>, ctx: &Ctx) -> OResult<Option<Value>> {
+pub fn call(
+    sim: &mut Sim,
+    method: &str,
+    ids: &[i64],
+    kw: &Map<String, Value>,
+    ctx: &Ctx,
+) -> OResult<Option<Value>> {
     if method != "get_invoice_types" {
         sim.check_exist(AM, ids)?;
     }
@@ -519,7 +713,9 @@ pub fn call(sim: &mut Sim, method: &str, ids: &[i64], kw: &Map<String, Value>, c
         "button_draft" => {
             for id in ids {
                 if !matches!(state(sim, *id).as_str(), "posted" | "cancel") {
-                    return Err(OdooError::user("Only posted/cancelled journal entries can be reset to draft."));
+                    return Err(OdooError::user(
+                        "Only posted/cancelled journal entries can be reset to draft.",
+                    ));
                 }
                 unreconcile(sim, *id);
                 sim.store(AM, *id, "state", json!("draft"));
@@ -534,7 +730,9 @@ pub fn call(sim: &mut Sim, method: &str, ids: &[i64], kw: &Map<String, Value>, c
                     sim.store(AM, *id, "state", json!("draft"));
                 }
                 if state(sim, *id) != "draft" {
-                    return Err(OdooError::user("Only draft journal entries can be cancelled."));
+                    return Err(OdooError::user(
+                        "Only draft journal entries can be cancelled.",
+                    ));
                 }
                 sim.store(AM, *id, "state", json!("cancel"));
                 sim.store(AM, *id, "auto_post", json!("no"));
@@ -553,9 +751,18 @@ pub fn call(sim: &mut Sim, method: &str, ids: &[i64], kw: &Map<String, Value>, c
             "context": {"active_model": "account.move", "active_ids": ids},
         }))),
         "action_invoice_download_pdf" => {
-            let list = ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
-            let target = kw.get("target").and_then(|t| t.as_str()).unwrap_or("download");
-            Ok(Some(json!({"type": "ir.actions.act_url", "url": format!("/account/download_invoice_documents/{list}/pdf"), "target": target})))
+            let list = ids
+                .iter()
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(",");
+            let target = kw
+                .get("target")
+                .and_then(|t| t.as_str())
+                .unwrap_or("download");
+            Ok(Some(
+                json!({"type": "ir.actions.act_url", "url": format!("/account/download_invoice_documents/{list}/pdf"), "target": target}),
+            ))
         }
         "action_toggle_block_payment" => {
             for id in ids {
@@ -568,7 +775,10 @@ pub fn call(sim: &mut Sim, method: &str, ids: &[i64], kw: &Map<String, Value>, c
             Ok(None)
         }
         "action_activate_currency" => {
-            let cur: Vec<i64> = ids.iter().filter_map(|i| as_id(&sim.get(AM, *i, "currency_id"))).collect();
+            let cur: Vec<i64> = ids
+                .iter()
+                .filter_map(|i| as_id(&sim.get(AM, *i, "currency_id")))
+                .collect();
             let v: Map<String, Value> = [("active".to_string(), json!(true))].into_iter().collect();
             sim.write("res.currency", &cur, &v, ctx)?;
             Ok(None)
@@ -576,12 +786,18 @@ pub fn call(sim: &mut Sim, method: &str, ids: &[i64], kw: &Map<String, Value>, c
         "action_duplicate" => {
             let id = one_of(AM, ids)?;
             let new = copy_move(sim, id, None, ctx)?;
-            Ok(Some(json!({"type": "ir.actions.act_window", "res_model": "account.move", "res_id": new, "view_mode": "form", "views": [[false, "form"]], "context": {}})))
+            Ok(Some(
+                json!({"type": "ir.actions.act_window", "res_model": "account.move", "res_id": new, "view_mode": "form", "views": [[false, "form"]], "context": {}}),
+            ))
         }
         "is_invoice" => {
             let id = one_of(AM, ids)?;
             let t = mtype(sim, id);
-            Ok(Some(json!(if receipts { is_invoice(&t) } else { is_invoice(&t) && !t.ends_with("receipt") })))
+            Ok(Some(json!(if receipts {
+                is_invoice(&t)
+            } else {
+                is_invoice(&t) && !t.ends_with("receipt")
+            })))
         }
         "get_invoice_types" => {
             let mut v = vec!["out_invoice", "out_refund", "in_refund", "in_invoice"];

@@ -11,7 +11,9 @@ use serde_json::{json, Map, Value};
 
 /// Rounding factor of a currency (0.01 when unknown).
 pub fn rounding(sim: &Sim, currency: Option<i64>) -> Decimal {
-    let r = currency.map(|c| dec(&sim.get("res.currency", c, "rounding"))).unwrap_or_default();
+    let r = currency
+        .map(|c| dec(&sim.get("res.currency", c, "rounding")))
+        .unwrap_or_default();
     if r.is_zero() {
         Decimal::new(1, 2)
     } else {
@@ -20,17 +22,30 @@ pub fn rounding(sim: &Sim, currency: Option<i64>) -> Decimal {
 }
 
 /// Tax amounts `(tax_id, amount)` of a line with price excluded from taxes.
-pub fn line_taxes(sim: &Sim, tax_ids: &[i64], base: Decimal, qty: Decimal, r: Decimal) -> Vec<(i64, Decimal)> {
+pub fn line_taxes(
+    sim: &Sim,
+    tax_ids: &[i64],
+    base: Decimal,
+    qty: Decimal,
+    r: Decimal,
+) -> Vec<(i64, Decimal)> {
     let mut out = vec![];
     for t in tax_ids {
         let kind = sim.get("account.tax", *t, "amount_type");
         let amount = dec(&sim.get("account.tax", *t, "amount"));
         match kind.as_str().unwrap_or("percent") {
             "fixed" => out.push((*t, money::fixed_tax(qty, amount, r))),
-            "division" if amount < Decimal::ONE_HUNDRED => {
-                out.push((*t, money::round(base * amount / (Decimal::ONE_HUNDRED - amount), r)))
-            }
-            "group" => out.extend(line_taxes(sim, &as_ids(&sim.get("account.tax", *t, "children_tax_ids")), base, qty, r)),
+            "division" if amount < Decimal::ONE_HUNDRED => out.push((
+                *t,
+                money::round(base * amount / (Decimal::ONE_HUNDRED - amount), r),
+            )),
+            "group" => out.extend(line_taxes(
+                sim,
+                &as_ids(&sim.get("account.tax", *t, "children_tax_ids")),
+                base,
+                qty,
+                r,
+            )),
             _ => out.push((*t, money::percent_tax(base, amount, r))),
         }
     }
@@ -39,21 +54,37 @@ pub fn line_taxes(sim: &Sim, tax_ids: &[i64], base: Decimal, qty: Decimal, r: De
 
 /// `(subtotal, tax, total)` of a priced line of `model` (`sale.order.line` or `account.move.line`).
 pub fn line_amounts(sim: &Sim, model: &str, id: i64) -> (Decimal, Decimal, Decimal) {
-    let qty_field = if model == "sale.order.line" { "product_uom_qty" } else { "quantity" };
+    let qty_field = if model == "sale.order.line" {
+        "product_uom_qty"
+    } else {
+        "quantity"
+    };
     let qty = dec(&sim.get(model, id, qty_field));
     let price = dec(&sim.get(model, id, "price_unit"));
     let disc = dec(&sim.get(model, id, "discount"));
     let cur = as_id(&sim.get(model, id, "currency_id"));
     let r = rounding(sim, cur.or(Some(sim.refs.currency)));
     let sub = money::line_subtotal(qty, price, disc, r);
-    let tax: Decimal = line_taxes(sim, &as_ids(&sim.get(model, id, "tax_ids")), sub, qty, r).iter().map(|t| t.1).sum();
+    let tax: Decimal = line_taxes(sim, &as_ids(&sim.get(model, id, "tax_ids")), sub, qty, r)
+        .iter()
+        .map(|t| t.1)
+        .sum();
     (sub, tax, sub + tax)
 }
 
 /// Creates a draft `out_invoice` for `order` with `(sale line, quantity)` pairs; returns its id.
-pub fn invoice_from_order(sim: &mut Sim, order: i64, lines: &[(i64, Decimal)], label_suffix: &str) -> OResult<i64> {
+pub fn invoice_from_order(
+    sim: &mut Sim,
+    order: i64,
+    lines: &[(i64, Decimal)],
+    label_suffix: &str,
+) -> OResult<i64> {
     let so = "sale.order";
-    let partner = as_id(&sim.get(so, order, "partner_invoice_id")).or(as_id(&sim.get(so, order, "partner_id")));
+    let partner = as_id(&sim.get(so, order, "partner_invoice_id")).or(as_id(&sim.get(
+        so,
+        order,
+        "partner_id",
+    )));
     let mut cmds = vec![];
     for (line, qty) in lines {
         let l = "sale.order.line";
@@ -63,10 +94,22 @@ pub fn invoice_from_order(sim: &mut Sim, order: i64, lines: &[(i64, Decimal)], l
         v.insert("product_id".into(), sim.wire_id(l, *line, "product_id"));
         v.insert("name".into(), json!(format!("{name}{label_suffix}")));
         v.insert("quantity".into(), crate::odoo_sim::value::dec_wire(*qty));
-        v.insert("price_unit".into(), crate::odoo_sim::value::dec_wire(dec(&sim.get(l, *line, "price_unit"))));
-        v.insert("discount".into(), crate::odoo_sim::value::dec_wire(dec(&sim.get(l, *line, "discount"))));
-        v.insert("tax_ids".into(), json!([[6, 0, as_ids(&sim.get(l, *line, "tax_ids"))]]));
-        v.insert("product_uom_id".into(), sim.wire_id(l, *line, "product_uom_id"));
+        v.insert(
+            "price_unit".into(),
+            crate::odoo_sim::value::dec_wire(dec(&sim.get(l, *line, "price_unit"))),
+        );
+        v.insert(
+            "discount".into(),
+            crate::odoo_sim::value::dec_wire(dec(&sim.get(l, *line, "discount"))),
+        );
+        v.insert(
+            "tax_ids".into(),
+            json!([[6, 0, as_ids(&sim.get(l, *line, "tax_ids"))]]),
+        );
+        v.insert(
+            "product_uom_id".into(),
+            sim.wire_id(l, *line, "product_uom_id"),
+        );
         v.insert("sale_line_ids".into(), json!([[6, 0, [line]]]));
         cmds.push(json!([0, 0, v]));
     }
@@ -74,10 +117,13 @@ pub fn invoice_from_order(sim: &mut Sim, order: i64, lines: &[(i64, Decimal)], l
     vals.insert("move_type".into(), json!("out_invoice"));
     vals.insert("partner_id".into(), json!(partner));
     vals.insert("invoice_origin".into(), sim.get(so, order, "name"));
-    vals.insert("ref".into(), match sim.get(so, order, "client_order_ref") {
-        Value::Null => json!(false),
-        v => v,
-    });
+    vals.insert(
+        "ref".into(),
+        match sim.get(so, order, "client_order_ref") {
+            Value::Null => json!(false),
+            v => v,
+        },
+    );
     vals.insert("currency_id".into(), sim.wire_id(so, order, "currency_id"));
     vals.insert("invoice_user_id".into(), sim.wire_id(so, order, "user_id"));
     vals.insert("team_id".into(), sim.wire_id(so, order, "team_id"));
@@ -88,6 +134,8 @@ pub fn invoice_from_order(sim: &mut Sim, order: i64, lines: &[(i64, Decimal)], l
 impl Sim {
     /// A many2one value as an id or `false`, for building create values.
     pub fn wire_id(&self, model: &str, id: i64, field: &str) -> Value {
-        as_id(&self.get(model, id, field)).map(|i| json!(i)).unwrap_or(json!(false))
+        as_id(&self.get(model, id, field))
+            .map(|i| json!(i))
+            .unwrap_or(json!(false))
     }
 }

@@ -18,14 +18,24 @@ pub fn prepare_field(sim: &mut Sim, vals: &mut Map<String, Value>) -> OResult<()
         let m = sim.get("ir.model", mid, "model");
         vals.insert("model".into(), m);
     }
-    let name = vals.get("name").and_then(|n| n.as_str()).unwrap_or("x_").to_string();
-    let manual = vals.get("state").and_then(|s| s.as_str()).unwrap_or("manual") == "manual";
+    let name = vals
+        .get("name")
+        .and_then(|n| n.as_str())
+        .unwrap_or("x_")
+        .to_string();
+    let manual = vals
+        .get("state")
+        .and_then(|s| s.as_str())
+        .unwrap_or("manual")
+        == "manual";
     if manual && !name.starts_with("x_") {
         return Err(OdooError::validation("The operation cannot be completed: Custom fields must have a name that starts with 'x_'!"));
     }
     if let Some(model) = vals.get("model").and_then(|m| m.as_str()) {
         if sim.schema.model(model).is_some_and(|m| m.has_field(&name)) {
-            return Err(OdooError::validation("The operation cannot be completed: Field names must be unique per model."));
+            return Err(OdooError::validation(
+                "The operation cannot be completed: Field names must be unique per model.",
+            ));
         }
     }
     let ttype = vals.get("ttype").and_then(|t| t.as_str()).unwrap_or("");
@@ -61,7 +71,10 @@ pub fn selection_keys(src: &str) -> Vec<String> {
 /// Adds the new manual field to its model.
 pub fn after_create_field(sim: &mut Sim, id: i64) -> OResult<()> {
     let g = |f: &str| sim.get(F, id, f);
-    let (Some(model), Some(name)) = (g("model").as_str().map(String::from), g("name").as_str().map(String::from)) else {
+    let (Some(model), Some(name)) = (
+        g("model").as_str().map(String::from),
+        g("name").as_str().map(String::from),
+    ) else {
         return Ok(());
     };
     let ttype = g("ttype").as_str().unwrap_or("char").to_string();
@@ -70,7 +83,11 @@ pub fn after_create_field(sim: &mut Sim, id: i64) -> OResult<()> {
         ftype: ttype.clone(),
         relation: g("relation").as_str().map(String::from),
         inverse_name: g("relation_field").as_str().map(String::from),
-        selection: if ttype == "selection" { Some(selection_keys(g("selection").as_str().unwrap_or(""))) } else { None },
+        selection: if ttype == "selection" {
+            Some(selection_keys(g("selection").as_str().unwrap_or("")))
+        } else {
+            None
+        },
         required: truthy(&g("required")),
         readonly: truthy(&g("readonly")),
         computed: false,
@@ -93,7 +110,9 @@ pub fn after_create_field(sim: &mut Sim, id: i64) -> OResult<()> {
 pub fn before_unlink_fields(sim: &mut Sim, ids: &[i64]) -> OResult<()> {
     for id in ids {
         if sim.get(F, *id, "state").as_str() != Some("manual") {
-            return Err(OdooError::user("This column contains module data and cannot be removed!"));
+            return Err(OdooError::user(
+                "This column contains module data and cannot be removed!",
+            ));
         }
     }
     for id in ids {
@@ -101,7 +120,12 @@ pub fn before_unlink_fields(sim: &mut Sim, ids: &[i64]) -> OResult<()> {
         let name = sim.get(F, *id, "name").as_str().unwrap_or("").to_string();
         if let Some(m) = sim.schema.models.get_mut(&model) {
             m.fields.retain(|f| f.name != name);
-            m.index = m.fields.iter().enumerate().map(|(i, f)| (f.name.clone(), i)).collect();
+            m.index = m
+                .fields
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (f.name.clone(), i))
+                .collect();
         }
         if let Some(t) = sim.db.tables.get_mut(&model) {
             for r in t.rows.values_mut() {
@@ -116,26 +140,37 @@ pub fn before_unlink_fields(sim: &mut Sim, ids: &[i64]) -> OResult<()> {
 pub fn seed(sim: &mut Sim) {
     let models: Vec<_> = sim.schema.models.values().cloned().collect();
     for m in models {
-        let mid = insert(sim, "ir.model", vec![
-            ("name", json!(m.description)),
-            ("model", json!(m.name)),
-            ("order", json!("id")),
-            ("state", json!("base")),
-            ("transient", json!(m.transient)),
-        ]);
-        for f in &m.fields {
-            insert(sim, F, vec![
-                ("name", json!(f.name)),
+        let mid = insert(
+            sim,
+            "ir.model",
+            vec![
+                ("name", json!(m.description)),
                 ("model", json!(m.name)),
-                ("model_id", json!(mid)),
-                ("field_description", json!(f.string)),
-                ("ttype", json!(f.ftype)),
-                ("relation", f.relation.clone().map(Value::from).unwrap_or(Value::Null)),
-                ("required", json!(f.required)),
-                ("readonly", json!(f.readonly)),
-                ("store", json!(f.stored)),
+                ("order", json!("id")),
                 ("state", json!("base")),
-            ]);
+                ("transient", json!(m.transient)),
+            ],
+        );
+        for f in &m.fields {
+            insert(
+                sim,
+                F,
+                vec![
+                    ("name", json!(f.name)),
+                    ("model", json!(m.name)),
+                    ("model_id", json!(mid)),
+                    ("field_description", json!(f.string)),
+                    ("ttype", json!(f.ftype)),
+                    (
+                        "relation",
+                        f.relation.clone().map(Value::from).unwrap_or(Value::Null),
+                    ),
+                    ("required", json!(f.required)),
+                    ("readonly", json!(f.readonly)),
+                    ("store", json!(f.stored)),
+                    ("state", json!("base")),
+                ],
+            );
         }
     }
 }
@@ -145,7 +180,8 @@ fn insert(sim: &mut Sim, model: &str, pairs: Vec<(&str, Value)>) -> i64 {
     let t = sim.db.table(model);
     t.last_id += 1;
     let id = t.last_id;
-    let mut r: crate::odoo_sim::state::Record = pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    let mut r: crate::odoo_sim::state::Record =
+        pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
     r.insert("create_date".into(), json!(now));
     r.insert("write_date".into(), json!(now));
     r.insert("create_uid".into(), json!(1));
@@ -158,7 +194,10 @@ fn insert(sim: &mut Sim, model: &str, pairs: Vec<(&str, Value)>) -> i64 {
 mod tests {
     #[test]
     fn parses_selection_literals() {
-        assert_eq!(super::selection_keys("[('a', 'A'), (\"b\", 'B')]"), vec!["a", "b"]);
+        assert_eq!(
+            super::selection_keys("[('a', 'A'), (\"b\", 'B')]"),
+            vec!["a", "b"]
+        );
         assert!(super::selection_keys("").is_empty());
     }
 }

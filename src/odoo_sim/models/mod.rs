@@ -19,29 +19,44 @@ use serde_json::{Map, Value};
 pub fn defaults(sim: &Sim, model: &str, ctx: &Ctx, rec: &mut Record) {
     base::defaults(sim, model, ctx, rec);
     match model {
-        "product.template" | "product.product" => product::defaults(sim, rec),
+        "product.template" => product::defaults(sim, rec),
         "sale.order" | "sale.order.line" => sale_order::defaults(sim, model, rec),
         "account.move" | "account.move.line" => account_move::defaults(sim, model, ctx, rec),
         "account.move.reversal" => reversal::defaults(sim, ctx, rec),
-        "account.payment.register" | "payment.link.wizard" => payment::defaults(sim, model, ctx, rec),
+        "account.payment.register" | "payment.link.wizard" => {
+            payment::defaults(sim, model, ctx, rec)
+        }
         "sale.advance.payment.inv" => sale_order::wizard_defaults(ctx, rec),
         _ => {}
     }
 }
 
 /// Adjusts the values of a `create` before insertion.
-pub fn prepare_create(sim: &mut Sim, model: &str, vals: &mut Map<String, Value>, ctx: &Ctx) -> OResult<()> {
+pub fn prepare_create(
+    sim: &mut Sim,
+    model: &str,
+    vals: &mut Map<String, Value>,
+    ctx: &Ctx,
+) -> OResult<()> {
     match model {
         "product.product" => product::prepare_variant(sim, vals, ctx),
         "ir.model.fields" => ir_model::prepare_field(sim, vals),
-        "account.payment.register" | "account.move.reversal" => payment::check_active_moves(sim, model, ctx),
+        "account.payment.register" | "account.move.reversal" => {
+            payment::check_active_moves(sim, model, ctx)
+        }
         "payment.link.wizard" => payment::prepare_link(sim, vals, ctx),
         _ => Ok(()),
     }
 }
 
 /// Runs after a record and its values are stored.
-pub fn after_create(sim: &mut Sim, model: &str, id: i64, vals: &Map<String, Value>, ctx: &Ctx) -> OResult<()> {
+pub fn after_create(
+    sim: &mut Sim,
+    model: &str,
+    id: i64,
+    vals: &Map<String, Value>,
+    ctx: &Ctx,
+) -> OResult<()> {
     match model {
         "res.partner" => base::check_partner(sim, id),
         "product.template" => product::after_create_template(sim, id, vals, ctx),
@@ -55,7 +70,13 @@ pub fn after_create(sim: &mut Sim, model: &str, id: i64, vals: &Map<String, Valu
 }
 
 /// Runs before values are written (e.g. to forbid edits).
-pub fn before_write(sim: &mut Sim, model: &str, ids: &[i64], vals: &Map<String, Value>, _ctx: &Ctx) -> OResult<()> {
+pub fn before_write(
+    sim: &mut Sim,
+    model: &str,
+    ids: &[i64],
+    vals: &Map<String, Value>,
+    _ctx: &Ctx,
+) -> OResult<()> {
     match model {
         "account.move" => account_move::before_write(sim, ids, vals),
         _ => Ok(()),
@@ -63,7 +84,13 @@ pub fn before_write(sim: &mut Sim, model: &str, ids: &[i64], vals: &Map<String, 
 }
 
 /// Runs after a `write`.
-pub fn after_write(sim: &mut Sim, model: &str, ids: &[i64], keys: &[String], ctx: &Ctx) -> OResult<()> {
+pub fn after_write(
+    sim: &mut Sim,
+    model: &str,
+    ids: &[i64],
+    keys: &[String],
+    ctx: &Ctx,
+) -> OResult<()> {
     let vals: Map<String, Value> = keys.iter().map(|k| (k.clone(), Value::Null)).collect();
     match model {
         "res.partner" => ids.iter().try_for_each(|id| base::check_partner(sim, *id)),
@@ -88,7 +115,14 @@ pub fn before_unlink(sim: &mut Sim, model: &str, ids: &[i64], _ctx: &Ctx) -> ORe
 
 /// Writes to non-stored fields that have an inverse (`company_type` → `is_company`). Returns
 /// true when handled.
-pub fn inverse(sim: &mut Sim, model: &str, id: i64, field: &str, raw: &Value, _ctx: &Ctx) -> OResult<bool> {
+pub fn inverse(
+    sim: &mut Sim,
+    model: &str,
+    id: i64,
+    field: &str,
+    raw: &Value,
+    _ctx: &Ctx,
+) -> OResult<bool> {
     if model == "ir.model.fields" && field == "selection" {
         if let Some(r) = sim.db.row_mut(model, id) {
             r.insert("selection".into(), raw.clone());
@@ -101,7 +135,10 @@ pub fn inverse(sim: &mut Sim, model: &str, id: i64, field: &str, raw: &Value, _c
             super::orm::convert(model, &f, raw, &sim.clock)?;
         }
         if let Some(r) = sim.db.row_mut(model, id) {
-            r.insert("is_company".into(), Value::Bool(raw.as_str() == Some("company")));
+            r.insert(
+                "is_company".into(),
+                Value::Bool(raw.as_str() == Some("company")),
+            );
         }
         return Ok(true);
     }
@@ -114,11 +151,15 @@ pub fn compute(sim: &Sim, model: &str, id: i64, field: &str) -> Option<Value> {
         return Some(Value::String(sim.display_name(model, id)));
     }
     match model {
-        "res.partner" | "res.currency" | "res.users" | "res.company" | "sale.subscription.plan" => base::compute(sim, model, id, field),
+        "res.partner" | "res.currency" | "res.users" | "res.company" | "sale.subscription.plan" => {
+            base::compute(sim, model, id, field)
+        }
         "product.template" | "product.product" => product::compute(sim, model, id, field),
         "sale.order" | "sale.order.line" => sale_order::compute(sim, model, id, field),
         "account.move" | "account.move.line" => account_move::compute(sim, model, id, field),
-        "payment.link.wizard" | "account.payment.register" => payment::compute(sim, model, id, field),
+        "payment.link.wizard" | "account.payment.register" => {
+            payment::compute(sim, model, id, field)
+        }
         "account.move.reversal" => reversal::compute(sim, id, field),
         _ => None,
     }
@@ -131,8 +172,14 @@ pub fn display_name(sim: &Sim, model: &str, id: i64) -> Option<String> {
         "product.product" => product::variant_display_name(sim, id),
         "account.move" => account_move::display_name(sim, id),
         "sale.order.line" => sale_order::line_display_name(sim, id),
-        "ir.model.fields" => sim.get(model, id, "field_description").as_str().map(String::from),
-        "res.users" => sim.get("res.users", id, "partner_id").as_i64().map(|p| sim.display_name("res.partner", p)),
+        "ir.model.fields" => sim
+            .get(model, id, "field_description")
+            .as_str()
+            .map(String::from),
+        "res.users" => sim
+            .get("res.users", id, "partner_id")
+            .as_i64()
+            .map(|p| sim.display_name("res.partner", p)),
         _ => None,
     }
 }
@@ -185,7 +232,13 @@ pub fn selection_label(key: &str) -> String {
 }
 
 /// `copy(default)` for the models where copying is simulated.
-pub fn copy(sim: &mut Sim, model: &str, id: i64, default: Option<&Value>, ctx: &Ctx) -> OResult<Value> {
+pub fn copy(
+    sim: &mut Sim,
+    model: &str,
+    id: i64,
+    default: Option<&Value>,
+    ctx: &Ctx,
+) -> OResult<Value> {
     let id = match model {
         "account.move" => account_move::copy_move(sim, id, default, ctx)?,
         _ => base::copy_plain(sim, model, id, default, ctx)?,
@@ -194,7 +247,14 @@ pub fn copy(sim: &mut Sim, model: &str, id: i64, default: Option<&Value>, ctx: &
 }
 
 /// Dispatches a model-specific public method.
-pub fn call_method(sim: &mut Sim, model: &str, method: &str, ids: &[i64], kw: &Map<String, Value>, ctx: &Ctx) -> OResult<Option<Value>> {
+pub fn call_method(
+    sim: &mut Sim,
+    model: &str,
+    method: &str,
+    ids: &[i64],
+    kw: &Map<String, Value>,
+    ctx: &Ctx,
+) -> OResult<Option<Value>> {
     if method == "get_portal_url" {
         return payment::get_portal_url(sim, model, ids, kw).map(Some);
     }

@@ -28,10 +28,14 @@ fn active_moves(ctx: &Ctx) -> Vec<i64> {
 pub fn check_active_moves(sim: &mut Sim, model: &str, ctx: &Ctx) -> OResult<()> {
     let moves = active_moves(ctx);
     sim.check_exist(AM, &moves)?;
-    let unposted = moves.iter().any(|m| sim.get(AM, *m, "state").as_str() != Some("posted"));
+    let unposted = moves
+        .iter()
+        .any(|m| sim.get(AM, *m, "state").as_str() != Some("posted"));
     if model == REG {
         if unposted {
-            return Err(OdooError::user("You can only register payment for posted journal entries."));
+            return Err(OdooError::user(
+                "You can only register payment for posted journal entries.",
+            ));
         }
         if !moves.is_empty() && moves.iter().all(|m| residual(sim, *m).is_zero()) {
             return Err(OdooError::user("You can't register a payment because there is nothing left to pay on the selected journal items."));
@@ -46,17 +50,42 @@ pub fn check_active_moves(sim: &mut Sim, model: &str, ctx: &Ctx) -> OResult<()> 
 pub fn defaults(sim: &Sim, model: &str, ctx: &Ctx, rec: &mut Record) {
     if model == REG {
         let moves = active_moves(ctx);
-        let lines: Vec<i64> = moves.iter().flat_map(|m| as_ids(&sim.get(AM, *m, "line_ids")).into_iter().filter(|l| sim.get("account.move.line", *l, "display_type").as_str() == Some("payment_term"))).collect();
+        let lines: Vec<i64> = moves
+            .iter()
+            .flat_map(|m| {
+                as_ids(&sim.get(AM, *m, "line_ids"))
+                    .into_iter()
+                    .filter(|l| {
+                        sim.get("account.move.line", *l, "display_type").as_str()
+                            == Some("payment_term")
+                    })
+            })
+            .collect();
         rec.insert("line_ids".into(), json!(lines));
         if let Some(first) = moves.first() {
-            rec.insert("partner_id".into(), sim.get(AM, *first, "commercial_partner_id"));
+            rec.insert(
+                "partner_id".into(),
+                sim.get(AM, *first, "commercial_partner_id"),
+            );
             rec.insert("currency_id".into(), sim.get(AM, *first, "currency_id"));
             let names: Vec<String> = moves.iter().map(|m| sim.display_name(AM, *m)).collect();
             rec.insert("communication".into(), json!(names.join(" ")));
-            let outbound = sim.get(AM, *first, "move_type").as_str().is_some_and(|t| t == "out_refund" || t == "in_invoice");
-            rec.insert("payment_type".into(), json!(if outbound { "outbound" } else { "inbound" }));
-            let customer = sim.get(AM, *first, "move_type").as_str().is_some_and(|t| t.starts_with("out_"));
-            rec.insert("partner_type".into(), json!(if customer { "customer" } else { "supplier" }));
+            let outbound = sim
+                .get(AM, *first, "move_type")
+                .as_str()
+                .is_some_and(|t| t == "out_refund" || t == "in_invoice");
+            rec.insert(
+                "payment_type".into(),
+                json!(if outbound { "outbound" } else { "inbound" }),
+            );
+            let customer = sim
+                .get(AM, *first, "move_type")
+                .as_str()
+                .is_some_and(|t| t.starts_with("out_"));
+            rec.insert(
+                "partner_type".into(),
+                json!(if customer { "customer" } else { "supplier" }),
+            );
         }
         rec.insert("journal_id".into(), json!(sim.refs.bank_journal));
         rec.insert("company_id".into(), json!(sim.refs.company));
@@ -64,19 +93,31 @@ pub fn defaults(sim: &Sim, model: &str, ctx: &Ctx, rec: &mut Record) {
         rec.insert("payment_difference_handling".into(), json!("open"));
         rec.insert("installments_mode".into(), json!("full"));
     } else {
-        let (Some(m), Some(id)) = (ctx.get("active_model").and_then(|m| m.as_str()), ctx.get("active_id").and_then(|i| i.as_i64())) else { return };
+        let (Some(m), Some(id)) = (
+            ctx.get("active_model").and_then(|m| m.as_str()),
+            ctx.get("active_id").and_then(|i| i.as_i64()),
+        ) else {
+            return;
+        };
         rec.insert("res_model".into(), json!(m));
         rec.insert("res_id".into(), json!(id));
         let due = match m {
             AM => dec(&sim.get(AM, id, "amount_residual")),
-            "sale.order" => dec(&sim.get("sale.order", id, "amount_total")) - dec(&sim.get("sale.order", id, "amount_invoiced")),
+            "sale.order" => {
+                dec(&sim.get("sale.order", id, "amount_total"))
+                    - dec(&sim.get("sale.order", id, "amount_invoiced"))
+            }
             _ => Decimal::ZERO,
         };
         rec.insert("amount".into(), dec_val(due));
         rec.insert("amount_max".into(), dec_val(due));
         if m == AM || m == "sale.order" {
             rec.insert("currency_id".into(), sim.get(m, id, "currency_id"));
-            let partner = if m == AM { sim.get(AM, id, "commercial_partner_id") } else { sim.get(m, id, "partner_id") };
+            let partner = if m == AM {
+                sim.get(AM, id, "commercial_partner_id")
+            } else {
+                sim.get(m, id, "partner_id")
+            };
             rec.insert("partner_id".into(), partner);
         }
     }
@@ -109,7 +150,9 @@ pub fn compute(sim: &Sim, model: &str, id: i64, field: &str) -> Option<Value> {
     }
     match field {
         "link" => Some(json!(payment_link(sim, id))),
-        "partner_email" => as_id(&sim.get(LINK, id, "partner_id")).map(|p| sim.get("res.partner", p, "email")),
+        "partner_email" => {
+            as_id(&sim.get(LINK, id, "partner_id")).map(|p| sim.get("res.partner", p, "email"))
+        }
         "company_id" => Some(json!(sim.refs.company)),
         "invoice_amount_due" => Some(dec_val(dec(&sim.get(LINK, id, "amount_max")))),
         _ => None,
@@ -118,11 +161,19 @@ pub fn compute(sim: &Sim, model: &str, id: i64, field: &str) -> Option<Value> {
 
 fn py_float(d: Decimal) -> String {
     let s = dec_wire(d).to_string();
-    if s.contains('.') || s.contains('e') { s } else { format!("{s}.0") }
+    if s.contains('.') || s.contains('e') {
+        s
+    } else {
+        format!("{s}.0")
+    }
 }
 
 fn payment_link(sim: &Sim, id: i64) -> String {
-    let model = sim.get(LINK, id, "res_model").as_str().unwrap_or("").to_string();
+    let model = sim
+        .get(LINK, id, "res_model")
+        .as_str()
+        .unwrap_or("")
+        .to_string();
     let res_id = sim.get(LINK, id, "res_id").as_i64().unwrap_or(0);
     let amount = py_float(dec(&sim.get(LINK, id, "amount")));
     let partner = as_id(&sim.get(LINK, id, "partner_id")).unwrap_or(0);
@@ -154,14 +205,29 @@ fn access_url(model: &str, id: i64) -> String {
 
 /// The portal URL from an existing token (no write).
 pub fn portal_url(sim: &Sim, model: &str, id: i64, kw: &Map<String, Value>) -> String {
-    let token = sim.get(model, id, "access_token").as_str().unwrap_or("").to_string();
-    let s = |k: &str| kw.get(k).and_then(|v| v.as_str()).filter(|v| !v.is_empty()).map(String::from);
+    let token = sim
+        .get(model, id, "access_token")
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    let s = |k: &str| {
+        kw.get(k)
+            .and_then(|v| v.as_str())
+            .filter(|v| !v.is_empty())
+            .map(String::from)
+    };
     format!(
         "{}{}?access_token={token}{}{}{}{}",
         access_url(model, id),
         s("suffix").unwrap_or_default(),
-        s("report_type").map(|r| format!("&report_type={r}")).unwrap_or_default(),
-        if kw.get("download").is_some_and(truthy) { "&download=true" } else { "" },
+        s("report_type")
+            .map(|r| format!("&report_type={r}"))
+            .unwrap_or_default(),
+        if kw.get("download").is_some_and(truthy) {
+            "&download=true"
+        } else {
+            ""
+        },
         s("query_string").unwrap_or_default(),
         s("anchor").map(|a| format!("#{a}")).unwrap_or_default(),
     )
@@ -178,7 +244,12 @@ pub fn ensure_token(sim: &mut Sim, model: &str, id: i64) {
 }
 
 /// `get_portal_url(suffix, report_type, download, query_string, anchor)` (ensure_one).
-pub fn get_portal_url(sim: &mut Sim, model: &str, ids: &[i64], kw: &Map<String, Value>) -> OResult<Value> {
+pub fn get_portal_url(
+    sim: &mut Sim,
+    model: &str,
+    ids: &[i64],
+    kw: &Map<String, Value>,
+) -> OResult<Value> {
     let id = one_of(model, ids)?;
     sim.check_exist(model, &[id])?;
     ensure_token(sim, model, id);
@@ -187,8 +258,15 @@ pub fn get_portal_url(sim: &mut Sim, model: &str, ids: &[i64], kw: &Map<String, 
 
 /// Ensures the linked document has a portal token before a payment link is computed.
 pub fn prepare_link(sim: &mut Sim, vals: &Map<String, Value>, ctx: &Ctx) -> OResult<()> {
-    let model = vals.get("res_model").or(ctx.get("active_model")).and_then(|m| m.as_str()).map(String::from);
-    let id = vals.get("res_id").or(ctx.get("active_id")).and_then(|m| m.as_i64());
+    let model = vals
+        .get("res_model")
+        .or(ctx.get("active_model"))
+        .and_then(|m| m.as_str())
+        .map(String::from);
+    let id = vals
+        .get("res_id")
+        .or(ctx.get("active_id"))
+        .and_then(|m| m.as_i64());
     if let (Some(m), Some(id)) = (model, id) {
         if m == AM || m == "sale.order" {
             sim.check_exist(&m, &[id])?;
@@ -199,7 +277,12 @@ pub fn prepare_link(sim: &mut Sim, vals: &Map<String, Value>, ctx: &Ctx) -> ORes
 }
 
 /// `action_create_payments()`.
-pub fn call_register(sim: &mut Sim, method: &str, ids: &[i64], ctx: &Ctx) -> OResult<Option<Value>> {
+pub fn call_register(
+    sim: &mut Sim,
+    method: &str,
+    ids: &[i64],
+    ctx: &Ctx,
+) -> OResult<Option<Value>> {
     if method != "action_create_payments" {
         return Err(super::not_simulated(REG, method));
     }
@@ -218,18 +301,33 @@ pub fn call_register(sim: &mut Sim, method: &str, ids: &[i64], ctx: &Ctx) -> ORe
     let mut payments = vec![];
     for m in &moves {
         let due = residual(sim, *m);
-        let paid = if moves.len() == 1 { amount.min(due) } else { due };
+        let paid = if moves.len() == 1 {
+            amount.min(due)
+        } else {
+            due
+        };
         let tb = sim.db.table("account.payment");
         tb.last_id += 1;
         let pid = tb.last_id;
         let mut r = Record::new();
-        r.insert("amount".into(), dec_val(if moves.len() == 1 { amount } else { due }));
+        r.insert(
+            "amount".into(),
+            dec_val(if moves.len() == 1 { amount } else { due }),
+        );
         r.insert("date".into(), date.clone());
         r.insert("memo".into(), memo.clone());
         r.insert("move_id".into(), json!(m));
         tb.rows.insert(pid, r);
-        let mut ms = sim.db.row(AM, *m).and_then(|r| r.get(MATCHES)).and_then(|v| v.as_array()).cloned().unwrap_or_default();
-        ms.push(json!({"move": null, "payment": pid, "amount": paid.to_string(), "kind": "payment"}));
+        let mut ms = sim
+            .db
+            .row(AM, *m)
+            .and_then(|r| r.get(MATCHES))
+            .and_then(|v| v.as_array())
+            .cloned()
+            .unwrap_or_default();
+        ms.push(
+            json!({"move": null, "payment": pid, "amount": paid.to_string(), "kind": "payment"}),
+        );
         if let Some(r) = sim.db.row_mut(AM, *m) {
             r.insert(MATCHES.into(), json!(ms));
         }
@@ -240,7 +338,11 @@ pub fn call_register(sim: &mut Sim, method: &str, ids: &[i64], ctx: &Ctx) -> ORe
         return Ok(Some(json!(true)));
     }
     Ok(Some(match payments.as_slice() {
-        [one] => json!({"name": "Payments", "type": "ir.actions.act_window", "res_model": "account.payment", "context": {"create": false}, "view_mode": "form", "res_id": one}),
-        many => json!({"name": "Payments", "type": "ir.actions.act_window", "res_model": "account.payment", "context": {"create": false}, "view_mode": "list,form", "domain": [["id", "in", many]]}),
+        [one] => {
+            json!({"name": "Payments", "type": "ir.actions.act_window", "res_model": "account.payment", "context": {"create": false}, "view_mode": "form", "res_id": one})
+        }
+        many => {
+            json!({"name": "Payments", "type": "ir.actions.act_window", "res_model": "account.payment", "context": {"create": false}, "view_mode": "list,form", "domain": [["id", "in", many]]})
+        }
     }))
 }

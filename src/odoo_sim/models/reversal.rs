@@ -26,11 +26,28 @@ pub fn defaults(sim: &Sim, ctx: &Ctx, rec: &mut Record) {
 
 /// Non-stored wizard fields.
 pub fn compute(sim: &Sim, id: i64, field: &str) -> Option<Value> {
-    let moves = as_ids(&sim.db.row(W, id)?.get("move_ids").cloned().unwrap_or(json!([])));
+    let moves = as_ids(
+        &sim.db
+            .row(W, id)?
+            .get("move_ids")
+            .cloned()
+            .unwrap_or(json!([])),
+    );
     Some(match field {
-        "residual" => crate::odoo_sim::value::dec_val(moves.iter().map(|m| dec(&sim.get(AM, *m, "amount_residual"))).sum()),
-        "currency_id" => moves.first().map(|m| sim.get(AM, *m, "currency_id")).unwrap_or(Value::Null),
-        "move_type" => moves.first().map(|m| sim.get(AM, *m, "move_type")).unwrap_or(Value::Null),
+        "residual" => crate::odoo_sim::value::dec_val(
+            moves
+                .iter()
+                .map(|m| dec(&sim.get(AM, *m, "amount_residual")))
+                .sum(),
+        ),
+        "currency_id" => moves
+            .first()
+            .map(|m| sim.get(AM, *m, "currency_id"))
+            .unwrap_or(Value::Null),
+        "move_type" => moves
+            .first()
+            .map(|m| sim.get(AM, *m, "move_type"))
+            .unwrap_or(Value::Null),
         "available_journal_ids" => json!([sim.refs.sale_journal]),
         _ => return None,
     })
@@ -55,7 +72,11 @@ fn reverse_one(sim: &mut Sim, wizard: i64, mv: i64) -> OResult<i64> {
         Value::Null => json!(sim.clock.today_str()),
         d => d,
     };
-    let t = sim.get(AM, mv, "move_type").as_str().unwrap_or("entry").to_string();
+    let t = sim
+        .get(AM, mv, "move_type")
+        .as_str()
+        .unwrap_or("entry")
+        .to_string();
     let lines: Vec<Value> = as_ids(&sim.get(AM, mv, "invoice_line_ids"))
         .into_iter()
         .map(|l| {
@@ -93,20 +114,37 @@ fn reverse_one(sim: &mut Sim, wizard: i64, mv: i64) -> OResult<i64> {
         vals.insert("invoice_date".into(), date);
     }
     vals.insert("invoice_line_ids".into(), json!(lines));
-    let vals: Map<String, Value> = vals.into_iter().map(|(k, v)| (k, if v.is_null() { json!(false) } else { v })).collect();
+    let vals: Map<String, Value> = vals
+        .into_iter()
+        .map(|(k, v)| (k, if v.is_null() { json!(false) } else { v }))
+        .collect();
     sim.create(AM, &vals, &Ctx::new())
 }
 
 fn action(ids: &[i64], refund: bool) -> Value {
-    let ctx = if refund { json!({"default_move_type": "out_refund"}) } else { json!({"default_move_type": "out_invoice"}) };
+    let ctx = if refund {
+        json!({"default_move_type": "out_refund"})
+    } else {
+        json!({"default_move_type": "out_invoice"})
+    };
     match ids {
-        [one] => json!({"name": "Reverse Moves", "type": "ir.actions.act_window", "res_model": "account.move", "context": ctx, "view_mode": "form", "res_id": one}),
-        many => json!({"name": "Reverse Moves", "type": "ir.actions.act_window", "res_model": "account.move", "context": ctx, "view_mode": "list,form", "domain": [["id", "in", many]]}),
+        [one] => {
+            json!({"name": "Reverse Moves", "type": "ir.actions.act_window", "res_model": "account.move", "context": ctx, "view_mode": "form", "res_id": one})
+        }
+        many => {
+            json!({"name": "Reverse Moves", "type": "ir.actions.act_window", "res_model": "account.move", "context": ctx, "view_mode": "list,form", "domain": [["id", "in", many]]})
+        }
     }
 }
 
 /// `refund_moves`, `modify_moves`, `reverse_moves(is_modify=False)`.
-pub fn call(sim: &mut Sim, method: &str, ids: &[i64], kw: &Map<String, Value>, ctx: &Ctx) -> OResult<Option<Value>> {
+pub fn call(
+    sim: &mut Sim,
+    method: &str,
+    ids: &[i64],
+    kw: &Map<String, Value>,
+    ctx: &Ctx,
+) -> OResult<Option<Value>> {
     let wizard = super::base::one_of(W, ids)?;
     sim.check_exist(W, &[wizard])?;
     let is_modify = match method {
@@ -116,14 +154,19 @@ pub fn call(sim: &mut Sim, method: &str, ids: &[i64], kw: &Map<String, Value>, c
         other => return Err(super::not_simulated(W, other)),
     };
     let moves = as_ids(&sim.get(W, wizard, "move_ids"));
-    if moves.iter().any(|m| sim.get(AM, *m, "state").as_str() != Some("posted")) {
+    if moves
+        .iter()
+        .any(|m| sim.get(AM, *m, "state").as_str() != Some("posted"))
+    {
         return Err(OdooError::user("You can only reverse posted moves."));
     }
     let mut refunds = vec![];
     for mv in &moves {
         refunds.push(reverse_one(sim, wizard, *mv)?);
     }
-    let v: Map<String, Value> = [("new_move_ids".to_string(), json!([[6, 0, refunds.clone()]]))].into_iter().collect();
+    let v: Map<String, Value> = [("new_move_ids".to_string(), json!([[6, 0, refunds.clone()]]))]
+        .into_iter()
+        .collect();
     sim.write(W, &[wizard], &v, ctx)?;
     if !is_modify {
         return Ok(Some(action(&refunds, true)));

@@ -23,7 +23,10 @@ pub fn defaults(sim: &Sim, model: &str, rec: &mut Record) {
         rec.insert("require_signature".into(), json!(true));
         rec.insert("require_payment".into(), json!(false));
         let valid = sim.clock.today() + chrono::Duration::days(30);
-        rec.insert("validity_date".into(), json!(crate::odoo_sim::clock::fmt_date(valid)));
+        rec.insert(
+            "validity_date".into(),
+            json!(crate::odoo_sim::clock::fmt_date(valid)),
+        );
     } else {
         rec.insert("qty_delivered".into(), json!("0"));
         rec.insert("discount".into(), json!("0"));
@@ -90,10 +93,16 @@ pub fn after_line_change(sim: &mut Sim, ids: &[i64], vals: &Map<String, Value>) 
                 upd.push(("name", json!(name)));
             }
             if fill("price_unit") {
-                upd.push(("price_unit", dec_val(dec(&sim.get("product.product", p, "list_price")))));
+                upd.push((
+                    "price_unit",
+                    dec_val(dec(&sim.get("product.product", p, "list_price"))),
+                ));
             }
             if fill("tax_ids") {
-                upd.push(("tax_ids", json!(as_ids(&sim.get("product.product", p, "taxes_id")))));
+                upd.push((
+                    "tax_ids",
+                    json!(as_ids(&sim.get("product.product", p, "taxes_id"))),
+                ));
             }
             if fill("product_uom_id") {
                 upd.push(("product_uom_id", sim.get("product.product", p, "uom_id")));
@@ -104,7 +113,8 @@ pub fn after_line_change(sim: &mut Sim, ids: &[i64], vals: &Map<String, Value>) 
                 }
             }
         }
-        let accountable = !truthy(&sim.get(SOL, *id, "display_type")) && !truthy(&sim.get(SOL, *id, "is_downpayment"));
+        let accountable = !truthy(&sim.get(SOL, *id, "display_type"))
+            && !truthy(&sim.get(SOL, *id, "is_downpayment"));
         if accountable && product.is_none() {
             return Err(OdooError::validation("The operation cannot be completed: Missing required fields on accountable sale order line."));
         }
@@ -135,7 +145,14 @@ pub fn check_unlink(sim: &Sim, ids: &[i64]) -> OResult<()> {
 /// `[order] product` label of a line.
 pub fn line_display_name(sim: &Sim, id: i64) -> Option<String> {
     let order = as_id(&sim.get(SOL, id, "order_id"))?;
-    let name = sim.get(SOL, id, "name").as_str().unwrap_or("").lines().next().unwrap_or("").to_string();
+    let name = sim
+        .get(SOL, id, "name")
+        .as_str()
+        .unwrap_or("")
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_string();
     Some(format!("{} - {}", sim.display_name(SO, order), name))
 }
 
@@ -146,28 +163,43 @@ pub fn qty_invoiced(sim: &Sim, line: i64) -> Decimal {
         if !as_ids(&sim.get("account.move.line", aml, "sale_line_ids")).contains(&line) {
             continue;
         }
-        let Some(mv) = as_id(&sim.get("account.move.line", aml, "move_id")) else { continue };
+        let Some(mv) = as_id(&sim.get("account.move.line", aml, "move_id")) else {
+            continue;
+        };
         if sim.get("account.move", mv, "state").as_str() == Some("cancel") {
             continue;
         }
         let qty = dec(&sim.get("account.move.line", aml, "quantity"));
-        q += if sim.get("account.move", mv, "move_type").as_str() == Some("out_refund") { -qty } else { qty };
+        q += if sim.get("account.move", mv, "move_type").as_str() == Some("out_refund") {
+            -qty
+        } else {
+            qty
+        };
     }
     q
 }
 
 /// Quantity still to invoice (ordered or delivered policy) of a confirmed order's line.
 pub fn qty_to_invoice(sim: &Sim, line: i64) -> Decimal {
-    if sim.get(SOL, line, "state").as_str() != Some("sale") || truthy(&sim.get(SOL, line, "display_type")) {
+    if sim.get(SOL, line, "state").as_str() != Some("sale")
+        || truthy(&sim.get(SOL, line, "display_type"))
+    {
         return Decimal::ZERO;
     }
-    let policy = as_id(&sim.get(SOL, line, "product_id")).map(|p| sim.get("product.product", p, "invoice_policy"));
-    let base = if policy.as_ref().and_then(|v| v.as_str()) == Some("delivery") { "qty_delivered" } else { "product_uom_qty" };
+    let policy = as_id(&sim.get(SOL, line, "product_id"))
+        .map(|p| sim.get("product.product", p, "invoice_policy"));
+    let base = if policy.as_ref().and_then(|v| v.as_str()) == Some("delivery") {
+        "qty_delivered"
+    } else {
+        "product_uom_qty"
+    };
     dec(&sim.get(SOL, line, base)) - qty_invoiced(sim, line)
 }
 
 fn line_status(sim: &Sim, line: i64) -> &'static str {
-    if sim.get(SOL, line, "state").as_str() != Some("sale") || truthy(&sim.get(SOL, line, "display_type")) {
+    if sim.get(SOL, line, "state").as_str() != Some("sale")
+        || truthy(&sim.get(SOL, line, "display_type"))
+    {
         return "no";
     }
     if !qty_to_invoice(sim, line).is_zero() {
@@ -184,7 +216,10 @@ pub fn order_invoices(sim: &Sim, order: i64) -> Vec<i64> {
     let lines = as_ids(&sim.get(SO, order, "order_line"));
     let mut out = vec![];
     for aml in sim.db.ids("account.move.line") {
-        if as_ids(&sim.get("account.move.line", aml, "sale_line_ids")).iter().any(|l| lines.contains(l)) {
+        if as_ids(&sim.get("account.move.line", aml, "sale_line_ids"))
+            .iter()
+            .any(|l| lines.contains(l))
+        {
             if let Some(m) = as_id(&sim.get("account.move.line", aml, "move_id")) {
                 if !out.contains(&m) {
                     out.push(m);
@@ -198,15 +233,17 @@ pub fn order_invoices(sim: &Sim, order: i64) -> Vec<i64> {
 /// Computed fields of orders and lines.
 pub fn compute(sim: &Sim, model: &str, id: i64, field: &str) -> Option<Value> {
     if model == SOL {
-        let (sub, tax, total) = line_amounts(sim, SOL, id);
+        let amounts = || line_amounts(sim, SOL, id);
         return Some(match field {
-            "price_subtotal" | "price_reduce_taxexcl" => dec_val(sub),
-            "price_tax" => dec_val(tax),
-            "price_total" | "price_reduce_taxinc" => dec_val(total),
+            "price_subtotal" | "price_reduce_taxexcl" => dec_val(amounts().0),
+            "price_tax" => dec_val(amounts().1),
+            "price_total" | "price_reduce_taxinc" => dec_val(amounts().2),
             "qty_invoiced" => dec_val(qty_invoiced(sim, id)),
             "qty_to_invoice" => dec_val(qty_to_invoice(sim, id)),
             "invoice_status" => json!(line_status(sim, id)),
-            "product_template_id" => as_id(&sim.get(SOL, id, "product_id")).map(|p| sim.get("product.product", p, "product_tmpl_id")).unwrap_or(Value::Null),
+            "product_template_id" => as_id(&sim.get(SOL, id, "product_id"))
+                .map(|p| sim.get("product.product", p, "product_tmpl_id"))
+                .unwrap_or(Value::Null),
             "untaxed_amount_to_invoice" | "amount_to_invoice" => {
                 let price = dec(&sim.get(SOL, id, "price_unit"));
                 dec_val(qty_to_invoice(sim, id) * price)
@@ -216,10 +253,13 @@ pub fn compute(sim: &Sim, model: &str, id: i64, field: &str) -> Option<Value> {
     }
     let lines = || as_ids(&sim.get(SO, id, "order_line"));
     let sum = |i: usize| -> Decimal {
-        lines().iter().map(|l| {
-            let a = line_amounts(sim, SOL, *l);
-            [a.0, a.1, a.2][i]
-        }).sum()
+        lines()
+            .iter()
+            .map(|l| {
+                let a = line_amounts(sim, SOL, *l);
+                [a.0, a.1, a.2][i]
+            })
+            .sum()
     };
     Some(match field {
         "amount_untaxed" => dec_val(sum(0)),
@@ -242,12 +282,25 @@ pub fn compute(sim: &Sim, model: &str, id: i64, field: &str) -> Option<Value> {
             }
         }
         "amount_invoiced" => {
-            let inv: Decimal = order_invoices(sim, id).iter().filter(|m| sim.get("account.move", **m, "state").as_str() == Some("posted")).map(|m| dec(&sim.get("account.move", *m, "amount_total"))).sum();
+            let inv: Decimal = order_invoices(sim, id)
+                .iter()
+                .filter(|m| sim.get("account.move", **m, "state").as_str() == Some("posted"))
+                .map(|m| dec(&sim.get("account.move", *m, "amount_total")))
+                .sum();
             dec_val(inv)
         }
         "access_url" => json!(format!("/my/orders/{id}")),
-        "type_name" => json!(if matches!(sim.get(SO, id, "state").as_str(), Some("draft") | Some("sent")) { "Quotation" } else { "Sales Order" }),
-        "is_subscription" | "subscription_state" | "recurring_total" | "recurring_monthly" => return subscription::compute(sim, id, field),
+        "type_name" => json!(if matches!(
+            sim.get(SO, id, "state").as_str(),
+            Some("draft") | Some("sent")
+        ) {
+            "Quotation"
+        } else {
+            "Sales Order"
+        }),
+        "is_subscription" | "subscription_state" | "recurring_total" | "recurring_monthly" => {
+            return subscription::compute(sim, id, field)
+        }
         _ => return None,
     })
 }
@@ -271,7 +324,13 @@ pub fn action_view_invoice(invoices: &[i64]) -> Value {
 }
 
 /// Public `sale.order` methods.
-pub fn call(sim: &mut Sim, method: &str, ids: &[i64], kw: &Map<String, Value>, ctx: &Ctx) -> OResult<Option<Value>> {
+pub fn call(
+    sim: &mut Sim,
+    method: &str,
+    ids: &[i64],
+    kw: &Map<String, Value>,
+    ctx: &Ctx,
+) -> OResult<Option<Value>> {
     sim.check_exist(SO, ids)?;
     let write = |sim: &mut Sim, ids: &[i64], pairs: Vec<(&str, Value)>| -> OResult<()> {
         let v: Map<String, Value> = pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
@@ -280,15 +339,34 @@ pub fn call(sim: &mut Sim, method: &str, ids: &[i64], kw: &Map<String, Value>, c
     match method {
         "action_confirm" => {
             for id in ids {
-                if !matches!(sim.get(SO, *id, "state").as_str(), Some("draft") | Some("sent")) {
-                    return Err(OdooError::user("Some orders are not in a state requiring confirmation."));
+                if !matches!(
+                    sim.get(SO, *id, "state").as_str(),
+                    Some("draft") | Some("sent")
+                ) {
+                    return Err(OdooError::user(
+                        "Some orders are not in a state requiring confirmation.",
+                    ));
                 }
-                let missing = as_ids(&sim.get(SO, *id, "order_line")).into_iter().any(|l| !truthy(&sim.get(SOL, l, "display_type")) && !truthy(&sim.get(SOL, l, "product_id")));
+                let missing = as_ids(&sim.get(SO, *id, "order_line"))
+                    .into_iter()
+                    .any(|l| {
+                        !truthy(&sim.get(SOL, l, "display_type"))
+                            && !truthy(&sim.get(SOL, l, "product_id"))
+                    });
                 if missing {
-                    return Err(OdooError::user("A line on these orders missing a product, you cannot confirm it."));
+                    return Err(OdooError::user(
+                        "A line on these orders missing a product, you cannot confirm it.",
+                    ));
                 }
             }
-            write(sim, ids, vec![("state", json!("sale")), ("date_order", json!(sim.clock.now_str()))])?;
+            write(
+                sim,
+                ids,
+                vec![
+                    ("state", json!("sale")),
+                    ("date_order", json!(sim.clock.now_str())),
+                ],
+            )?;
             for id in ids {
                 subscription::on_confirm(sim, *id)?;
             }
@@ -297,7 +375,9 @@ pub fn call(sim: &mut Sim, method: &str, ids: &[i64], kw: &Map<String, Value>, c
         "action_cancel" => {
             for id in ids {
                 if truthy(&sim.get(SO, *id, "locked")) {
-                    return Err(OdooError::user("You cannot cancel a locked order. Please unlock it first."));
+                    return Err(OdooError::user(
+                        "You cannot cancel a locked order. Please unlock it first.",
+                    ));
                 }
                 for inv in order_invoices(sim, *id) {
                     if sim.get("account.move", inv, "state").as_str() == Some("draft") {
@@ -309,13 +389,27 @@ pub fn call(sim: &mut Sim, method: &str, ids: &[i64], kw: &Map<String, Value>, c
             Ok(Some(json!(true)))
         }
         "action_draft" => {
-            let ok: Vec<i64> = ids.iter().copied().filter(|i| matches!(sim.get(SO, *i, "state").as_str(), Some("cancel") | Some("sent"))).collect();
+            let ok: Vec<i64> = ids
+                .iter()
+                .copied()
+                .filter(|i| {
+                    matches!(
+                        sim.get(SO, *i, "state").as_str(),
+                        Some("cancel") | Some("sent")
+                    )
+                })
+                .collect();
             write(sim, &ok, vec![("state", json!("draft"))])?;
             Ok(Some(json!(true)))
         }
         "action_quotation_sent" => {
-            if ids.iter().any(|i| sim.get(SO, *i, "state").as_str() != Some("draft")) {
-                return Err(OdooError::user("Only draft orders can be marked as sent directly."));
+            if ids
+                .iter()
+                .any(|i| sim.get(SO, *i, "state").as_str() != Some("draft"))
+            {
+                return Err(OdooError::user(
+                    "Only draft orders can be marked as sent directly.",
+                ));
             }
             write(sim, ids, vec![("state", json!("sent"))])?;
             Ok(Some(json!(true)))
@@ -342,20 +436,36 @@ pub fn call_wizard(sim: &mut Sim, method: &str, ids: &[i64], _ctx: &Ctx) -> ORes
     sim.check_exist(W, &[id])?;
     let orders = as_ids(&sim.get(W, id, "sale_order_ids"));
     if method == "view_draft_invoices" {
-        let drafts: Vec<i64> = orders.iter().flat_map(|o| order_invoices(sim, *o)).filter(|m| sim.get("account.move", *m, "state").as_str() == Some("draft")).collect();
-        return Ok(Some(json!({"type": "ir.actions.act_window", "name": "Draft Invoices", "res_model": "account.move", "view_mode": "list", "domain": [["id", "in", drafts]]})));
+        let drafts: Vec<i64> = orders
+            .iter()
+            .flat_map(|o| order_invoices(sim, *o))
+            .filter(|m| sim.get("account.move", *m, "state").as_str() == Some("draft"))
+            .collect();
+        return Ok(Some(
+            json!({"type": "ir.actions.act_window", "name": "Draft Invoices", "res_model": "account.move", "view_mode": "list", "domain": [["id", "in", drafts]]}),
+        ));
     }
     if method != "create_invoices" {
         return Err(super::not_simulated(W, method));
     }
-    let mode = sim.get(W, id, "advance_payment_method").as_str().unwrap_or("delivered").to_string();
+    let mode = sim
+        .get(W, id, "advance_payment_method")
+        .as_str()
+        .unwrap_or("delivered")
+        .to_string();
     let mut invoices = vec![];
     for o in orders {
         if sim.get(SO, o, "state").as_str() != Some("sale") {
-            return Err(OdooError::user("You can only invoice sales orders that are confirmed."));
+            return Err(OdooError::user(
+                "You can only invoice sales orders that are confirmed.",
+            ));
         }
         let lines: Vec<(i64, Decimal)> = if mode == "delivered" {
-            as_ids(&sim.get(SO, o, "order_line")).into_iter().map(|l| (l, qty_to_invoice(sim, l))).filter(|(_, q)| !q.is_zero()).collect()
+            as_ids(&sim.get(SO, o, "order_line"))
+                .into_iter()
+                .map(|l| (l, qty_to_invoice(sim, l)))
+                .filter(|(_, q)| !q.is_zero())
+                .collect()
         } else {
             vec![]
         };
@@ -380,10 +490,26 @@ fn down_payment_invoice(sim: &mut Sim, wizard: i64, order: i64, mode: &str) -> O
         dec(&sim.get(W, wizard, "fixed_amount"))
     };
     if amount <= Decimal::ZERO {
-        return Err(OdooError::user("The value of the down payment amount must be positive."));
+        return Err(OdooError::user(
+            "The value of the down payment amount must be positive.",
+        ));
     }
     let r = super::invoice_lines::rounding(sim, Some(sim.refs.currency));
     let amount = crate::odoo_sim::money::round(amount, r);
-    let line = sim.create(SOL, &[("order_id", json!(order)), ("name", json!("Down Payment")), ("is_downpayment", json!(true)), ("product_uom_qty", json!(0.0)), ("price_unit", dec_wire(amount)), ("tax_ids", json!([[6, 0, []]]))].into_iter().map(|(k, v)| (k.to_string(), v)).collect(), &Ctx::new())?;
+    let line = sim.create(
+        SOL,
+        &[
+            ("order_id", json!(order)),
+            ("name", json!("Down Payment")),
+            ("is_downpayment", json!(true)),
+            ("product_uom_qty", json!(0.0)),
+            ("price_unit", dec_wire(amount)),
+            ("tax_ids", json!([[6, 0, []]])),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect(),
+        &Ctx::new(),
+    )?;
     invoice_from_order(sim, order, &[(line, Decimal::ONE)], "")
 }

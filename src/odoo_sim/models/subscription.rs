@@ -27,8 +27,17 @@ pub fn sync_state(sim: &mut Sim, id: i64) {
         return;
     }
     let has_plan = truthy(&sim.get(SO, id, "plan_id"));
-    let cur = sim.db.row(SO, id).and_then(|r| r.get("subscription_state")).cloned().unwrap_or(Value::Null);
-    let state = sim.get(SO, id, "state").as_str().unwrap_or("draft").to_string();
+    let cur = sim
+        .db
+        .row(SO, id)
+        .and_then(|r| r.get("subscription_state"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    let state = sim
+        .get(SO, id, "state")
+        .as_str()
+        .unwrap_or("draft")
+        .to_string();
     let next = match (has_plan, cur.as_str()) {
         (false, _) => Value::Null,
         (true, None) if matches!(state.as_str(), "draft" | "sent") => json!("1_draft"),
@@ -60,21 +69,31 @@ pub fn compute(sim: &Sim, id: i64, field: &str) -> Option<Value> {
                 _ => Decimal::from(n),
             };
             let r = super::invoice_lines::rounding(sim, Some(sim.refs.currency));
-            Some(dec_val(if months.is_zero() { Decimal::ZERO } else { crate::odoo_sim::money::round(total / months, r) }))
+            Some(dec_val(if months.is_zero() {
+                Decimal::ZERO
+            } else {
+                crate::odoo_sim::money::round(total / months, r)
+            }))
         }
         _ => None,
     }
 }
 
 fn is_recurring(sim: &Sim, line: i64) -> bool {
-    as_id(&sim.get(SOL, line, "product_id")).is_some_and(|p| truthy(&sim.get("product.product", p, "recurring_invoice")))
+    as_id(&sim.get(SOL, line, "product_id"))
+        .is_some_and(|p| truthy(&sim.get("product.product", p, "recurring_invoice")))
 }
 
 fn plan_period(sim: &Sim, order: i64) -> (i64, String) {
     match as_id(&sim.get(SO, order, "plan_id")) {
         Some(p) => (
-            sim.get("sale.subscription.plan", p, "billing_period_value").as_i64().unwrap_or(1),
-            sim.get("sale.subscription.plan", p, "billing_period_unit").as_str().unwrap_or("month").to_string(),
+            sim.get("sale.subscription.plan", p, "billing_period_value")
+                .as_i64()
+                .unwrap_or(1),
+            sim.get("sale.subscription.plan", p, "billing_period_unit")
+                .as_str()
+                .unwrap_or("month")
+                .to_string(),
         ),
         None => (1, "month".into()),
     }
@@ -104,7 +123,11 @@ pub fn on_confirm(sim: &mut Sim, id: i64) -> OResult<()> {
 /// Creates and posts the recurring invoice of one subscription period, advances
 /// `next_invoice_date` and resets delivered quantities. `Ok(None)` when nothing is billable.
 pub fn invoice_period(sim: &mut Sim, id: i64) -> OResult<Option<i64>> {
-    let start = sim.get(SO, id, "next_invoice_date").as_str().and_then(parse_date).unwrap_or(sim.clock.today());
+    let start = sim
+        .get(SO, id, "next_invoice_date")
+        .as_str()
+        .and_then(parse_date)
+        .unwrap_or(sim.clock.today());
     let (n, unit) = plan_period(sim, id);
     let next = add_period(start, &unit, n);
     let mut lines = vec![];
@@ -115,7 +138,11 @@ pub fn invoice_period(sim: &mut Sim, id: i64) -> OResult<Option<i64>> {
         }
         let p = as_id(&sim.get(SOL, l, "product_id")).unwrap_or(0);
         let postpaid = sim.get("product.product", p, "invoice_policy").as_str() == Some("delivery");
-        let qty = if postpaid { dec(&sim.get(SOL, l, "qty_delivered")) } else { dec(&sim.get(SOL, l, "product_uom_qty")) };
+        let qty = if postpaid {
+            dec(&sim.get(SOL, l, "qty_delivered"))
+        } else {
+            dec(&sim.get(SOL, l, "product_uom_qty"))
+        };
         if postpaid {
             delivered.push(l);
         }
@@ -124,12 +151,18 @@ pub fn invoice_period(sim: &mut Sim, id: i64) -> OResult<Option<i64>> {
         }
     }
     let end = next - chrono::Duration::days(1);
-    let label = format!("\n{} to {}", start.format("%m/%d/%Y"), end.format("%m/%d/%Y"));
+    let label = format!(
+        "\n{} to {}",
+        start.format("%m/%d/%Y"),
+        end.format("%m/%d/%Y")
+    );
     let invoice = if lines.is_empty() {
         None
     } else {
         let inv = invoice_from_order(sim, id, &lines, &label)?;
-        let date: Map<String, Value> = [("invoice_date".to_string(), json!(fmt_date(start)))].into_iter().collect();
+        let date: Map<String, Value> = [("invoice_date".to_string(), json!(fmt_date(start)))]
+            .into_iter()
+            .collect();
         sim.write("account.move", &[inv], &date, &Ctx::new())?;
         super::account_move::post(sim, &[inv])?;
         Some(inv)
@@ -158,14 +191,26 @@ pub fn run_cron(sim: &mut Sim) -> OResult<Vec<i64>> {
             continue;
         }
         for _ in 0..1000 {
-            let due = sim.get(SO, id, "next_invoice_date").as_str().and_then(parse_date);
-            let ended = sim.get(SO, id, "end_date").as_str().and_then(parse_date).is_some_and(|e| due.is_some_and(|d| d > e));
+            let due = sim
+                .get(SO, id, "next_invoice_date")
+                .as_str()
+                .and_then(parse_date);
+            let ended = sim
+                .get(SO, id, "end_date")
+                .as_str()
+                .and_then(parse_date)
+                .is_some_and(|e| due.is_some_and(|d| d > e));
             match due {
                 Some(d) if d <= today && !ended => created.extend(invoice_period(sim, id)?),
                 _ => break,
             }
         }
-        if sim.get(SO, id, "end_date").as_str().and_then(parse_date).is_some_and(|e| e <= today) {
+        if sim
+            .get(SO, id, "end_date")
+            .as_str()
+            .and_then(parse_date)
+            .is_some_and(|e| e <= today)
+        {
             put(sim, id, "subscription_state", json!("6_churn"));
         }
     }
@@ -173,7 +218,13 @@ pub fn run_cron(sim: &mut Sim) -> OResult<Vec<i64>> {
 }
 
 /// Public subscription methods of `sale.order`.
-pub fn call(sim: &mut Sim, method: &str, ids: &[i64], kw: &Map<String, Value>, ctx: &Ctx) -> OResult<Option<Value>> {
+pub fn call(
+    sim: &mut Sim,
+    method: &str,
+    ids: &[i64],
+    kw: &Map<String, Value>,
+    ctx: &Ctx,
+) -> OResult<Option<Value>> {
     if !sim.with_subscriptions {
         return Err(super::not_simulated(SO, method));
     }
@@ -186,7 +237,12 @@ pub fn call(sim: &mut Sim, method: &str, ids: &[i64], kw: &Map<String, Value>, c
                     put(sim, *id, "close_reason_id", json!(r));
                 }
                 put(sim, *id, "end_date", json!(today));
-                put(sim, *id, "subscription_state", json!(if renew { "5_renewed" } else { "6_churn" }));
+                put(
+                    sim,
+                    *id,
+                    "subscription_state",
+                    json!(if renew { "5_renewed" } else { "6_churn" }),
+                );
             }
             Ok(Some(json!(true)))
         }
@@ -237,8 +293,18 @@ pub fn call(sim: &mut Sim, method: &str, ids: &[i64], kw: &Map<String, Value>, c
                 ("partner_id", sim.get(SO, id, "partner_id")),
                 ("plan_id", sim.get(SO, id, "plan_id")),
                 ("subscription_id", json!(id)),
-                ("origin_order_id", json!(as_id(&sim.get(SO, id, "origin_order_id")).unwrap_or(id))),
-                ("start_date", if renew { sim.get(SO, id, "next_invoice_date") } else { json!(today) }),
+                (
+                    "origin_order_id",
+                    json!(as_id(&sim.get(SO, id, "origin_order_id")).unwrap_or(id)),
+                ),
+                (
+                    "start_date",
+                    if renew {
+                        sim.get(SO, id, "next_invoice_date")
+                    } else {
+                        json!(today)
+                    },
+                ),
                 ("next_invoice_date", sim.get(SO, id, "next_invoice_date")),
                 ("order_line", json!(lines)),
             ]
@@ -246,8 +312,15 @@ pub fn call(sim: &mut Sim, method: &str, ids: &[i64], kw: &Map<String, Value>, c
             .map(|(k, v)| (k.to_string(), if v.is_null() { json!(false) } else { v }))
             .collect();
             let new = sim.create(SO, &vals, ctx)?;
-            put(sim, new, "subscription_state", json!(if renew { "2_renewal" } else { "7_upsell" }));
-            Ok(Some(json!({"type": "ir.actions.act_window", "res_model": "sale.order", "res_id": new, "views": [[false, "form"]], "name": if renew { "Renewal Quotation" } else { "Upsell" }})))
+            put(
+                sim,
+                new,
+                "subscription_state",
+                json!(if renew { "2_renewal" } else { "7_upsell" }),
+            );
+            Ok(Some(
+                json!({"type": "ir.actions.act_window", "res_model": "sale.order", "res_id": new, "views": [[false, "form"]], "name": if renew { "Renewal Quotation" } else { "Upsell" }}),
+            ))
         }
         _ => Err(super::not_simulated(SO, method)),
     }
