@@ -98,7 +98,7 @@ pub fn handle(sim: &mut Sim, model: &str, method: &str, h: &Json2Headers, body: 
     if sim.schema.is_api_model(model, method)
         && ids_v
             .as_ref()
-            .is_some_and(|v| v.as_array().is_none_or(|a| !a.is_empty()))
+            .is_some_and(|v| v.as_array().map_or(true, |a| !a.is_empty()))
     {
         return error(&OdooError::werkzeug(
             "UnprocessableEntity",

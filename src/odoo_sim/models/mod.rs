@@ -5,6 +5,7 @@ pub mod account_move;
 pub mod base;
 pub mod invoice_lines;
 pub mod ir_model;
+pub mod move_actions;
 pub mod payment;
 pub mod product;
 pub mod reversal;
@@ -240,7 +241,7 @@ pub fn copy(
     ctx: &Ctx,
 ) -> OResult<Value> {
     let id = match model {
-        "account.move" => account_move::copy_move(sim, id, default, ctx)?,
+        "account.move" => move_actions::copy_move(sim, id, default, ctx)?,
         _ => base::copy_plain(sim, model, id, default, ctx)?,
     };
     Ok(Value::from(id))
@@ -260,7 +261,7 @@ pub fn call_method(
     }
     match model {
         "sale.order" => return sale_order::call(sim, method, ids, kw, ctx),
-        "account.move" => return account_move::call(sim, method, ids, kw, ctx),
+        "account.move" => return move_actions::call(sim, method, ids, kw, ctx),
         "account.move.reversal" => return reversal::call(sim, method, ids, kw, ctx),
         "account.payment.register" => return payment::call_register(sim, method, ids, ctx),
         "sale.advance.payment.inv" => return sale_order::call_wizard(sim, method, ids, ctx),

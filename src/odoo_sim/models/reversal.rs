@@ -2,7 +2,7 @@
 //! `refund_method`). `refund_moves()` creates draft credit notes with `reversed_entry_id`;
 //! `modify_moves()` posts them (reconciling the origin) and opens a new draft copy of the origin.
 
-use super::account_move::{copy_move, post};
+use super::move_actions::{copy_move, post};
 use crate::odoo_sim::error::{OResult, OdooError};
 use crate::odoo_sim::state::{Ctx, Record, Sim};
 use crate::odoo_sim::value::{as_id, as_ids, dec, dec_wire, truthy};

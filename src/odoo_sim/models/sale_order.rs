@@ -47,7 +47,7 @@ pub fn wizard_defaults(ctx: &Ctx, rec: &mut Record) {
 /// Sequence name, invoice/delivery addresses and subscription state of a new order.
 pub fn after_create(sim: &mut Sim, id: i64, vals: &Map<String, Value>) -> OResult<()> {
     let name = sim.get(SO, id, "name");
-    if name.as_str().is_none_or(|n| n == "New") {
+    if name.as_str().map_or(true, |n| n == "New") {
         let n = sim.db.next_seq("sale.order");
         set(sim, id, "name", json!(format!("S{n:05}")));
     }
@@ -183,6 +183,7 @@ pub fn qty_invoiced(sim: &Sim, line: i64) -> Decimal {
 pub fn qty_to_invoice(sim: &Sim, line: i64) -> Decimal {
     if sim.get(SOL, line, "state").as_str() != Some("sale")
         || truthy(&sim.get(SOL, line, "display_type"))
+        || truthy(&sim.get(SOL, line, "is_downpayment"))
     {
         return Decimal::ZERO;
     }
@@ -381,7 +382,7 @@ pub fn call(
                 }
                 for inv in order_invoices(sim, *id) {
                     if sim.get("account.move", inv, "state").as_str() == Some("draft") {
-                        super::account_move::cancel(sim, inv);
+                        super::move_actions::cancel(sim, inv);
                     }
                 }
             }

@@ -164,7 +164,7 @@ pub fn invoice_period(sim: &mut Sim, id: i64) -> OResult<Option<i64>> {
             .into_iter()
             .collect();
         sim.write("account.move", &[inv], &date, &Ctx::new())?;
-        super::account_move::post(sim, &[inv])?;
+        super::move_actions::post(sim, &[inv])?;
         Some(inv)
     };
     for l in delivered {
