@@ -522,3 +522,88 @@ async fn sale_order_line_names_come_from_the_product() {
     assert_eq!(l["price_total"], json!(11.3));
     let _ = uniq("unused");
 }
+
+#[tokio::test]
+async fn modify_moves_posts_the_credit_note_and_opens_a_new_draft() {
+    let t = Target::new().await;
+    let inv = t.posted_invoice(1.0, 100.0).await;
+    let ctx = json!({"context": {"active_model": "account.move", "active_ids": [inv]}});
+    let journal = t.read1("account.move", inv, &["journal_id"]).await["journal_id"][0].clone();
+    let wiz = t
+        .ok(
+            "account.move.reversal",
+            "create",
+            json!([{"reason": "fix", "journal_id": journal}]),
+            ctx.clone(),
+        )
+        .await
+        .as_i64()
+        .unwrap();
+    let action = t
+        .ok("account.move.reversal", "modify_moves", json!([[wiz]]), ctx)
+        .await;
+    let new_inv = action["res_id"].as_i64().expect("the new draft invoice");
+    let n = t
+        .read1(
+            "account.move",
+            new_inv,
+            &["state", "move_type", "amount_total"],
+        )
+        .await;
+    assert_eq!(
+        (n["state"].as_str(), n["move_type"].as_str()),
+        (Some("draft"), Some("out_invoice"))
+    );
+    assert_eq!(n["amount_total"], json!(113.0));
+    assert_eq!(
+        t.read1("account.move", inv, &["payment_state"]).await["payment_state"],
+        "reversed"
+    );
+}
+
+#[tokio::test]
+async fn confirmed_orders_cannot_be_deleted_until_cancelled() {
+    let t = Target::new().await;
+    let (so, _) = confirmed_order(&t, 1.0, 10.0, "order").await;
+    let e = t
+        .err("sale.order", "unlink", json!([[so]]), json!({}))
+        .await;
+    assert_eq!(e["data"]["name"], "odoo.exceptions.UserError");
+    assert_eq!(
+        e["data"]["message"],
+        "You can not delete a sent quotation or a confirmed sales order. You must first cancel it."
+    );
+    assert_eq!(
+        t.ok("sale.order", "action_cancel", json!([[so]]), json!({}))
+            .await,
+        json!(true)
+    );
+    assert_eq!(
+        t.ok("sale.order", "unlink", json!([[so]]), json!({})).await,
+        json!(true)
+    );
+}
+
+#[tokio::test]
+async fn archive_and_unarchive() {
+    let t = Target::new().await;
+    let id = t.partner().await;
+    assert_eq!(
+        t.ok("res.partner", "action_archive", json!([[id]]), json!({}))
+            .await,
+        json!(true)
+    );
+    assert_eq!(
+        t.read1("res.partner", id, &["active"]).await["active"],
+        json!(false)
+    );
+    assert_eq!(
+        t.ok("res.partner", "action_unarchive", json!([[id]]), json!({}))
+            .await,
+        json!(true)
+    );
+    assert_eq!(
+        t.read1("res.partner", id, &["active"]).await["active"],
+        json!(true)
+    );
+}
