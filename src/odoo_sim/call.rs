@@ -197,7 +197,7 @@ fn dispatch(sim: &mut Sim, c: &Call, kw: &Map<String, Value>) -> OResult<Option<
     let domain = kw.get("domain").filter(|d| !d.is_null()).unwrap_or(&empty);
     let order = kw.get("order").and_then(|o| o.as_str());
     let offset = opt_usize(kw.get("offset")).unwrap_or(0);
-    let limit = opt_usize(kw.get("limit"));
+    let limit = opt_usize(kw.get("limit")).filter(|l| *l > 0);
     let out = match c.method.as_str() {
         "search" => json!(sim.search(model, domain, ctx, offset, limit, order)?),
         "search_count" => json!(sim.search(model, domain, ctx, 0, limit, None)?.len()),
