@@ -6,6 +6,7 @@
 //! - [`meter`]: durable local usage store (SQLite / PostgreSQL) and the group-commit writer.
 //! - [`billing`]: pure domain: aggregations, billing windows, money, charge models.
 //! - [`odoo`]: the Odoo 19 client (JSON-RPC / JSON-2), typed facades and `odoo check`.
+//! - [`odoo_sim`]: an in-memory Odoo 19 that answers the wire contract, for tests and demos.
 //! - [`configuration`], [`telemetry`], [`startup`], [`cli`]: the process around them.
 
 pub mod api;
@@ -15,5 +16,6 @@ pub mod configuration;
 pub mod meter;
 pub mod metrics;
 pub mod odoo;
+pub mod odoo_sim;
 pub mod startup;
 pub mod telemetry;
