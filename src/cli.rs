@@ -119,14 +119,48 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
     }
 }
 
-async fn serve(settings: Settings, _odoo_sim: bool) -> anyhow::Result<i32> {
+async fn serve(mut settings: Settings, odoo_sim: bool) -> anyhow::Result<i32> {
     crate::telemetry::init(&settings.log);
+    // Kept alive for the life of the gateway.
+    let _simulator = if odoo_sim {
+        if settings.odoo.is_configured() {
+            anyhow::bail!("--odoo-sim and odoo.url are both set: use one or the other");
+        }
+        let sim = crate::odoo_sim::spawn(crate::odoo_sim::SimOptions {
+            seed_demo: true,
+            ..Default::default()
+        })
+        .await?;
+        settings.odoo.url = sim.base_url();
+        settings.odoo.database = "odoo".into();
+        settings.odoo.login = "admin".into();
+        settings.odoo.password = "admin".into();
+        tracing::warn!(
+            odoo_url = %settings.odoo.url,
+            "USING THE BUILT-IN ODOO SIMULATOR: in-memory, demo data, forgotten on exit; \
+             nothing here reaches a real Odoo"
+        );
+        Some(sim)
+    } else {
+        if !settings.odoo.is_configured() {
+            tracing::warn!(
+                "no Odoo configured (odoo.url): usage is metered and stored, but nothing reaches \
+                 Odoo; set FUSION__ODOO__URL, __DATABASE, __LOGIN, __PASSWORD or pass --odoo-sim"
+            );
+        }
+        None
+    };
     let app = Application::build(settings.clone()).await?;
     tracing::info!(
         port = app.port(),
         bind = %settings.server.bind,
         store = if settings.store.url.starts_with("sqlite:") { "sqlite" } else { "postgres" },
         "fusion-billing listening"
+    );
+    eprintln!(
+        "fusion-billing listening on http://127.0.0.1:{port}; create an app key with: \
+         fusion-billing service add NAME --json",
+        port = app.port()
     );
     app.run_until_stopped().await?;
     Ok(0)

@@ -206,8 +206,19 @@ pub fn cli(store_url: &str, args: &[&str]) -> String {
 impl ServerProcess {
     /// Starts `fusion-billing serve` on port 0 and waits for its "listening" log line.
     pub fn start(store_url: &str) -> ServerProcess {
+        Self::start_with(store_url, &[], |_| {})
+    }
+
+    /// As [`ServerProcess::start`] with extra `serve` arguments; `on_line` sees every
+    /// stdout line (JSON logs).
+    pub fn start_with(
+        store_url: &str,
+        args: &[&str],
+        on_line: impl Fn(&str) + Send + 'static,
+    ) -> ServerProcess {
         let mut child = Command::new(binary())
             .arg("serve")
+            .args(args)
             .env("FUSION__STORE__URL", store_url)
             .env("FUSION__SERVER__BIND", "127.0.0.1:0")
             .env("FUSION__LOG__FORMAT", "json")
@@ -221,6 +232,7 @@ impl ServerProcess {
         std::thread::spawn(move || {
             let mut sent = false;
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                on_line(&line);
                 if !sent {
                     if let Ok(v) = serde_json::from_str::<Value>(&line) {
                         if let Some(port) = v["fields"]["port"].as_u64() {

@@ -9,5 +9,6 @@ mod durability;
 mod errors;
 mod events;
 mod lago_python;
+mod odoo_cli;
 mod operations;
 mod usage;
