@@ -8,6 +8,7 @@
 //! - [`writer`]: the group-commit writer that all ingestion goes through.
 
 pub mod events;
+pub mod group_insert;
 pub mod metrics_repo;
 pub mod services;
 pub mod store;

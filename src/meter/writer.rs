@@ -17,6 +17,7 @@ use tokio::task::JoinHandle;
 use super::events::{
     insert_counters_in_tx, insert_events_in_tx, ItemOutcome, NewEvent, StoredCounter, StoredEvent,
 };
+use super::group_insert;
 use super::store::{Store, StoreError};
 use crate::dispatch;
 use crate::metrics::IngestMetrics;
@@ -251,6 +252,63 @@ fn answer(job: Job, res: Result<Done, StoreError>, metrics: &IngestMetrics) {
 }
 
 async fn commit_group(store: &Store, group: &[Job]) -> Result<Vec<Done>, StoreError> {
+    let events: Option<Vec<(i64, &[NewEvent])>> = group
+        .iter()
+        .map(|job| match job {
+            Job::Events {
+                service_id, events, ..
+            } => Some((*service_id, events.as_slice())),
+            Job::Counters { .. } => None,
+        })
+        .collect();
+    if let Some(jobs) = events {
+        if let Some(outcomes) = fast_insert(store, &jobs).await? {
+            return Ok(outcomes
+                .into_iter()
+                .map(|outcomes| {
+                    Done::Events(JobResult {
+                        outcomes,
+                        conflict: false,
+                    })
+                })
+                .collect());
+        }
+    }
+    commit_job_by_job(store, group).await
+}
+
+/// The fast path in its own transaction: committed and `Some` when no job conflicts,
+/// rolled back and `None` otherwise.
+async fn fast_insert(
+    store: &Store,
+    jobs: &[(i64, &[NewEvent])],
+) -> Result<Option<Vec<Vec<ItemOutcome<StoredEvent>>>>, StoreError> {
+    match store {
+        Store::Sqlite(p) => {
+            let mut tx = p.begin().await?;
+            let r = group_insert::insert_sqlite(&mut tx, jobs).await?;
+            if r.is_some() {
+                tx.commit().await?;
+            } else {
+                tx.rollback().await?;
+            }
+            Ok(r)
+        }
+        Store::Postgres(p) => {
+            let mut tx = p.begin().await?;
+            let r = group_insert::insert_postgres(&mut tx, jobs).await?;
+            if r.is_some() {
+                tx.commit().await?;
+            } else {
+                tx.rollback().await?;
+            }
+            Ok(r)
+        }
+    }
+}
+
+/// The exact path: each job in turn, undoing a job's rows when it conflicts.
+async fn commit_job_by_job(store: &Store, group: &[Job]) -> Result<Vec<Done>, StoreError> {
     let mut done = Vec::with_capacity(group.len());
     dispatch!(store, |p| {
         let mut tx = p.begin().await?;
@@ -278,7 +336,7 @@ async fn commit_group(store: &Store, group: &[Job]) -> Result<Vec<Done>, StoreEr
 }
 
 /// The raw store ceiling: inserts `events` for `service_id` in transactions of
-/// `per_commit` rows through the same statement the writer uses, with no HTTP or channel
+/// `per_commit` rows through the same statements the writer's fast path uses, with no HTTP or channel
 /// in between. Used by the ingest benchmark to report the gateway's share of the ceiling.
 ///
 /// # Errors
@@ -290,11 +348,7 @@ pub async fn raw_insert(
     per_commit: usize,
 ) -> Result<(), StoreError> {
     for chunk in events.chunks(per_commit.max(1)) {
-        dispatch!(store, |p| {
-            let mut tx = p.begin().await?;
-            let _ = insert_events_in_tx!(tx, service_id, chunk)?;
-            tx.commit().await?;
-        });
+        fast_insert(store, &[(service_id, chunk)]).await?;
     }
     Ok(())
 }
