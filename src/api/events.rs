@@ -13,8 +13,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::auth::AuthenticatedService;
+use super::batch::{rows_or_conflicts, validate_all};
 use super::body::{parse_json, root};
-use super::error::{ApiError, FieldErrors};
+use super::error::ApiError;
 use super::event_input::{parse_timestamp, validate_event};
 use super::pagination::PageParams;
 use super::state::AppState;
@@ -108,42 +109,15 @@ pub async fn create_batch(
         return Err(ApiError::field("events", "too_many_events"));
     }
     let now = now_micros();
-    let mut events = Vec::with_capacity(items.len());
-    let mut errors = FieldErrors::new();
-    for (i, item) in items.iter().enumerate() {
-        match validate_event(item, now) {
-            Ok(e) => events.push(e),
-            Err(errs) => {
-                errors.insert(i.to_string(), Value::Object(errs));
-            }
-        }
-    }
-    if !errors.is_empty() {
-        state.metrics.ingest.rejected(items.len() as u64);
-        return Err(ApiError::Validation(errors));
-    }
+    let events = validate_all(&state, items, |item| validate_event(item, now))?;
     let result = state
         .ingest
         .write_events(auth.id(), events)
         .await
         .map_err(|e| ingest_error(e, state.settings.ingest.retry_after_secs))?;
-    if result.conflict {
-        let mut errors = FieldErrors::new();
-        for (i, o) in result.outcomes.iter().enumerate() {
-            if matches!(o, ItemOutcome::Conflict) {
-                errors.insert(
-                    i.to_string(),
-                    json!({"transaction_id": ["value_already_exist"]}),
-                );
-            }
-        }
-        return Err(ApiError::Validation(errors));
-    }
-    let out: Vec<Value> = result
-        .outcomes
-        .into_iter()
-        .filter_map(ItemOutcome::into_row)
-        .map(|e| event_json(&e))
+    let out: Vec<Value> = rows_or_conflicts(result, "transaction_id")?
+        .iter()
+        .map(event_json)
         .collect();
     Ok(HttpResponse::Ok().json(json!({ "events": out })))
 }

@@ -5,6 +5,7 @@
 //! `resource_not_found`), 405, 413 and panics.
 
 pub mod auth;
+pub mod batch;
 pub mod billable_metrics;
 pub mod body;
 pub mod error;

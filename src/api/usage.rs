@@ -21,13 +21,14 @@ use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
 use super::auth::AuthenticatedService;
+use super::batch::{rows_or_conflicts, validate_all};
 use super::body::{opt_string, parse_json};
 use super::error::{ApiError, FieldErrors};
 use super::event_input::{parse_decimal, parse_timestamp, MAX_ID_LEN};
 use super::events::ingest_error;
 use super::state::AppState;
 use super::timefmt::iso_seconds;
-use crate::meter::events::{canonical_json, ItemOutcome, StoredCounter};
+use crate::meter::events::{canonical_json, StoredCounter};
 use crate::meter::time::now_micros;
 
 /// Lago-style JSON of a stored counter.
@@ -171,42 +172,15 @@ pub async fn push(
         return Err(ApiError::field("usage", "too_many_counters"));
     }
     let now = now_micros();
-    let mut counters = Vec::with_capacity(items.len());
-    let mut errors = FieldErrors::new();
-    for (i, item) in items.iter().enumerate() {
-        match validate_counter(item, now) {
-            Ok(c) => counters.push(c),
-            Err(e) => {
-                errors.insert(i.to_string(), Value::Object(e));
-            }
-        }
-    }
-    if !errors.is_empty() {
-        state.metrics.ingest.rejected(items.len() as u64);
-        return Err(ApiError::Validation(errors));
-    }
+    let counters = validate_all(&state, items, |item| validate_counter(item, now))?;
     let result = state
         .ingest
         .write_counters(auth.id(), counters)
         .await
         .map_err(|e| ingest_error(e, state.settings.ingest.retry_after_secs))?;
-    if result.conflict {
-        let mut errors = FieldErrors::new();
-        for (i, o) in result.outcomes.iter().enumerate() {
-            if matches!(o, ItemOutcome::Conflict) {
-                errors.insert(
-                    i.to_string(),
-                    json!({"idempotency_key": ["value_already_exist"]}),
-                );
-            }
-        }
-        return Err(ApiError::Validation(errors));
-    }
-    let out: Vec<Value> = result
-        .outcomes
-        .into_iter()
-        .filter_map(ItemOutcome::into_row)
-        .map(|c| counter_json(&c))
+    let out: Vec<Value> = rows_or_conflicts(result, "idempotency_key")?
+        .iter()
+        .map(counter_json)
         .collect();
     Ok(HttpResponse::Ok().json(json!({ "usage": out })))
 }

@@ -64,6 +64,26 @@ pub fn hash_key(key: &str) -> String {
     hex::encode(Sha256::digest(key.as_bytes()))
 }
 
+const INSERT_KEY: &str =
+    "INSERT INTO api_keys (id, service_id, key_hash, key_prefix, created_at) VALUES ($1, $2, $3, $4, $5)";
+
+/// What is stored of a new key: an id, its SHA-256 and its first 8 characters.
+struct KeyRow {
+    id: String,
+    hash: String,
+    prefix: String,
+}
+
+impl KeyRow {
+    fn for_key(api_key: &str) -> Self {
+        KeyRow {
+            id: uuid::Uuid::new_v4().to_string(),
+            hash: hash_key(api_key),
+            prefix: api_key.chars().take(8).collect(),
+        }
+    }
+}
+
 fn new_api_key() -> String {
     format!(
         "fb_{}",
@@ -101,9 +121,7 @@ impl Store {
             webhook_secret: new_webhook_secret(),
         };
         let now = now_micros();
-        let key_id = uuid::Uuid::new_v4().to_string();
-        let prefix: String = creds.api_key.chars().take(8).collect();
-        let hash = hash_key(&creds.api_key);
+        let key = KeyRow::for_key(&creds.api_key);
         dispatch!(self, |p| {
             let mut tx = p.begin().await?;
             let exists: Option<(i64,)> = sqlx::query_as("SELECT id FROM services WHERE name = $1")
@@ -121,16 +139,14 @@ impl Store {
             .bind(now)
             .fetch_one(&mut *tx)
             .await?;
-            sqlx::query(
-                "INSERT INTO api_keys (id, service_id, key_hash, key_prefix, created_at) VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(&key_id)
-            .bind(id)
-            .bind(&hash)
-            .bind(&prefix)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            sqlx::query(INSERT_KEY)
+                .bind(&key.id)
+                .bind(id)
+                .bind(&key.hash)
+                .bind(&key.prefix)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
             tx.commit().await?;
         });
         Ok(creds)
@@ -177,9 +193,7 @@ impl Store {
         let api_key = new_api_key();
         let now = now_micros();
         let grace_end = now + grace_secs.max(0) * 1_000_000;
-        let key_id = uuid::Uuid::new_v4().to_string();
-        let prefix: String = api_key.chars().take(8).collect();
-        let hash = hash_key(&api_key);
+        let key = KeyRow::for_key(&api_key);
         let webhook_secret = dispatch!(self, |p| {
             let mut tx = p.begin().await?;
             let row: Option<(i64, String)> =
@@ -198,16 +212,14 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-            sqlx::query(
-                "INSERT INTO api_keys (id, service_id, key_hash, key_prefix, created_at) VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(&key_id)
-            .bind(id)
-            .bind(&hash)
-            .bind(&prefix)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            sqlx::query(INSERT_KEY)
+                .bind(&key.id)
+                .bind(id)
+                .bind(&key.hash)
+                .bind(&key.prefix)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
             tx.commit().await?;
             secret
         });
