@@ -8,7 +8,7 @@ use actix_web::{web, HttpResponse};
 use serde_json::{json, Map, Value};
 
 use super::auth::AuthenticatedService;
-use super::body::{opt_bool, opt_string, parse_json, root};
+use super::body::{opt_bool, opt_string, parse_json, root, InvalidValue};
 use super::error::{ApiError, FieldErrors};
 use super::pagination::PageParams;
 use super::state::AppState;
@@ -58,7 +58,7 @@ fn apply(
         if input.contains_key(key) {
             match opt_string(input, key) {
                 Ok(v) => *target = v,
-                Err(()) => add(errors, key, "value_is_invalid"),
+                Err(InvalidValue) => add(errors, key, "value_is_invalid"),
             }
         }
     };
@@ -76,7 +76,7 @@ fn apply(
     if input.contains_key("recurring") {
         match opt_bool(input, "recurring") {
             Ok(v) => m.recurring = v.unwrap_or(false),
-            Err(()) => add(&mut errors, "recurring", "value_is_invalid"),
+            Err(InvalidValue) => add(&mut errors, "recurring", "value_is_invalid"),
         }
     }
     if let Some(v) = input.get("rounding_precision") {

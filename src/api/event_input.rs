@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
-use super::body::opt_string;
+use super::body::{opt_string, InvalidValue};
 use super::error::FieldErrors;
 use crate::meter::events::{canonical_json, NewEvent};
 
@@ -38,7 +38,7 @@ pub fn validate_event(input: &Value, now: i64) -> Result<NewEvent, FieldErrors> 
 
     let timestamp = match parse_timestamp(obj.get("timestamp")) {
         Ok(t) => t,
-        Err(()) => {
+        Err(InvalidValue) => {
             errors.insert("timestamp".into(), json!(["invalid_format"]));
             None
         }
@@ -119,7 +119,7 @@ fn required_id(obj: &Map<String, Value>, key: &str, errors: &mut FieldErrors) ->
             errors.insert(key.into(), json!(["value_is_mandatory"]));
             None
         }
-        Err(()) => {
+        Err(InvalidValue) => {
             errors.insert(key.into(), json!(["value_is_invalid"]));
             None
         }
@@ -135,22 +135,22 @@ pub fn parse_decimal(text: &str) -> Option<Decimal> {
 
 /// Unix seconds (number or numeric string, fractions allowed) → Unix microseconds.
 /// `Ok(None)` for null/absent; `Err` for anything else (an ISO string included, as Lago).
-pub fn parse_timestamp(v: Option<&Value>) -> Result<Option<i64>, ()> {
+pub fn parse_timestamp(v: Option<&Value>) -> Result<Option<i64>, InvalidValue> {
     let text = match v {
         None | Some(Value::Null) => return Ok(None),
         Some(Value::String(s)) if s.trim().is_empty() => return Ok(None),
         Some(Value::String(s)) => s.trim().to_string(),
         Some(Value::Number(n)) => n.to_string(),
-        Some(_) => return Err(()),
+        Some(_) => return Err(InvalidValue),
     };
-    let secs = parse_decimal(&text).ok_or(())?;
+    let secs = parse_decimal(&text).ok_or(InvalidValue)?;
     // Years 0001..=9999, as chrono and every client can represent them.
     let micros = (secs * Decimal::from(1_000_000))
         .trunc()
         .to_i64()
-        .ok_or(())?;
+        .ok_or(InvalidValue)?;
     if !(-62_135_596_800_000_000..=253_402_300_799_000_000).contains(&micros) {
-        return Err(());
+        return Err(InvalidValue);
     }
     Ok(Some(micros))
 }
@@ -181,10 +181,10 @@ mod tests {
         assert_eq!(parse_timestamp(None), Ok(None));
         assert_eq!(
             parse_timestamp(Some(&json!("2024-01-01T00:00:00Z"))),
-            Err(())
+            Err(InvalidValue)
         );
-        assert_eq!(parse_timestamp(Some(&json!(true))), Err(()));
-        assert_eq!(parse_timestamp(Some(&json!("1e30"))), Err(()));
+        assert_eq!(parse_timestamp(Some(&json!(true))), Err(InvalidValue));
+        assert_eq!(parse_timestamp(Some(&json!("1e30"))), Err(InvalidValue));
     }
 
     #[test]

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 use super::auth::AuthenticatedService;
 use super::batch::{rows_or_conflicts, validate_all};
-use super::body::{parse_json, root};
+use super::body::{parse_json, root, InvalidValue};
 use super::error::ApiError;
 use super::event_input::{parse_timestamp, validate_event};
 use super::pagination::PageParams;
@@ -158,7 +158,7 @@ fn query_time(field: &str, v: &Option<String>) -> Result<Option<i64>, ApiError> 
         return Ok(Some(t.timestamp_micros()));
     }
     parse_timestamp(Some(&Value::String(text.to_string())))
-        .map_err(|()| ApiError::field(field, "invalid_date"))
+        .map_err(|InvalidValue| ApiError::field(field, "invalid_date"))
 }
 
 /// `GET /api/v1/events`: this service's events, newest first.

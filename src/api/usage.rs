@@ -22,7 +22,7 @@ use sha2::{Digest, Sha256};
 
 use super::auth::AuthenticatedService;
 use super::batch::{rows_or_conflicts, validate_all};
-use super::body::{opt_string, parse_json};
+use super::body::{opt_string, parse_json, InvalidValue};
 use super::error::{ApiError, FieldErrors};
 use super::event_input::{parse_decimal, parse_timestamp, MAX_ID_LEN};
 use super::events::ingest_error;
@@ -58,7 +58,7 @@ fn time_field(obj: &Map<String, Value>, key: &str, errors: &mut FieldErrors) -> 
             errors.insert(key.into(), json!(["value_is_mandatory"]));
             None
         }
-        Err(()) => {
+        Err(InvalidValue) => {
             errors.insert(key.into(), json!(["invalid_date"]));
             None
         }
@@ -76,7 +76,7 @@ fn id_field(obj: &Map<String, Value>, key: &str, errors: &mut FieldErrors) -> Op
             errors.insert(key.into(), json!(["value_is_mandatory"]));
             None
         }
-        Err(()) => {
+        Err(InvalidValue) => {
             errors.insert(key.into(), json!(["value_is_invalid"]));
             None
         }
