@@ -13,24 +13,8 @@ use sqlx::FromRow;
 use super::store::{Store, StoreError};
 use crate::dispatch;
 
-/// An event validated by the API, ready to store. Times are Unix microseconds UTC.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewEvent {
-    pub lago_id: String,
-    pub external_subscription_id: String,
-    pub transaction_id: String,
-    pub code: String,
-    pub timestamp: i64,
-    /// Canonical JSON object text (keys sorted).
-    pub properties: String,
-    /// Decimal string, as sent (`precise_total_amount_cents`).
-    pub precise_total_amount_cents: Option<String>,
-    /// SHA-256 hex of the canonical content as sent (a `null` timestamp hashes as null).
-    pub fingerprint: String,
-    pub created_at: i64,
-}
-
-/// An event as stored. Times are Unix microseconds UTC.
+/// An event as stored (one `events` row without its tenant and sequence columns).
+/// Times are Unix microseconds UTC.
 #[derive(Debug, Clone, PartialEq, FromRow)]
 pub struct StoredEvent {
     pub lago_id: String,
@@ -38,27 +22,17 @@ pub struct StoredEvent {
     pub transaction_id: String,
     pub code: String,
     pub timestamp: i64,
+    /// Canonical JSON object text (keys sorted).
     pub properties: String,
+    /// Decimal string (`precise_total_amount_cents`).
     pub precise_total_amount_cents: Option<String>,
+    /// SHA-256 hex of the canonical content as sent (a `null` timestamp hashes as null).
     pub fingerprint: String,
     pub created_at: i64,
 }
 
-impl From<NewEvent> for StoredEvent {
-    fn from(e: NewEvent) -> Self {
-        StoredEvent {
-            lago_id: e.lago_id,
-            external_subscription_id: e.external_subscription_id,
-            transaction_id: e.transaction_id,
-            code: e.code,
-            timestamp: e.timestamp,
-            properties: e.properties,
-            precise_total_amount_cents: e.precise_total_amount_cents,
-            fingerprint: e.fingerprint,
-            created_at: e.created_at,
-        }
-    }
-}
+/// An event validated by the API, ready to store: exactly the row that will be stored.
+pub type NewEvent = StoredEvent;
 
 /// A pushed counter validated by the API. Times are Unix microseconds UTC; the period is
 /// half-open `[period_start, period_end)`.
@@ -150,9 +124,7 @@ macro_rules! insert_events_in_tx {
             let newly =
                 inserted.contains(&(e.transaction_id.clone(), e.external_subscription_id.clone()));
             if newly && claimed.insert(key) {
-                out.push($crate::meter::events::ItemOutcome::Inserted(
-                    $crate::meter::events::StoredEvent::from(e.clone()),
-                ));
+                out.push($crate::meter::events::ItemOutcome::Inserted(e.clone()));
                 continue;
             }
             let existing: $crate::meter::events::StoredEvent = sqlx::query_as(&format!(

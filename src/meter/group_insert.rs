@@ -174,7 +174,7 @@ fn all_inserted(jobs: &[(i64, &[NewEvent])]) -> Vec<Vec<ItemOutcome<StoredEvent>
     jobs.iter()
         .map(|(_, evs)| {
             evs.iter()
-                .map(|e| ItemOutcome::Inserted(StoredEvent::from(e.clone())))
+                .map(|e| ItemOutcome::Inserted(e.clone()))
                 .collect()
         })
         .collect()

@@ -266,7 +266,15 @@ impl Store {
     /// # Errors
     /// Store errors (an unknown key is `Ok(None)`).
     pub async fn service_for_key(&self, key: &str) -> Result<Option<ServiceRef>, StoreError> {
-        let hash = hash_key(key);
+        self.service_for_key_hash(&hash_key(key)).await
+    }
+
+    /// As [`Store::service_for_key`], from the key's [`hash_key`] (callers that already
+    /// hashed it, such as the auth cache, do not hash twice).
+    ///
+    /// # Errors
+    /// Store errors.
+    pub async fn service_for_key_hash(&self, hash: &str) -> Result<Option<ServiceRef>, StoreError> {
         let now = now_micros();
         let row: Option<(i64, String)> = dispatch!(self, |p| {
             sqlx::query_as(
@@ -274,7 +282,7 @@ impl Store {
                  WHERE k.key_hash = $1 AND k.revoked_at IS NULL \
                  AND (k.expires_at IS NULL OR k.expires_at > $2)",
             )
-            .bind(&hash)
+            .bind(hash)
             .bind(now)
             .fetch_optional(p)
             .await?

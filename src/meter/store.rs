@@ -27,6 +27,9 @@ pub enum StoreError {
     /// A stored value could not be decoded (corrupt row).
     #[error("corrupt stored value: {0}")]
     Corrupt(String),
+    /// A writer transaction failed to commit; nothing of its jobs was stored.
+    #[error("commit failed: {0}")]
+    CommitFailed(String),
     /// The ingest writer is gone (process shutting down).
     #[error("ingest writer stopped")]
     WriterStopped,

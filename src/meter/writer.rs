@@ -213,11 +213,7 @@ async fn run(
                 tracing::error!(error = %e, jobs = group.len(), "ingest commit failed");
                 let msg = e.to_string();
                 for job in group {
-                    answer(
-                        job,
-                        Err(StoreError::Corrupt(format!("commit failed: {msg}"))),
-                        &metrics,
-                    );
+                    answer(job, Err(StoreError::CommitFailed(msg.clone())), &metrics);
                 }
             }
         }
