@@ -21,6 +21,7 @@ pub struct Settings {
     pub rating: RatingSettings,
     pub watcher: WatcherSettings,
     pub webhooks: WebhookSettings,
+    pub customers: CustomerSettings,
     pub log: LogSettings,
 }
 
@@ -135,6 +136,45 @@ pub struct WatcherSettings {
     pub interval_secs: u64,
 }
 
+/// `[customers]`: how a new Lago customer is matched to an existing `res.partner`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CustomerSettings {
+    /// Comma-separated keys tried in order after this app's own link: `vat` (same Tax ID),
+    /// `email` (same email, case-insensitive). Empty: always a new partner.
+    /// `FUSION__CUSTOMERS__PARTNER_MATCH`.
+    pub partner_match: String,
+}
+
+/// A key [`CustomerSettings::partner_match`] may list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PartnerMatch {
+    /// Same `vat` (Tax ID).
+    Vat,
+    /// Same `email`, case-insensitive.
+    Email,
+}
+
+impl CustomerSettings {
+    /// The match keys in order.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming an unknown key.
+    pub fn keys(&self) -> Result<Vec<PartnerMatch>, ConfigError> {
+        self.partner_match
+            .split(',')
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .map(|k| match k {
+                "vat" => Ok(PartnerMatch::Vat),
+                "email" => Ok(PartnerMatch::Email),
+                other => Err(ConfigError(format!(
+                    "customers.partner_match: unknown key {other:?} (expected vat, email)"
+                ))),
+            })
+            .collect()
+    }
+}
+
 /// `[webhooks]`: outbound delivery.
 #[derive(Debug, Clone, Deserialize)]
 pub struct WebhookSettings {
@@ -244,6 +284,7 @@ impl Settings {
                 self.odoo.url
             )));
         }
+        self.customers.keys()?;
         if self.odoo.max_concurrency == 0 {
             return Err(ConfigError("odoo.max_concurrency: must be > 0".into()));
         }

@@ -6,9 +6,14 @@
 //! - [`meter`]: durable local usage store (SQLite / PostgreSQL) and the group-commit writer.
 //! - [`billing`]: pure domain: aggregations, billing windows, money, charge models.
 //! - [`odoo`]: the Odoo 19 client (JSON-RPC / JSON-2), typed facades and `odoo check`.
+//! - [`accounts`]: customers, plans and subscriptions as native Odoo records, rating and
+//!   current usage.
 //! - [`odoo_sim`]: an in-memory Odoo 19 that answers the wire contract, for tests and demos.
 //! - [`configuration`], [`telemetry`], [`startup`], [`cli`]: the process around them.
 
+#![recursion_limit = "256"]
+
+pub mod accounts;
 pub mod api;
 pub mod billing;
 pub mod cli;

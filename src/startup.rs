@@ -9,6 +9,7 @@ use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
 use tracing_actix_web::TracingLogger;
 
+use crate::accounts::Accounts;
 use crate::api::auth::KeyCache;
 use crate::api::error::{catch_panics, lago_error_handlers};
 use crate::api::state::AppState;
@@ -24,6 +25,7 @@ pub struct Application {
     server: Server,
     writer: WriterTask,
     store: Store,
+    scheduler: tokio::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -58,6 +60,9 @@ impl Application {
             settings.ingest.max_events_per_commit,
             metrics.ingest.clone(),
         );
+        let accounts = Accounts::new(&settings, store.clone());
+        let scheduler =
+            accounts.spawn_scheduler(Duration::from_secs(settings.watcher.interval_secs));
         let settings = Arc::new(settings);
         let state = web::Data::new(AppState {
             settings: settings.clone(),
@@ -65,6 +70,7 @@ impl Application {
             ingest,
             keys: KeyCache::new(Duration::from_secs(settings.auth.cache_ttl_secs)),
             metrics,
+            accounts,
         });
         let body_limit = settings.server.body_limit_bytes;
         let mut server = HttpServer::new(move || {
@@ -87,6 +93,7 @@ impl Application {
             server: server.run(),
             writer,
             store,
+            scheduler,
         })
     }
 
@@ -102,6 +109,7 @@ impl Application {
     /// Server I/O errors.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
+        self.scheduler.abort();
         // No request is in flight any more: commit what is queued, then stop the writer.
         self.writer.drain().await;
         self.store.close().await;

@@ -77,3 +77,16 @@ pub fn opt_bool(obj: &Map<String, Value>, key: &str) -> Result<Option<bool>, Inv
         Some(_) => Err(InvalidValue),
     }
 }
+
+/// Parses a body and takes its root key, which must be a JSON object.
+///
+/// # Errors
+/// As [`parse_json`] and [`root`]; a root that is not an object is the same 400.
+pub fn root_object(body: &[u8], key: &str) -> Result<Map<String, Value>, ApiError> {
+    match root(parse_json(body)?, key)? {
+        Value::Object(m) => Ok(m),
+        _ => Err(ApiError::BadRequest(format!(
+            "param is missing or the value is empty or invalid: {key}"
+        ))),
+    }
+}

@@ -49,6 +49,10 @@ pub enum ApiError {
         code: &'static str,
         retry_after_secs: u64,
     },
+    /// 422 `third_party_error`: Odoo refused the operation (its message is in
+    /// `error_details.odoo`).
+    #[error("third party error: {0}")]
+    ThirdParty(String),
     /// 500; the cause goes to the log, never to the client.
     #[error("internal error: {0}")]
     Internal(String),
@@ -124,7 +128,7 @@ impl ResponseError for ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Validation(_) | ApiError::ThirdParty(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -148,6 +152,14 @@ impl ResponseError for ApiError {
                 Some(Value::Object(details.clone())),
             ),
             ApiError::TooManyRequests { .. } => error_body(status, Some("too_many_requests"), None),
+            ApiError::ThirdParty(msg) => {
+                tracing::warn!(error = %msg, "Odoo refused an operation");
+                error_body(
+                    status,
+                    Some("third_party_error"),
+                    Some(json!({"odoo": [msg]})),
+                )
+            }
             ApiError::Unavailable { code, .. } => error_body(status, Some(code), None),
             ApiError::Internal(cause) => {
                 tracing::error!(error = %cause, "internal error");
@@ -220,3 +232,26 @@ where
             Err(_) => Err(ApiError::internal("request handler panicked").into()),
         })
 }
+
+impl From<crate::accounts::AccountsError> for ApiError {
+    fn from(e: crate::accounts::AccountsError) -> Self {
+        use crate::accounts::AccountsError as A;
+        match e {
+            A::NotFound(code) => ApiError::NotFound(code),
+            A::Validation(m) => ApiError::Validation(m),
+            A::NotAllowed(code) => ApiError::MethodNotAllowed(code),
+            A::OdooUnavailable(msg) => {
+                tracing::warn!(error = %msg, "Odoo unavailable");
+                ApiError::Unavailable {
+                    code: "odoo_unavailable",
+                    retry_after_secs: ODOO_RETRY_AFTER_SECS,
+                }
+            }
+            A::OdooRefused(msg) => ApiError::ThirdParty(msg),
+            A::Store(e) => ApiError::internal(e),
+        }
+    }
+}
+
+/// `Retry-After` (seconds) of a 503 caused by Odoo being unreachable.
+pub const ODOO_RETRY_AFTER_SECS: u64 = 10;

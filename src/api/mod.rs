@@ -8,12 +8,15 @@ pub mod auth;
 pub mod batch;
 pub mod billable_metrics;
 pub mod body;
+pub mod customers;
 pub mod error;
 pub mod event_input;
 pub mod events;
 pub mod health;
 pub mod pagination;
+pub mod plans;
 pub mod state;
+pub mod subscriptions;
 pub mod timefmt;
 pub mod usage;
 
@@ -49,7 +52,48 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .route(web::put().to(billable_metrics::update))
                         .route(web::delete().to(billable_metrics::delete)),
                 )
-                .service(web::resource("/usage").route(web::post().to(usage::push))),
+                .service(web::resource("/usage").route(web::post().to(usage::push)))
+                .service(
+                    web::resource("/customers")
+                        .route(web::post().to(customers::create))
+                        .route(web::get().to(customers::list)),
+                )
+                .service(
+                    web::resource("/customers/{external_id}/current_usage")
+                        .route(web::get().to(customers::current_usage)),
+                )
+                .service(
+                    web::resource("/customers/{external_id}/checkout_url")
+                        .route(web::post().to(customers::checkout_url)),
+                )
+                .service(
+                    web::resource("/customers/{external_id}")
+                        .route(web::get().to(customers::show))
+                        .route(web::delete().to(customers::delete)),
+                )
+                .service(
+                    web::resource("/plans")
+                        .route(web::post().to(plans::create))
+                        .route(web::get().to(plans::list)),
+                )
+                .service(
+                    web::resource("/plans/{code}")
+                        .route(web::get().to(plans::show))
+                        .route(web::put().to(plans::update))
+                        .route(web::delete().to(plans::delete)),
+                )
+                .service(
+                    web::resource("/subscriptions")
+                        .route(web::post().to(subscriptions::create))
+                        .route(web::get().to(subscriptions::list)),
+                )
+                .service(
+                    web::resource("/subscriptions/{external_id}")
+                        .route(web::get().to(subscriptions::show))
+                        .route(web::put().to(subscriptions::update))
+                        .route(web::patch().to(subscriptions::update))
+                        .route(web::delete().to(subscriptions::delete)),
+                ),
         );
 }
 

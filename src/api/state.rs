@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use super::auth::KeyCache;
+use crate::accounts::Accounts;
 use crate::configuration::Settings;
 use crate::meter::writer::IngestHandle;
 use crate::meter::Store;
@@ -15,4 +16,6 @@ pub struct AppState {
     pub ingest: IngestHandle,
     pub keys: KeyCache,
     pub metrics: Metrics,
+    /// Customers, plans and subscriptions on Odoo.
+    pub accounts: Accounts,
 }

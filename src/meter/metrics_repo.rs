@@ -139,6 +139,24 @@ impl Store {
             .await?))
     }
 
+    /// The metric of `service_id` with this `lago_id`.
+    ///
+    /// # Errors
+    /// Store errors.
+    pub async fn metric_by_id(
+        &self,
+        service_id: i64,
+        lago_id: &str,
+    ) -> Result<Option<BillableMetricRow>, StoreError> {
+        let sql =
+            format!("SELECT {COLUMNS} FROM billable_metrics WHERE service_id = $1 AND id = $2");
+        Ok(dispatch!(self, |p| sqlx::query_as(&sql)
+            .bind(service_id)
+            .bind(lago_id)
+            .fetch_optional(p)
+            .await?))
+    }
+
     /// A page of the service's metrics (oldest first) and the total count.
     ///
     /// # Errors

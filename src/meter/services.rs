@@ -290,6 +290,20 @@ impl Store {
         Ok(row.map(|(id, name)| ServiceRef { id, name }))
     }
 
+    /// The service with this id.
+    ///
+    /// # Errors
+    /// Store errors.
+    pub async fn service_by_id(&self, id: i64) -> Result<Option<ServiceRef>, StoreError> {
+        let row: Option<(i64, String)> = dispatch!(self, |p| {
+            sqlx::query_as("SELECT id, name FROM services WHERE id = $1")
+                .bind(id)
+                .fetch_optional(p)
+                .await?
+        });
+        Ok(row.map(|(id, name)| ServiceRef { id, name }))
+    }
+
     /// The webhook signing secret of a service.
     ///
     /// # Errors

@@ -844,6 +844,15 @@ impl OdooClient {
         Ok(out)
     }
 
+    /// Forgets the cached field list of `model` (after creating a manual field on it).
+    pub fn forget_fields(&self, model: &str) {
+        self.inner
+            .fields
+            .lock()
+            .expect("fields cache")
+            .remove(model);
+    }
+
     /// True when `model` has `field` (per the cached [`OdooClient::fields`]).
     ///
     /// # Errors

@@ -536,6 +536,34 @@ impl Subscriptions<'_> {
         .await
     }
 
+    /// Orders (subscriptions or not, any state) whose source document (`origin`) is `origin`.
+    ///
+    /// # Errors
+    /// Any [`OdooError`].
+    pub async fn find_by_origin(&self, origin: &str) -> Result<Vec<SaleOrder>, OdooError> {
+        self.orders(
+            json!([["origin", "=", origin]]),
+            &SearchOptions::ordered("id asc"),
+        )
+        .await
+    }
+
+    /// The orders with these ids (missing ones are absent), in one `search_read`.
+    ///
+    /// # Errors
+    /// Any [`OdooError`].
+    pub async fn get_many(&self, ids: &[SaleOrderId]) -> Result<Vec<SaleOrder>, OdooError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<i64> = ids.iter().map(|i| i.0).collect();
+        self.orders(
+            json!([["id", "in", ids]]),
+            &SearchOptions::ordered("id asc"),
+        )
+        .await
+    }
+
     /// Subscriptions whose customer reference (`client_order_ref`) is `reference`.
     ///
     /// # Errors

@@ -67,6 +67,27 @@ pub fn seed(sim: &mut Sim, demo: bool) -> OResult<()> {
         );
     }
     sim.refs.currency = cad;
+    // A few of base's countries (`odoo/addons/base/data/res_country_data.xml`).
+    for (code, name, phone) in [
+        ("CA", "Canada", 1),
+        ("US", "United States", 1),
+        ("MX", "Mexico", 52),
+        ("GB", "United Kingdom", 44),
+        ("FR", "France", 33),
+        ("DE", "Germany", 49),
+        ("IN", "India", 91),
+        ("AU", "Australia", 61),
+    ] {
+        raw(
+            sim,
+            "res.country",
+            vec![
+                ("name", json!(name)),
+                ("code", json!(code)),
+                ("phone_code", json!(phone)),
+            ],
+        );
+    }
     let cp = raw(
         sim,
         "res.partner",

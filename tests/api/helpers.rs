@@ -105,13 +105,45 @@ pub struct TestApp {
     pub api_key: String,
     pub service_id: i64,
     pub store_url: String,
+    /// The Odoo simulator the gateway talks to, when started with one.
+    pub odoo: Option<fusion_billing::odoo_sim::SimHandle>,
     _dir: Option<tempfile::TempDir>,
+}
+
+/// Starts an Odoo simulator (admin/admin on database `odoo`, Subscriptions installed).
+pub async fn spawn_sim() -> fusion_billing::odoo_sim::SimHandle {
+    fusion_billing::odoo_sim::spawn(fusion_billing::odoo_sim::SimOptions::default())
+        .await
+        .expect("odoo simulator")
+}
+
+/// Points `settings` at `sim` over JSON-RPC with fast retries.
+pub fn use_sim(settings: &mut Settings, sim: &fusion_billing::odoo_sim::SimHandle) {
+    settings.odoo.url = sim.base_url();
+    settings.odoo.database = "odoo".into();
+    settings.odoo.login = "admin".into();
+    settings.odoo.password = "admin".into();
+    settings.odoo.max_retries = 0;
+    settings.odoo.timeout_secs = 5;
 }
 
 impl TestApp {
     /// Starts the gateway and creates the service `app` with a key.
     pub async fn spawn(backend: Backend) -> TestApp {
         Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// As [`TestApp::spawn`], against a fresh Odoo simulator (kept in `odoo`).
+    pub async fn spawn_with_odoo(backend: Backend) -> TestApp {
+        let sim = spawn_sim().await;
+        let mut app = Self::spawn_with(backend, |s| use_sim(s, &sim)).await;
+        app.odoo = Some(sim);
+        app
+    }
+
+    /// The simulator (panics when the app has none).
+    pub fn sim(&self) -> &fusion_billing::odoo_sim::SimHandle {
+        self.odoo.as_ref().expect("started with spawn_with_odoo")
     }
 
     /// As [`TestApp::spawn`], letting the test adjust settings first.
@@ -139,6 +171,7 @@ impl TestApp {
             api_key: creds.api_key,
             service_id,
             store_url,
+            odoo: None,
             _dir: dir,
         }
     }

@@ -1,0 +1,354 @@
+//! Lago customers on Odoo partners (API-NOTES §1; `api:app/services/customers/
+//! upsert_from_api_service.rb`, `app/serializers/v1/customer_serializer.rb`).
+//!
+//! `POST /customers` is an upsert by `external_id`: only the keys present change. The first
+//! upsert of an `external_id` finds or creates its `res.partner` ([`super::identity`]); later
+//! ones write the changed fields onto that partner. Odoo is written before the local link, and
+//! a gateway-created partner carries a `ref` derived from the service and `external_id`, so a
+//! retry after a failure finds it instead of creating a second one.
+
+use serde_json::{json, Map, Value};
+
+use super::customer_repo::{CustomerRow, Inserted};
+use super::error::AccountsError;
+use super::identity;
+use super::Accounts;
+use crate::billing::money::Currency;
+use crate::meter::services::ServiceRef;
+use crate::meter::time::now_micros;
+use crate::odoo::partners::PartnerValues;
+use crate::odoo::PartnerId;
+
+/// Text fields of the customer object copied as given (`null` clears them).
+const TEXT_FIELDS: &[&str] = &[
+    "name",
+    "firstname",
+    "lastname",
+    "email",
+    "phone",
+    "url",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "zipcode",
+    "country",
+    "legal_name",
+    "legal_number",
+    "tax_identification_number",
+    "currency",
+    "timezone",
+    "customer_type",
+    "external_salesforce_id",
+    "finalize_zero_amount_invoice",
+    "billing_entity_code",
+];
+
+/// Checks a `{"customer":{…}}` body and returns the permitted keys present in it.
+///
+/// # Errors
+/// [`AccountsError::Validation`] with Lago's codes: `external_id` `value_is_mandatory`,
+/// `email`/`country`/`currency`/`customer_type`/`net_payment_term` `value_is_invalid`
+/// (Lago's `country_code_invalid` for an unknown country format), every error at once.
+pub fn validate(input: &Map<String, Value>) -> Result<(String, Map<String, Value>), AccountsError> {
+    let mut errors = Map::new();
+    let mut add = |f: &str, c: &str| {
+        errors.insert(f.to_string(), json!([c]));
+    };
+    let external_id = match input.get("external_id") {
+        Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => {
+            add("external_id", "value_is_mandatory");
+            String::new()
+        }
+    };
+    let mut out = Map::new();
+    for key in TEXT_FIELDS {
+        match input.get(*key) {
+            None => {}
+            Some(Value::Null) => {
+                out.insert((*key).into(), Value::Null);
+            }
+            Some(Value::String(s)) => {
+                out.insert((*key).into(), json!(s.trim()));
+            }
+            Some(Value::Number(n)) => {
+                out.insert((*key).into(), json!(n.to_string()));
+            }
+            Some(_) => add(key, "value_is_invalid"),
+        }
+    }
+    let text = |k: &str| out.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
+    if let Some(e) = text("email") {
+        let ok = e.split(',').all(|one| {
+            let one = one.trim();
+            one.split_once('@')
+                .is_some_and(|(a, b)| !a.is_empty() && b.contains('.') && !one.contains(' '))
+        });
+        if !ok {
+            add("email", "invalid_email_format");
+        }
+    }
+    if let Some(c) = text("country") {
+        if c.len() != 2 || !c.chars().all(|ch| ch.is_ascii_alphabetic()) {
+            add("country", "country_code_invalid");
+        }
+    }
+    if let Some(c) = text("currency") {
+        if Currency::parse(c).is_err() {
+            add("currency", "value_is_invalid");
+        }
+    }
+    if let Some(t) = text("customer_type") {
+        if !matches!(t, "company" | "individual") {
+            add("customer_type", "value_is_invalid");
+        }
+    }
+    if let Some(v) = input.get("net_payment_term") {
+        match v {
+            Value::Null => {
+                out.insert("net_payment_term".into(), Value::Null);
+            }
+            Value::Number(n) if n.as_u64().is_some() => {
+                out.insert("net_payment_term".into(), v.clone());
+            }
+            Value::String(s) if s.trim().parse::<u32>().is_ok() => {
+                out.insert(
+                    "net_payment_term".into(),
+                    json!(s.trim().parse::<u32>().unwrap_or(0)),
+                );
+            }
+            _ => add("net_payment_term", "value_is_invalid"),
+        }
+    }
+    for key in ["billing_configuration", "shipping_address"] {
+        match input.get(key) {
+            None | Some(Value::Null) => {}
+            Some(Value::Object(m)) => {
+                out.insert(key.into(), Value::Object(m.clone()));
+            }
+            Some(_) => add(key, "value_is_invalid"),
+        }
+    }
+    match input.get("metadata") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(items)) => {
+            let mut meta = Vec::new();
+            for item in items {
+                let key = item.get("key").and_then(Value::as_str).unwrap_or("");
+                if key.is_empty() {
+                    add("metadata", "value_is_invalid");
+                    break;
+                }
+                meta.push(json!({
+                    "lago_id": uuid::Uuid::new_v4().to_string(),
+                    "key": key,
+                    "value": item.get("value").cloned().unwrap_or(Value::Null),
+                    "display_in_invoice": item.get("display_in_invoice").and_then(Value::as_bool).unwrap_or(false),
+                    "created_at": crate::api::timefmt::iso_seconds(now_micros()),
+                }));
+            }
+            out.insert("metadata".into(), Value::Array(meta));
+        }
+        Some(_) => add("metadata", "value_is_invalid"),
+    }
+    if errors.is_empty() {
+        Ok((external_id, out))
+    } else {
+        Err(AccountsError::Validation(errors))
+    }
+}
+
+fn text<'a>(attrs: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
+    attrs
+        .get(key)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+}
+
+/// The partner's display name for these attributes: `name`, else `legal_name`, else
+/// `firstname lastname`, else the `external_id`.
+pub fn partner_name(attrs: &Map<String, Value>, external_id: &str) -> String {
+    if let Some(n) = text(attrs, "name").or_else(|| text(attrs, "legal_name")) {
+        return n.to_string();
+    }
+    let full: Vec<&str> = ["firstname", "lastname"]
+        .iter()
+        .filter_map(|k| text(attrs, k))
+        .collect();
+    if full.is_empty() {
+        external_id.to_string()
+    } else {
+        full.join(" ")
+    }
+}
+
+/// Odoo `lang` for a Lago `document_locale` (`fr` → `fr_CA`, `en` → `en_US`; a full code
+/// such as `fr_FR` as is).
+fn odoo_lang(locale: &str) -> Option<String> {
+    match locale {
+        "" => None,
+        "en" => Some("en_US".into()),
+        "fr" => Some("fr_CA".into()),
+        l if l.len() == 5 && l.as_bytes()[2] == b'_' => Some(l.to_string()),
+        _ => None,
+    }
+}
+
+/// Partner values for the keys present in `changes` (Lago → Odoo: `name`/`legal_name`/
+/// `firstname lastname` → `name`, `address_line1/2` → `street/street2`, `zipcode` → `zip`,
+/// `country` → `country_id`, `tax_identification_number` → `vat`, `customer_type` →
+/// `is_company`, `billing_configuration.document_locale` → `lang`).
+pub fn partner_values(
+    changes: &Map<String, Value>,
+    merged: &Map<String, Value>,
+    external_id: &str,
+) -> PartnerValues {
+    let field = |k: &str| -> Option<String> {
+        changes
+            .contains_key(k)
+            .then(|| text(changes, k).unwrap_or("").to_string())
+    };
+    let name_keys = ["name", "legal_name", "firstname", "lastname"];
+    PartnerValues {
+        name: name_keys
+            .iter()
+            .any(|k| changes.contains_key(*k))
+            .then(|| partner_name(merged, external_id)),
+        email: field("email"),
+        street: field("address_line1"),
+        street2: field("address_line2"),
+        city: field("city"),
+        zip: field("zipcode"),
+        country_code: field("country").map(|c| c.to_uppercase()),
+        vat: field("tax_identification_number"),
+        lang: changes
+            .get("billing_configuration")
+            .and_then(|b| b.get("document_locale"))
+            .and_then(Value::as_str)
+            .and_then(odoo_lang),
+        phone: field("phone"),
+        reference: None,
+        is_company: changes
+            .get("customer_type")
+            .map(|t| t.as_str() == Some("company")),
+    }
+}
+
+fn merge(base: &mut Map<String, Value>, changes: &Map<String, Value>) {
+    for (k, v) in changes {
+        if k == "billing_configuration" || k == "shipping_address" {
+            let entry = base.entry(k.clone()).or_insert_with(|| json!({}));
+            if let (Value::Object(dst), Value::Object(src)) = (entry, v) {
+                for (sk, sv) in src {
+                    dst.insert(sk.clone(), sv.clone());
+                }
+                continue;
+            }
+        }
+        base.insert(k.clone(), v.clone());
+    }
+}
+
+/// Parses a stored attributes text.
+pub fn attributes(row: &CustomerRow) -> Map<String, Value> {
+    match serde_json::from_str(&row.attributes) {
+        Ok(Value::Object(m)) => m,
+        _ => Map::new(),
+    }
+}
+
+impl Accounts {
+    /// `POST /customers`: creates or updates the customer `external_id` of `service`, with its
+    /// partner in Odoo. Returns the row and whether it was created.
+    ///
+    /// # Errors
+    /// Validation errors; [`AccountsError::OdooUnavailable`] when Odoo cannot be reached (nothing
+    /// is stored locally then, and a retry is safe); Odoo refusals; store errors.
+    pub async fn upsert_customer(
+        &self,
+        service: &ServiceRef,
+        input: &Map<String, Value>,
+    ) -> Result<(CustomerRow, bool), AccountsError> {
+        let (external_id, changes) = validate(input)?;
+        loop {
+            if let Some(mut row) = self
+                .store
+                .customer_by_external(service.id, &external_id)
+                .await?
+            {
+                let mut attrs = attributes(&row);
+                merge(&mut attrs, &changes);
+                let values = partner_values(&changes, &attrs, &external_id);
+                if values != PartnerValues::default() {
+                    let odoo = self.odoo.client().await?;
+                    odoo.partners()
+                        .update(PartnerId(row.partner_id), &values)
+                        .await?;
+                }
+                row.attributes = Value::Object(attrs).to_string();
+                row.updated_at = now_micros();
+                self.store.update_customer(&row).await?;
+                return Ok((row, false));
+            }
+            let mut attrs = Map::new();
+            merge(&mut attrs, &changes);
+            let partner = identity::resolve_partner(self, service, &external_id, &attrs).await?;
+            let now = now_micros();
+            let row = CustomerRow {
+                lago_id: uuid::Uuid::new_v4().to_string(),
+                service_id: service.id,
+                external_id: external_id.clone(),
+                partner_id: partner.0,
+                attributes: Value::Object(attrs).to_string(),
+                created_at: now,
+                updated_at: now,
+                deleted_at: None,
+            };
+            match self.store.insert_customer(&row).await? {
+                Inserted::Yes => {
+                    tracing::info!(service = %service.name, partner_id = partner.0, "customer linked");
+                    return Ok((row, true));
+                }
+                // A concurrent upsert linked it first: apply ours as an update.
+                Inserted::Conflict => continue,
+            }
+        }
+    }
+
+    /// The live customer `external_id` of `service`.
+    ///
+    /// # Errors
+    /// `customer_not_found`; store errors.
+    pub async fn customer(
+        &self,
+        service: &ServiceRef,
+        external_id: &str,
+    ) -> Result<CustomerRow, AccountsError> {
+        self.store
+            .customer_by_external(service.id, external_id)
+            .await?
+            .ok_or(AccountsError::NotFound("customer_not_found"))
+    }
+
+    /// `DELETE /customers/{external_id}`: terminates the customer's live subscriptions of this
+    /// service in Odoo (`set_close`), then marks the link deleted. The `res.partner` stays: it
+    /// is the accounting record and other apps may share it.
+    ///
+    /// # Errors
+    /// `customer_not_found`; Odoo unavailable (nothing is marked deleted then); store errors.
+    pub async fn delete_customer(
+        &self,
+        service: &ServiceRef,
+        external_id: &str,
+    ) -> Result<CustomerRow, AccountsError> {
+        let mut row = self.customer(service, external_id).await?;
+        self.terminate_customer_subscriptions(service, &row).await?;
+        let now = now_micros();
+        self.store.delete_customer(&row.lago_id, now).await?;
+        row.deleted_at = Some(now);
+        row.updated_at = now;
+        Ok(row)
+    }
+}

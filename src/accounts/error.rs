@@ -1,0 +1,63 @@
+//! [`AccountsError`]: why a customer, plan or subscription flow failed, independent of HTTP
+//! (the API maps it onto Lago's error bodies).
+
+use serde_json::{json, Map, Value};
+
+use crate::meter::StoreError;
+use crate::odoo::OdooError;
+
+/// Failure of an accounts flow.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountsError {
+    /// The object does not exist for this service: Lago's `<resource>_not_found` code.
+    #[error("not found: {0}")]
+    NotFound(&'static str),
+    /// Invalid input: field → list of Lago error codes (`value_is_invalid`, …).
+    #[error("validation errors: {0:?}")]
+    Validation(Map<String, Value>),
+    /// Not allowed in the object's state (Lago's 405 codes, e.g. `no_active_subscription`).
+    #[error("not allowed: {0}")]
+    NotAllowed(&'static str),
+    /// Odoo is not configured, unreachable or overloaded: retry later (503).
+    #[error("Odoo unavailable: {0}")]
+    OdooUnavailable(String),
+    /// Odoo refused the operation (a business rule or missing rights): `third_party_error`.
+    #[error("Odoo refused: {0}")]
+    OdooRefused(String),
+    /// The local store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl AccountsError {
+    /// A validation error with one field and one code.
+    pub fn field(field: &str, code: &str) -> AccountsError {
+        let mut m = Map::new();
+        m.insert(field.to_string(), json!([code]));
+        AccountsError::Validation(m)
+    }
+}
+
+impl From<OdooError> for AccountsError {
+    fn from(e: OdooError) -> Self {
+        match e {
+            e if e.is_unavailable() => AccountsError::OdooUnavailable(e.to_string()),
+            OdooError::Config(m) => {
+                AccountsError::OdooUnavailable(format!("Odoo configuration: {m}"))
+            }
+            OdooError::AccessDenied(m) => {
+                AccountsError::OdooUnavailable(format!("Odoo access denied: {m}"))
+            }
+            OdooError::Http { status, .. } if status >= 500 => {
+                AccountsError::OdooUnavailable(e.to_string())
+            }
+            other => AccountsError::OdooRefused(other.to_string()),
+        }
+    }
+}
+
+impl From<sqlx::Error> for AccountsError {
+    fn from(e: sqlx::Error) -> Self {
+        AccountsError::Store(StoreError::Database(e))
+    }
+}

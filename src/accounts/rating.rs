@@ -1,0 +1,116 @@
+//! Rating: a subscription's usage over a billing window, priced by its plan's charges
+//! ([`crate::billing::charge`], exact decimals, rounded to the currency's minor unit half
+//! away from zero only at the end, as Lago's `amount_cents`). Used by current usage and by
+//! the rating push.
+
+use std::str::FromStr;
+
+use crate::billing::aggregation::{event_values, Aggregate, UsageEvent};
+use crate::billing::charge::{Charge, ChargeResult, PriceContext};
+use crate::billing::metric::{AggregationType, MetricSpec};
+use crate::billing::money::Currency;
+use crate::billing::window::BillingWindow;
+use crate::meter::metrics_repo::BillableMetricRow;
+use crate::meter::time::to_micros;
+
+use super::error::AccountsError;
+use super::plan_repo::PlanRow;
+use super::plans::{charges_of, StoredCharge};
+use super::Accounts;
+
+/// One charge of a plan, rated over a window.
+#[derive(Debug, Clone)]
+pub struct RatedCharge {
+    /// The charge as stored in the plan.
+    pub charge: StoredCharge,
+    /// Its billable metric (`None` if it was deleted since: nothing is billed).
+    pub metric: Option<BillableMetricRow>,
+    /// Units and events count in the window.
+    pub aggregate: Aggregate,
+    /// Price breakdown, major units, unrounded.
+    pub result: ChargeResult,
+    /// Rounded total in the minor unit of the plan currency.
+    pub amount_cents: i64,
+}
+
+impl Accounts {
+    /// Rates every charge of `plan` for subscription `external_subscription_id` of
+    /// `service_id` over `window`.
+    ///
+    /// # Errors
+    /// Store errors; a stored charge that no longer parses is an internal error.
+    pub async fn rate(
+        &self,
+        service_id: i64,
+        external_subscription_id: &str,
+        plan: &PlanRow,
+        window: &BillingWindow,
+    ) -> Result<Vec<RatedCharge>, AccountsError> {
+        let currency = Currency::parse(&plan.amount_currency).unwrap_or(Currency::CAD);
+        let mut out = Vec::new();
+        for charge in charges_of(plan) {
+            let metric = self
+                .store
+                .metric_by_id(service_id, &charge.billable_metric_id)
+                .await?;
+            let Some(m) = metric.clone() else {
+                out.push(RatedCharge {
+                    charge,
+                    metric: None,
+                    aggregate: Aggregate::default(),
+                    result: ChargeResult::default(),
+                    amount_cents: 0,
+                });
+                continue;
+            };
+            let aggregation =
+                AggregationType::from_str(&m.aggregation_type).unwrap_or(AggregationType::Count);
+            let spec = MetricSpec {
+                aggregation,
+                field_name: m.field_name.clone(),
+                recurring: m.recurring,
+            };
+            let priced = Charge::from_lago(&charge.charge_model, &charge.properties, aggregation)
+                .map_err(|e| {
+                AccountsError::Store(crate::meter::StoreError::Corrupt(format!(
+                    "charge {}: {e}",
+                    charge.lago_id
+                )))
+            })?;
+            let aggregate = self
+                .store
+                .aggregate_usage(service_id, external_subscription_id, &m.code, &spec, window)
+                .await?;
+            let mut ctx = PriceContext {
+                events_count: aggregate.events_count,
+                event_values: Vec::new(),
+            };
+            if charge.charge_model == "percentage" {
+                let events: Vec<UsageEvent> = self
+                    .store
+                    .events_in_window(
+                        service_id,
+                        external_subscription_id,
+                        &m.code,
+                        to_micros(window.from()),
+                        to_micros(window.to()),
+                    )
+                    .await?
+                    .into_iter()
+                    .map(UsageEvent::from)
+                    .collect();
+                ctx.event_values = event_values(&spec, window, &events);
+            }
+            let result = priced.price(aggregate.units, &ctx);
+            let amount_cents = result.to_money(currency).to_cents().unwrap_or(0);
+            out.push(RatedCharge {
+                charge,
+                metric,
+                aggregate,
+                result,
+                amount_cents,
+            });
+        }
+        Ok(out)
+    }
+}
