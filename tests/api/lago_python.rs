@@ -68,3 +68,37 @@ async fn official_python_client_ingests_events() {
     assert_eq!(r["metrics_count"], 2);
     assert_eq!(app.store.count_events(app.service_id).await.unwrap(), 52);
 }
+
+/// Issue 4's flow with the official client: metrics → plan with every charge model →
+/// customer → subscription → events → current usage with exact amounts → termination,
+/// each checked on the Odoo side (the script asserts; see `accounts_flow.py`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn official_python_client_drives_customers_plans_subscriptions() {
+    let Some(py) = python() else { return };
+    let app = TestApp::spawn_with_odoo(Backend::Sqlite).await;
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/clients/python/accounts_flow.py"
+    );
+    let (address, key, odoo) = (app.address.clone(), app.api_key.clone(), app.sim().base_url());
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(py)
+            .arg(script)
+            .env("LAGO_API_URL", address)
+            .env("LAGO_API_KEY", key)
+            .env("ODOO_URL", odoo)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "python flow failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["amount_cents"], 9875);
+    assert_eq!(r["status"], "terminated");
+}
