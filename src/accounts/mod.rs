@@ -24,6 +24,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::configuration::{PartnerMatch, Settings};
+use crate::meter::usage_cache::UsageCache;
 use crate::meter::Store;
 
 pub use error::AccountsError;
@@ -38,6 +39,8 @@ pub struct Accounts {
     pub odoo: Arc<OdooLink>,
     /// Partner match keys, in order (`customers.partner_match`).
     pub partner_match: Vec<PartnerMatch>,
+    /// Running usage totals (see [`UsageCache`]).
+    pub usage_cache: UsageCache,
 }
 
 impl Accounts {
@@ -47,6 +50,7 @@ impl Accounts {
             store,
             odoo: Arc::new(OdooLink::new(settings.odoo.clone())),
             partner_match: settings.customers.keys().unwrap_or_default(),
+            usage_cache: UsageCache::new(100_000, Duration::from_secs(5)),
         }
     }
 

@@ -79,7 +79,14 @@ impl Accounts {
             })?;
             let aggregate = self
                 .store
-                .aggregate_usage(service_id, external_subscription_id, &m.code, &spec, window)
+                .aggregate_usage_cached(
+                    &self.usage_cache,
+                    service_id,
+                    external_subscription_id,
+                    &m.code,
+                    &spec,
+                    window,
+                )
                 .await?;
             let mut ctx = PriceContext {
                 events_count: aggregate.events_count,

@@ -14,6 +14,7 @@ pub mod services;
 pub mod store;
 pub mod time;
 pub mod usage;
+pub mod usage_cache;
 pub mod writer;
 
 pub use store::{Store, StoreError};

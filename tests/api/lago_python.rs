@@ -80,7 +80,11 @@ async fn official_python_client_drives_customers_plans_subscriptions() {
         env!("CARGO_MANIFEST_DIR"),
         "/tests/clients/python/accounts_flow.py"
     );
-    let (address, key, odoo) = (app.address.clone(), app.api_key.clone(), app.sim().base_url());
+    let (address, key, odoo) = (
+        app.address.clone(),
+        app.api_key.clone(),
+        app.sim().base_url(),
+    );
     let out = tokio::task::spawn_blocking(move || {
         Command::new(py)
             .arg(script)

@@ -13,3 +13,4 @@ mod lago_python;
 mod odoo_cli;
 mod operations;
 mod usage;
+mod usage_cache;
