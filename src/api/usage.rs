@@ -173,6 +173,7 @@ pub async fn push(
     }
     let now = now_micros();
     let counters = validate_all(&state, items, |item| validate_counter(item, now))?;
+    authorize(&state, auth.id(), &counters).await?;
     let result = state
         .ingest
         .write_counters(auth.id(), counters)
@@ -183,4 +184,69 @@ pub async fn push(
         .map(counter_json)
         .collect();
     Ok(HttpResponse::Ok().json(json!({ "usage": out })))
+}
+
+/// Each counter must name a live subscription of this app (hence a linked customer and an
+/// Odoo subscription) and one of its billable metrics (review findings C2/C4: a push is
+/// authorized item by item). Errors are keyed by index, as validation errors.
+///
+/// # Errors
+/// 422 `{"<i>":{"external_subscription_id":["subscription_not_found"]}}` or
+/// `{"<i>":{"code":["billable_metric_not_found"]}}`; store errors.
+async fn authorize(
+    state: &AppState,
+    service_id: i64,
+    counters: &[StoredCounter],
+) -> Result<(), ApiError> {
+    use std::collections::HashMap;
+    let mut subs: HashMap<&str, bool> = HashMap::new();
+    let mut codes: HashMap<&str, bool> = HashMap::new();
+    let mut errors = FieldErrors::new();
+    for (i, c) in counters.iter().enumerate() {
+        let sub_ok = match subs.get(c.external_subscription_id.as_str()) {
+            Some(ok) => *ok,
+            None => {
+                let ok = state
+                    .store
+                    .live_subscription(service_id, &c.external_subscription_id)
+                    .await
+                    .map_err(ApiError::internal)?
+                    .is_some_and(|s| s.status == "active" || s.status == "pending");
+                subs.insert(&c.external_subscription_id, ok);
+                ok
+            }
+        };
+        let code_ok = match codes.get(c.code.as_str()) {
+            Some(ok) => *ok,
+            None => {
+                let ok = state
+                    .store
+                    .metric_by_code(service_id, &c.code)
+                    .await
+                    .map_err(ApiError::internal)?
+                    .is_some();
+                codes.insert(&c.code, ok);
+                ok
+            }
+        };
+        let mut e = FieldErrors::new();
+        if !sub_ok {
+            e.insert(
+                "external_subscription_id".into(),
+                json!(["subscription_not_found"]),
+            );
+        }
+        if !code_ok {
+            e.insert("code".into(), json!(["billable_metric_not_found"]));
+        }
+        if !e.is_empty() {
+            errors.insert(i.to_string(), Value::Object(e));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        state.metrics.ingest.rejected(counters.len() as u64);
+        Err(ApiError::Validation(errors))
+    }
 }

@@ -141,6 +141,52 @@ impl TestApp {
         app
     }
 
+    /// Creates (through the API) a `sum_agg` metric `code` on field `field` if absent, a plan
+    /// `plan-<code>` charging it, and an active subscription `external_id` for customer
+    /// `cust-<external_id>`. Needs [`TestApp::spawn_with_odoo`].
+    pub async fn subscribe(&self, external_id: &str, code: &str, field: &str) {
+        let (s, m) = self
+            .call("GET", &format!("/api/v1/billable_metrics/{code}"), None)
+            .await;
+        let metric_id = if s == 200 {
+            m["billable_metric"]["lago_id"].clone()
+        } else {
+            let (s, m) = self
+                .call("POST", "/api/v1/billable_metrics", Some(serde_json::json!({"billable_metric": {
+                    "name": code, "code": code, "aggregation_type": "sum_agg", "field_name": field}})))
+                .await;
+            assert_eq!(s, 200, "{m}");
+            m["billable_metric"]["lago_id"].clone()
+        };
+        let plan = format!("plan-{code}");
+        let (s, _) = self
+            .call("GET", &format!("/api/v1/plans/{plan}"), None)
+            .await;
+        if s != 200 {
+            let (s, p) = self
+                .call(
+                    "POST",
+                    "/api/v1/plans",
+                    Some(serde_json::json!({"plan": {
+                    "name": plan, "code": plan, "interval": "monthly", "amount_cents": 0,
+                    "amount_currency": "CAD", "charges": [{"billable_metric_id": metric_id,
+                    "charge_model": "standard", "properties": {"amount": "1"}}]}})),
+                )
+                .await;
+            assert_eq!(s, 200, "{p}");
+        }
+        let (s, b) = self
+            .call(
+                "POST",
+                "/api/v1/subscriptions",
+                Some(serde_json::json!({"subscription": {
+                "external_customer_id": format!("cust-{external_id}"), "plan_code": plan,
+                "external_id": external_id}})),
+            )
+            .await;
+        assert_eq!(s, 200, "{b}");
+    }
+
     /// The simulator (panics when the app has none).
     pub fn sim(&self) -> &fusion_billing::odoo_sim::SimHandle {
         self.odoo.as_ref().expect("started with spawn_with_odoo")

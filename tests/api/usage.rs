@@ -14,7 +14,8 @@ fn counter(key: &str, qty: serde_json::Value) -> serde_json::Value {
 }
 
 async fn counters_are_idempotent_and_all_or_nothing(b: Backend) {
-    let app = TestApp::spawn(b).await;
+    let app = TestApp::spawn_with_odoo(b).await;
+    app.subscribe("sub-1", "api_calls", "calls").await;
     let (s, body) = app
         .call(
             "POST",
@@ -89,7 +90,8 @@ async fn store_aggregates_events_and_counters_over_a_window(b: Backend) {
     use fusion_billing::billing::window::BillingWindow;
     use rust_decimal::Decimal;
 
-    let app = TestApp::spawn(b).await;
+    let app = TestApp::spawn_with_odoo(b).await;
+    app.subscribe("sub-1", "storage", "gb").await;
     // Window [2026-11-01, 2026-12-01) in Unix seconds.
     let (from, to) = (1_793_491_200i64, 1_796_083_200i64);
     let events: Vec<_> = [
@@ -181,4 +183,70 @@ async fn store_aggregates_events_and_counters_over_a_window(b: Backend) {
         .await
         .unwrap();
     assert_eq!(agg.units, Decimal::ZERO);
+}
+
+both_backends!(counters_need_a_live_subscription_and_metric_of_the_app);
+
+/// Review findings C2/C4: a pushed counter is authorized item by item: the subscription must
+/// be a live one of this app and the code one of its metrics; nothing of the push is stored
+/// otherwise.
+async fn counters_need_a_live_subscription_and_metric_of_the_app(b: Backend) {
+    let app = TestApp::spawn_with_odoo(b).await;
+    app.subscribe("sub-1", "api_calls", "calls").await;
+    let other = app.add_service("chat").await;
+    let c = |sub: &str, code: &str, key: &str| {
+        json!({"external_subscription_id": sub, "code": code, "period_start": "2026-11-01T00:00:00Z",
+               "period_end": "2026-11-02T00:00:00Z", "quantity": "1", "idempotency_key": key})
+    };
+    let (s, body) = app
+        .call("POST", "/api/v1/usage", Some(json!({"usage": [
+            c("sub-1", "api_calls", "ok"), c("ghost", "api_calls", "k2"), c("sub-1", "nope", "k3")]})))
+        .await;
+    assert_eq!(s, 422, "{body}");
+    assert_eq!(
+        body["error_details"],
+        json!({"1": {"external_subscription_id": ["subscription_not_found"]},
+               "2": {"code": ["billable_metric_not_found"]}})
+    );
+    assert!(app
+        .store
+        .counters_overlapping(app.service_id, "sub-1", "api_calls", 0, i64::MAX)
+        .await
+        .unwrap()
+        .is_empty());
+    // Another app cannot push onto this app's subscription.
+    let (s, body) = app
+        .call_as(
+            &other,
+            "POST",
+            "/api/v1/usage",
+            Some(json!({"usage": [c("sub-1", "api_calls", "x")]})),
+        )
+        .await;
+    assert_eq!(s, 422, "{body}");
+    assert_eq!(
+        body["error_details"]["0"]["external_subscription_id"],
+        json!(["subscription_not_found"])
+    );
+    // A terminated subscription takes no more counters.
+    let (s, _) = app
+        .call(
+            "POST",
+            "/api/v1/usage",
+            Some(json!({"usage": [c("sub-1", "api_calls", "ok")]})),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (s, _) = app
+        .call("DELETE", "/api/v1/subscriptions/sub-1", None)
+        .await;
+    assert_eq!(s, 200);
+    let (s, body) = app
+        .call(
+            "POST",
+            "/api/v1/usage",
+            Some(json!({"usage": [c("sub-1", "api_calls", "late")]})),
+        )
+        .await;
+    assert_eq!(s, 422, "{body}");
 }

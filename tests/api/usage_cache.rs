@@ -30,7 +30,8 @@ fn ev(id: &str, ts: i64, props: Value) -> Value {
 }
 
 async fn cached_totals_equal_full_aggregation(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    let app = TestApp::spawn_with_odoo(backend).await;
+    app.subscribe("s", "m", "v").await;
     let window = BillingWindow::new(
         Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap(),
         Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap(),
