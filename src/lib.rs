@@ -9,6 +9,7 @@
 //! - [`accounts`]: customers, plans and subscriptions as native Odoo records, rating and
 //!   current usage.
 //! - [`odoo_sim`]: an in-memory Odoo 19 that answers the wire contract, for tests and demos.
+//! - [`sync`]: the rating push (usage onto Odoo subscription lines).
 //! - [`configuration`], [`telemetry`], [`startup`], [`cli`]: the process around them.
 
 #![recursion_limit = "256"]
@@ -23,4 +24,5 @@ pub mod metrics;
 pub mod odoo;
 pub mod odoo_sim;
 pub mod startup;
+pub mod sync;
 pub mod telemetry;

@@ -26,6 +26,7 @@ pub struct Application {
     writer: WriterTask,
     store: Store,
     scheduler: tokio::task::JoinHandle<()>,
+    rating: tokio::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -63,6 +64,8 @@ impl Application {
         let accounts = Accounts::new(&settings, store.clone());
         let scheduler =
             accounts.spawn_scheduler(Duration::from_secs(settings.watcher.interval_secs));
+        let rating = crate::sync::RatingPush::new(accounts.clone())
+            .spawn(Duration::from_secs(settings.rating.interval_secs));
         let settings = Arc::new(settings);
         let state = web::Data::new(AppState {
             settings: settings.clone(),
@@ -94,6 +97,7 @@ impl Application {
             writer,
             store,
             scheduler,
+            rating,
         })
     }
 
@@ -110,6 +114,7 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
         self.scheduler.abort();
+        self.rating.abort();
         // No request is in flight any more: commit what is queued, then stop the writer.
         self.writer.drain().await;
         self.store.close().await;

@@ -107,6 +107,8 @@ pub struct TestApp {
     pub store_url: String,
     /// The Odoo simulator the gateway talks to, when started with one.
     pub odoo: Option<fusion_billing::odoo_sim::SimHandle>,
+    /// The settings the gateway runs with.
+    pub settings: Settings,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -187,6 +189,14 @@ impl TestApp {
         assert_eq!(s, 200, "{b}");
     }
 
+    /// A rating push over this gateway's store and Odoo (tests run cycles by hand).
+    pub fn rating_push(&self) -> fusion_billing::sync::RatingPush {
+        fusion_billing::sync::RatingPush::new(fusion_billing::accounts::Accounts::new(
+            &self.settings,
+            self.store.clone(),
+        ))
+    }
+
     /// The simulator (panics when the app has none).
     pub fn sim(&self) -> &fusion_billing::odoo_sim::SimHandle {
         self.odoo.as_ref().expect("started with spawn_with_odoo")
@@ -197,6 +207,7 @@ impl TestApp {
         let (store_url, dir) = fresh_store_url(backend).await;
         let mut settings = test_settings(&store_url);
         adjust(&mut settings);
+        let kept = settings.clone();
         let store = Store::connect(&settings.store).await.expect("store");
         store.migrate().await.expect("migrate");
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -218,6 +229,7 @@ impl TestApp {
             service_id,
             store_url,
             odoo: None,
+            settings: kept,
             _dir: dir,
         }
     }

@@ -12,5 +12,6 @@ mod events;
 mod lago_python;
 mod odoo_cli;
 mod operations;
+mod rating;
 mod usage;
 mod usage_cache;

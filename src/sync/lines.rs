@@ -1,0 +1,230 @@
+//! What the rating push writes onto a subscription: usage lines an accountant can read, one
+//! per priced part of a charge (each graduated range on its own line, e.g.
+//! "API calls 1,001–10,000 @ 0.01"), with Odoo quantities and unit prices that multiply to
+//! the part's amount. A part whose unit price has more decimals than the currency is written
+//! as one unit at its rounded amount, the detail in the line name. Zero-amount parts get no
+//! line (review finding C1).
+
+use rust_decimal::Decimal;
+
+use crate::billing::charge::{LineKind, TierLine};
+use crate::billing::money::Currency;
+
+/// One desired `sale.order.line` state: description, delivered quantity, unit price
+/// (major units of the plan currency).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LineSpec {
+    /// Line description (`name`).
+    pub name: String,
+    /// `qty_delivered`.
+    pub quantity: Decimal,
+    /// `price_unit`.
+    pub price_unit: Decimal,
+}
+
+/// `1234567.5` → `"1,234,567.5"`.
+pub fn group_thousands(d: Decimal) -> String {
+    let s = d.normalize().to_string();
+    let (sign, s) = s.strip_prefix('-').map_or(("", s.as_str()), |r| ("-", r));
+    let (int, frac) = s.split_once('.').map_or((s, None), |(i, f)| (i, Some(f)));
+    let mut out = String::new();
+    for (i, ch) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    match frac {
+        Some(f) => format!("{sign}{out}.{f}"),
+        None => format!("{sign}{out}"),
+    }
+}
+
+fn fits(d: Decimal, currency: Currency) -> bool {
+    d.normalize().scale() <= currency.exponent()
+}
+
+fn range(l: &TierLine) -> String {
+    match l.to_value {
+        Some(to) => format!("{}–{}", group_thousands(l.from_value), group_thousands(to)),
+        None => format!("{}+", group_thousands(l.from_value)),
+    }
+}
+
+/// Lines for one priced charge named `label` (the metric or charge display name).
+pub fn charge_lines(label: &str, lines: &[TierLine], currency: Currency) -> Vec<LineSpec> {
+    let mut out = Vec::new();
+    let exact =
+        |name: String, qty: Decimal, unit: Decimal, amount: Decimal, out: &mut Vec<LineSpec>| {
+            if fits(unit, currency) {
+                out.push(LineSpec {
+                    name,
+                    quantity: qty.normalize(),
+                    price_unit: unit.normalize(),
+                });
+            } else {
+                out.push(LineSpec {
+                    name: format!("{name}: {} @ {}", group_thousands(qty), unit.normalize()),
+                    quantity: Decimal::ONE,
+                    price_unit: currency.round(amount),
+                });
+            }
+        };
+    for l in lines {
+        if l.amount.is_zero() {
+            continue;
+        }
+        match &l.kind {
+            LineKind::Included => {}
+            LineKind::Tier => {
+                let tiered = lines.iter().filter(|x| x.kind == LineKind::Tier).count() > 1
+                    || l.to_value.is_some()
+                    || !l.from_value.is_zero();
+                let name = if tiered {
+                    format!("{label} {}", range(l))
+                } else {
+                    label.to_string()
+                };
+                let per_units = l.units * l.per_unit_amount;
+                if !per_units.is_zero() {
+                    let n = if fits(l.per_unit_amount, currency) {
+                        format!("{name} @ {}", l.per_unit_amount.normalize())
+                    } else {
+                        name.clone()
+                    };
+                    exact(n, l.units, l.per_unit_amount, per_units, &mut out);
+                }
+                if !l.flat_amount.is_zero() {
+                    exact(
+                        format!("{name} flat fee"),
+                        Decimal::ONE,
+                        l.flat_amount,
+                        l.flat_amount,
+                        &mut out,
+                    );
+                }
+            }
+            LineKind::Package { package_size, .. } => exact(
+                format!(
+                    "{label}: packages of {}",
+                    group_thousands(Decimal::from(*package_size))
+                ),
+                l.units,
+                l.per_unit_amount,
+                l.amount,
+                &mut out,
+            ),
+            LineKind::Percentage => out.push(LineSpec {
+                name: format!(
+                    "{label}: {}% of {}",
+                    (l.per_unit_amount * Decimal::ONE_HUNDRED).normalize(),
+                    group_thousands(l.units)
+                ),
+                quantity: Decimal::ONE,
+                price_unit: currency.round(l.amount),
+            }),
+            LineKind::FixedFee => exact(
+                format!("{label}: fee per transaction"),
+                l.units,
+                l.per_unit_amount,
+                l.amount,
+                &mut out,
+            ),
+            LineKind::Adjustment => out.push(LineSpec {
+                name: format!("{label}: per-transaction minimum/maximum"),
+                quantity: Decimal::ONE,
+                price_unit: currency.round(l.amount),
+            }),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::billing::charge::{ChargeModel, PriceContext, PriceRange};
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn graduated_ranges_get_one_readable_line_each() {
+        let model = ChargeModel::Graduated {
+            ranges: vec![
+                PriceRange {
+                    from_value: d("0"),
+                    to_value: Some(d("1000")),
+                    per_unit_amount: d("0"),
+                    flat_amount: d("0"),
+                },
+                PriceRange {
+                    from_value: d("1001"),
+                    to_value: Some(d("10000")),
+                    per_unit_amount: d("0.01"),
+                    flat_amount: d("0"),
+                },
+                PriceRange {
+                    from_value: d("10001"),
+                    to_value: None,
+                    per_unit_amount: d("0.005"),
+                    flat_amount: d("2"),
+                },
+            ],
+        };
+        let r = model.price(d("12500"), &PriceContext::default());
+        let lines = charge_lines("API calls", &r.lines, Currency::CAD);
+        assert_eq!(
+            lines,
+            vec![
+                LineSpec {
+                    name: "API calls 1,001–10,000 @ 0.01".into(),
+                    quantity: d("9000"),
+                    price_unit: d("0.01")
+                },
+                LineSpec {
+                    name: "API calls 10,001+: 2,500 @ 0.005".into(),
+                    quantity: d("1"),
+                    price_unit: d("12.50")
+                },
+                LineSpec {
+                    name: "API calls 10,001+ flat fee".into(),
+                    quantity: d("1"),
+                    price_unit: d("2")
+                },
+            ]
+        );
+        let total: Decimal = lines.iter().map(|l| l.quantity * l.price_unit).sum();
+        assert_eq!(total, r.amount);
+    }
+
+    #[test]
+    fn zero_usage_writes_no_line() {
+        let model = ChargeModel::Standard { amount: d("0.05") };
+        let r = model.price(Decimal::ZERO, &PriceContext::default());
+        assert!(charge_lines("API calls", &r.lines, Currency::CAD).is_empty());
+    }
+
+    #[test]
+    fn standard_is_one_plain_line() {
+        let model = ChargeModel::Standard { amount: d("0.25") };
+        let r = model.price(d("40"), &PriceContext::default());
+        assert_eq!(
+            charge_lines("Seats", &r.lines, Currency::CAD),
+            vec![LineSpec {
+                name: "Seats @ 0.25".into(),
+                quantity: d("40"),
+                price_unit: d("0.25")
+            }]
+        );
+    }
+
+    #[test]
+    fn thousands() {
+        assert_eq!(group_thousands(d("1234567.50")), "1,234,567.5");
+        assert_eq!(group_thousands(d("999")), "999");
+        assert_eq!(group_thousands(d("1000")), "1,000");
+    }
+}
