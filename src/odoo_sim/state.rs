@@ -15,8 +15,9 @@ pub type Ctx = Map<String, Value>;
 /// One table.
 #[derive(Debug, Clone, Default)]
 pub struct Table {
-    /// Rows by id.
-    pub rows: BTreeMap<i64, Record>,
+    /// Rows by id: a persistent map, so the snapshot every write call takes for its rollback
+    /// is O(1) (`imbl::OrdMap` shares structure between copies).
+    pub rows: imbl::OrdMap<i64, Record>,
     /// Last id handed out.
     pub last_id: i64,
 }

@@ -128,8 +128,11 @@ pub fn before_unlink_fields(sim: &mut Sim, ids: &[i64]) -> OResult<()> {
                 .collect();
         }
         if let Some(t) = sim.db.tables.get_mut(&model) {
-            for r in t.rows.values_mut() {
-                r.remove(&name);
+            let ids: Vec<i64> = t.rows.keys().copied().collect();
+            for id in ids {
+                if let Some(r) = t.rows.get_mut(&id) {
+                    r.remove(&name);
+                }
             }
         }
     }
