@@ -135,11 +135,31 @@ pub struct WatcherSettings {
     pub interval_secs: u64,
 }
 
-/// `[webhooks]`: outbound delivery.
+/// `[webhooks]`: outbound delivery (see `crate::webhooks`).
 #[derive(Debug, Clone, Deserialize)]
 pub struct WebhookSettings {
     /// Comma-separated CIDRs allowed over http (SSRF allowlist).
     pub allowed_networks: String,
+    /// Waits between attempts, comma-separated durations (`ms`, `s`, `m`, `h`), e.g.
+    /// `"5s,5m,30m,2h,5h,10h,10h"`: attempts = steps + 1.
+    pub retry_schedule: String,
+    /// Seconds one delivery attempt may take (connect, send, read the answer).
+    pub timeout_secs: u64,
+    /// Most bytes of a receiver's answer that are read.
+    pub max_response_bytes: usize,
+    /// Milliseconds between polls of the outbox for due deliveries.
+    pub poll_interval_ms: u64,
+    /// Most deliveries claimed (and attempted concurrently) per poll.
+    pub batch_size: i64,
+    /// Seconds a claimed delivery stays invisible to other workers (must exceed
+    /// `timeout_secs`).
+    pub lease_secs: u64,
+    /// Consecutive deliveries that exhaust every attempt before the endpoint is disabled.
+    pub disable_after_failed_deliveries: i64,
+    /// `iss` claim of JWT signatures (Lago puts its `LAGO_API_URL` there).
+    pub jwt_issuer: String,
+    /// Run the delivery worker in this process (`serve`).
+    pub worker_enabled: bool,
 }
 
 /// `[log]`: tracing output.
@@ -252,6 +272,23 @@ impl Settings {
         }
         if self.watcher.interval_secs == 0 {
             return Err(ConfigError("watcher.interval_secs: must be > 0".into()));
+        }
+        crate::webhooks::schedule::RetrySchedule::parse(&self.webhooks.retry_schedule)
+            .map_err(|e| ConfigError(format!("webhooks.retry_schedule: {e}")))?;
+        crate::webhooks::ssrf::AllowedNetworks::parse(&self.webhooks.allowed_networks)
+            .map_err(|e| ConfigError(format!("webhooks.allowed_networks: {e}")))?;
+        if self.webhooks.timeout_secs == 0 {
+            return Err(ConfigError("webhooks.timeout_secs: must be > 0".into()));
+        }
+        if self.webhooks.lease_secs <= self.webhooks.timeout_secs {
+            return Err(ConfigError(
+                "webhooks.lease_secs: must be greater than webhooks.timeout_secs".into(),
+            ));
+        }
+        if self.webhooks.batch_size < 1 || self.webhooks.poll_interval_ms == 0 {
+            return Err(ConfigError(
+                "webhooks.batch_size and webhooks.poll_interval_ms: must be > 0".into(),
+            ));
         }
         Ok(())
     }

@@ -19,3 +19,4 @@ pub mod odoo;
 pub mod odoo_sim;
 pub mod startup;
 pub mod telemetry;
+pub mod webhooks;

@@ -12,3 +12,4 @@ mod lago_python;
 mod odoo_cli;
 mod operations;
 mod usage;
+mod webhooks;
