@@ -330,6 +330,18 @@ impl Store {
         lease_until: i64,
         limit: i64,
     ) -> Result<Vec<DeliveryRow>, StoreError> {
+        // Read first: an idle poll takes no write lock (SQLite has one writer at a time).
+        let due: Option<(String,)> = dispatch!(self, |p| {
+            sqlx::query_as(
+            "SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $1 LIMIT 1"
+        )
+        .bind(now)
+        .fetch_optional(p)
+        .await?
+        });
+        if due.is_none() {
+            return Ok(Vec::new());
+        }
         let lock = match self {
             Store::Sqlite(_) => "",
             Store::Postgres(_) => "FOR UPDATE SKIP LOCKED",

@@ -200,6 +200,28 @@ async fn wait_status(app: &TestApp, id: &str, status: &str, within: Duration) ->
     }
 }
 
+/// The endpoint once it is disabled (the worker disables it just after it marks the
+/// delivery failed), or as it is after `within`.
+async fn wait_disabled(
+    app: &TestApp,
+    endpoint: &str,
+    within: Duration,
+) -> fusion_billing::webhooks::repo::EndpointRow {
+    let deadline = Instant::now() + within;
+    loop {
+        let e = app
+            .store
+            .webhook_endpoint(app.service_id, endpoint)
+            .await
+            .unwrap()
+            .unwrap();
+        if e.disabled_at.is_some() || Instant::now() > deadline {
+            return e;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
 fn hmac_b64(key: &[u8], msg: &[u8]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(key).unwrap();
     mac.update(msg);
@@ -683,12 +705,7 @@ async fn gone_disables_the_endpoint(b: Backend) {
         "failed"
     );
     assert_eq!(rx.hits().len(), 1, "no retry after 410");
-    let e = app
-        .store
-        .webhook_endpoint(app.service_id, &endpoint)
-        .await
-        .unwrap()
-        .unwrap();
+    let e = wait_disabled(&app, &endpoint, Duration::from_secs(5)).await;
     assert!(e.disabled_at.is_some(), "410 disables the endpoint");
     let (_, metrics) = metrics_text(&app).await;
     assert!(
@@ -728,12 +745,7 @@ async fn redirect_is_a_failure_and_sustained_failure_disables(b: Backend) {
         vec![Some(302), Some(307)]
     );
     // disable_after_failed_deliveries = 1 in these tests.
-    let e = app
-        .store
-        .webhook_endpoint(app.service_id, &endpoint)
-        .await
-        .unwrap()
-        .unwrap();
+    let e = wait_disabled(&app, &endpoint, Duration::from_secs(5)).await;
     assert!(e.disabled_at.is_some());
     assert!(e.disabled_reason.unwrap().contains("consecutive"));
     let (_, metrics) = metrics_text(&app).await;
