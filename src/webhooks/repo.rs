@@ -103,7 +103,7 @@ pub enum NextState {
 }
 
 /// One attempt as recorded in `webhook_attempts` (no secrets, no body).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromRow)]
 pub struct AttemptRecord {
     /// 1-based attempt number.
     pub attempt: i64,
@@ -433,7 +433,7 @@ impl Store {
         &self,
         delivery_id: &str,
     ) -> Result<Vec<AttemptRecord>, StoreError> {
-        let rows: Vec<(i64, i64, Option<i64>, Option<String>, i64)> = dispatch!(self, |p| {
+        Ok(dispatch!(self, |p| {
             sqlx::query_as(
                 "SELECT attempt, attempted_at, status_code, error, duration_ms FROM webhook_attempts \
                  WHERE delivery_id = $1 ORDER BY id",
@@ -441,19 +441,7 @@ impl Store {
             .bind(delivery_id)
             .fetch_all(p)
             .await?
-        });
-        Ok(rows
-            .into_iter()
-            .map(
-                |(attempt, attempted_at, status_code, error, duration_ms)| AttemptRecord {
-                    attempt,
-                    attempted_at,
-                    status_code,
-                    error,
-                    duration_ms,
-                },
-            )
-            .collect())
+        }))
     }
 
     /// A delivery by id (any service: for operators and tests).

@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 use sha2::Sha256;
 
 use crate::both_backends;
-use crate::helpers::{cli, Backend, TestApp};
+use crate::helpers::{cli, test_settings, Backend, TestApp};
 use fusion_billing::webhooks::enqueue;
 
 both_backends!(
@@ -32,6 +32,7 @@ both_backends!(
     redirect_is_a_failure_and_sustained_failure_disables,
     delivery_survives_a_receiver_outage,
     replay_cli_requeues_with_the_same_id,
+    concurrent_workers_never_send_twice,
 );
 
 // ---------------------------------------------------------------- receiver
@@ -853,4 +854,53 @@ async fn replay_cli_requeues_with_the_same_id(b: Backend) {
     );
     let listing: Value = serde_json::from_str(listing.trim()).unwrap();
     assert_eq!(listing["deliveries"][0]["id"], id.as_str());
+}
+
+/// Two replicas (two pools on one store) claiming at once send each delivery exactly
+/// once (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite: one writer at a time).
+async fn concurrent_workers_never_send_twice(b: Backend) {
+    use fusion_billing::webhooks::delivery::{run_once, DeliveryConfig};
+
+    let app = TestApp::spawn_with(b, |s| {
+        s.webhooks.allowed_networks = "127.0.0.0/8".into();
+        s.webhooks.worker_enabled = false;
+    })
+    .await;
+    let rx = Receiver::start(vec![]);
+    register(&app, &rx.url(), "hmac").await;
+    let mut ids = Vec::new();
+    for _ in 0..20 {
+        ids.push(emit(&app).await);
+    }
+    let mut settings = test_settings(&app.store_url);
+    settings.webhooks.allowed_networks = "127.0.0.0/8".into();
+    settings.webhooks.batch_size = 3;
+    let config = DeliveryConfig::from_settings(&settings.webhooks).unwrap();
+    let metrics = fusion_billing::metrics::Metrics::new().webhooks;
+    let other = fusion_billing::meter::Store::connect(&settings.store)
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (x, y) = tokio::join!(
+            run_once(&app.store, &config, &metrics),
+            run_once(&other, &config, &metrics)
+        );
+        if x.unwrap() + y.unwrap() == 0 || Instant::now() > deadline {
+            break;
+        }
+    }
+    let hits = rx.hits();
+    let mut seen: Vec<String> = hits
+        .iter()
+        .map(|h| h.headers["webhook-id"].clone())
+        .collect();
+    seen.sort();
+    let mut expected = ids.clone();
+    expected.sort();
+    assert_eq!(seen, expected, "every delivery exactly once");
+    for id in &ids {
+        let d = app.store.webhook_delivery(id).await.unwrap().unwrap();
+        assert_eq!((d.status.as_str(), d.attempts), ("delivered", 1));
+    }
 }
