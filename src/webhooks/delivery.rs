@@ -46,14 +46,23 @@ pub const USER_AGENT: &str = concat!("fusion-billing-webhooks/", env!("CARGO_PKG
 /// The worker's settings, parsed from `[webhooks]`.
 #[derive(Debug, Clone)]
 pub struct DeliveryConfig {
+    /// `webhooks.allowed_networks`: internal networks allowed, also over http.
     pub allowed: AllowedNetworks,
+    /// `webhooks.retry_schedule`: waits between attempts.
     pub schedule: RetrySchedule,
+    /// `webhooks.timeout_secs`: limit of one whole attempt.
     pub timeout: Duration,
+    /// `webhooks.max_response_bytes`: most bytes of an answer read.
     pub max_response_bytes: usize,
+    /// `webhooks.poll_interval_ms`: pause between idle polls.
     pub poll_interval: Duration,
+    /// `webhooks.batch_size`: deliveries claimed (and attempted concurrently) per poll.
     pub batch_size: i64,
+    /// `webhooks.lease_secs`: how long a claimed delivery stays invisible to other workers.
     pub lease: Duration,
+    /// `webhooks.disable_after_failed_deliveries`: failed deliveries in a row that disable an endpoint.
     pub disable_after_failed_deliveries: i64,
+    /// `webhooks.jwt_issuer`: the `iss` claim of JWT signatures.
     pub jwt_issuer: String,
 }
 

@@ -18,7 +18,12 @@ pub enum ReplaySelection {
     Id(String),
     /// Failed deliveries created at or after this time (Unix micros), plus delivered
     /// ones when `include_delivered`.
-    Since { since: i64, include_delivered: bool },
+    Since {
+        /// Earliest `created_at`, Unix micros UTC.
+        since: i64,
+        /// Replay delivered deliveries too.
+        include_delivered: bool,
+    },
 }
 
 /// What a replay did.
@@ -35,8 +40,10 @@ pub struct ReplayReport {
 /// Errors of the operator commands.
 #[derive(Debug, thiserror::Error)]
 pub enum ReplayError {
+    /// No service has this name.
     #[error("no service named {0:?}")]
     UnknownService(String),
+    /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -19,18 +19,25 @@ pub const MAX_ENDPOINTS_PER_SERVICE: i64 = 10;
 pub struct EndpointRow {
     /// The `lago_id` (UUID).
     pub id: String,
+    /// Store id of the owning service (tenant).
     pub service_id: i64,
+    /// The receiver URL as registered (passed the SSRF registration check).
     pub webhook_url: String,
     /// `hmac` or `jwt`.
     pub signature_algo: String,
+    /// Optional label given by the app.
     pub name: Option<String>,
+    /// JSON array of wanted `webhook_type`s; `None` = all.
     pub event_types: Option<String>,
     /// Consecutive deliveries that exhausted every attempt.
     pub failed_deliveries: i64,
     /// Set when the endpoint was disabled (410 Gone or sustained failure).
     pub disabled_at: Option<i64>,
+    /// Why it was disabled, for operators.
     pub disabled_reason: Option<String>,
+    /// Creation time, Unix micros UTC.
     pub created_at: i64,
+    /// Last change, Unix micros UTC.
     pub updated_at: i64,
 }
 
@@ -51,9 +58,13 @@ impl EndpointRow {
 pub struct DeliveryRow {
     /// The delivery id (UUID): `X-Lago-Unique-Key` and `webhook-id`, stable across retries.
     pub id: String,
+    /// Store id of the owning service (tenant).
     pub service_id: i64,
+    /// The endpoint (`lago_id`) this row is for.
     pub endpoint_id: String,
+    /// Lago `webhook_type`, e.g. `invoice.created`.
     pub webhook_type: String,
+    /// Lago `object_type`, the key of the object in the body, e.g. `invoice`.
     pub object_type: String,
     /// The exact JSON text that is POSTed and signed.
     pub body: String,
@@ -61,10 +72,15 @@ pub struct DeliveryRow {
     pub status: String,
     /// Attempts made so far (reset to 0 by a replay).
     pub attempts: i64,
+    /// When the row is due (or its lease ends), Unix micros UTC.
     pub next_attempt_at: i64,
+    /// HTTP status of the last attempt (`None`: no answer).
     pub last_status_code: Option<i64>,
+    /// Error of the last attempt or why the row failed, without secrets.
     pub last_error: Option<String>,
+    /// Creation time, Unix micros UTC.
     pub created_at: i64,
+    /// Last change, Unix micros UTC.
     pub updated_at: i64,
 }
 
@@ -77,6 +93,7 @@ pub enum EndpointWriteError {
     /// The service has [`MAX_ENDPOINTS_PER_SERVICE`] endpoints (`exceeded_limit`).
     #[error("too many endpoints")]
     LimitReached,
+    /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -107,9 +124,13 @@ pub enum NextState {
 pub struct AttemptRecord {
     /// 1-based attempt number.
     pub attempt: i64,
+    /// When the attempt started, Unix micros UTC.
     pub attempted_at: i64,
+    /// HTTP status answered (`None`: no answer: timeout, refused, SSRF).
     pub status_code: Option<i64>,
+    /// What went wrong (`HTTP 500`, `timeout`, …), without URL or secrets.
     pub error: Option<String>,
+    /// How long the attempt took, milliseconds.
     pub duration_ms: i64,
 }
 

@@ -72,7 +72,9 @@ pub enum KeyError {
 /// (`-----BEGIN PUBLIC KEY-----`, what Lago's `RsaPublicKey.to_s` prints).
 #[derive(Clone)]
 pub struct KeyPairPem {
+    /// PKCS#8 private key PEM (`-----BEGIN PRIVATE KEY-----`). Secret: never logged.
     pub private_pem: String,
+    /// SPKI public key PEM (`-----BEGIN PUBLIC KEY-----`).
     pub public_pem: String,
 }
 
