@@ -33,6 +33,8 @@ both_backends!(
     delivery_survives_a_receiver_outage,
     replay_cli_requeues_with_the_same_id,
     concurrent_workers_never_send_twice,
+    host_names_are_resolved_and_checked_at_delivery,
+    deleting_an_endpoint_fails_its_pending_deliveries,
 );
 
 // ---------------------------------------------------------------- receiver
@@ -903,4 +905,94 @@ async fn concurrent_workers_never_send_twice(b: Backend) {
         let d = app.store.webhook_delivery(id).await.unwrap().unwrap();
         assert_eq!((d.status.as_str(), d.attempts), ("delivered", 1));
     }
+}
+
+async fn host_names_are_resolved_and_checked_at_delivery(b: Backend) {
+    // Allowed: `localhost` resolves to 127.0.0.1, inside the allowlist; the client is
+    // pinned to that address.
+    let app = webhook_app(b, "100ms").await;
+    let rx = Receiver::start(vec![]);
+    register(&app, &format!("http://localhost:{}/hook", rx.port), "hmac").await;
+    let id = emit(&app).await;
+    let hits = rx.wait_hits(1, Duration::from_secs(10)).await;
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].headers["webhook-id"], id);
+    assert_eq!(hits[0].headers["host"], format!("localhost:{}", rx.port));
+
+    // Refused: a name (accepted at registration: no DNS then) that resolves to loopback,
+    // with no allowlist.
+    let mut loopback_name = None;
+    for name in ["vm", "runsc", "ip6-localhost", "ip6-loopback"] {
+        if let Ok(mut addrs) = tokio::net::lookup_host((name, 443)).await {
+            if addrs.all(|a| a.ip().is_loopback()) {
+                loopback_name = Some(name);
+                break;
+            }
+        }
+    }
+    let Some(name) = loopback_name else {
+        eprintln!("no host name resolving to loopback here: delivery-time refusal not tested");
+        return;
+    };
+    let strict = TestApp::spawn_with(b, |s| {
+        s.webhooks.retry_schedule = "100ms".into();
+        s.webhooks.poll_interval_ms = 50;
+    })
+    .await;
+    let rx2 = Receiver::start(vec![]);
+    register(
+        &strict,
+        &format!("https://{name}:{}/hook", rx2.port),
+        "hmac",
+    )
+    .await;
+    let id = emit(&strict).await;
+    assert_eq!(
+        wait_status(&strict, &id, "failed", Duration::from_secs(10)).await,
+        "failed"
+    );
+    let attempts = strict.store.webhook_attempts(&id).await.unwrap();
+    assert_eq!(attempts.len(), 2);
+    for a in &attempts {
+        assert_eq!(a.status_code, None);
+        assert!(a.error.as_deref().unwrap().starts_with("refused:"), "{a:?}");
+    }
+    assert!(rx2.hits().is_empty(), "never connected");
+}
+
+async fn deleting_an_endpoint_fails_its_pending_deliveries(b: Backend) {
+    let app = TestApp::spawn_with(b, |s| s.webhooks.worker_enabled = false).await;
+    let endpoint = register(&app, "https://hooks.example.com/x", "hmac").await;
+    let id = emit(&app).await;
+    assert_eq!(
+        app.store
+            .webhook_delivery(&id)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        "pending"
+    );
+    let (s, _) = app
+        .call(
+            "DELETE",
+            &format!("/api/v1/webhook_endpoints/{endpoint}"),
+            None,
+        )
+        .await;
+    assert_eq!(s, 200);
+    let row = app.store.webhook_delivery(&id).await.unwrap().unwrap();
+    assert_eq!(row.status, "failed");
+    assert_eq!(row.last_error.as_deref(), Some("endpoint deleted"));
+    // No endpoint left: enqueue writes nothing and says so.
+    let none = enqueue(
+        &app.store,
+        app.service_id,
+        "invoice.created",
+        "invoice",
+        json!({}),
+    )
+    .await
+    .unwrap();
+    assert!(none.is_empty());
 }
