@@ -341,6 +341,38 @@ mod tests {
     }
 
     #[test]
+    fn webhook_settings_are_checked() {
+        let s = Settings::load_from(None, env(&[])).unwrap();
+        assert_eq!(s.webhooks.retry_schedule, "5s,5m,30m,2h,5h,10h,10h");
+        assert_eq!(s.webhooks.timeout_secs, 15);
+        let s = Settings::load_from(
+            None,
+            env(&[(
+                "FUSION__WEBHOOKS__ALLOWED_NETWORKS",
+                "127.0.0.0/8,10.0.0.0/8",
+            )]),
+        )
+        .unwrap();
+        assert_eq!(s.webhooks.allowed_networks, "127.0.0.0/8,10.0.0.0/8");
+        for (key, value, named) in [
+            (
+                "FUSION__WEBHOOKS__RETRY_SCHEDULE",
+                "5s,soon",
+                "webhooks.retry_schedule",
+            ),
+            (
+                "FUSION__WEBHOOKS__ALLOWED_NETWORKS",
+                "10.0.0.0/99",
+                "webhooks.allowed_networks",
+            ),
+            ("FUSION__WEBHOOKS__LEASE_SECS", "10", "webhooks.lease_secs"),
+        ] {
+            let e = Settings::load_from(None, env(&[(key, value)])).unwrap_err();
+            assert!(e.to_string().contains(named), "{e}");
+        }
+    }
+
+    #[test]
     fn password_is_not_debug_printed() {
         let s = Settings::load_from(None, env(&[("FUSION__ODOO__PASSWORD", "hunter2")])).unwrap();
         assert!(!format!("{s:?}").contains("hunter2"));

@@ -39,7 +39,9 @@ impl WebhookMetrics {
     pub fn register(registry: &Registry) -> Self {
         let counter = |name: &str, help: &str, label: &str, values: &[&str]| {
             let c = IntCounterVec::new(Opts::new(name, help), &[label]).expect("metric");
-            registry.register(Box::new(c.clone())).expect("register metric");
+            registry
+                .register(Box::new(c.clone()))
+                .expect("register metric");
             for v in values {
                 c.with_label_values(&[v]);
             }

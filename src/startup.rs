@@ -63,7 +63,11 @@ impl Application {
         let webhooks = if settings.webhooks.worker_enabled {
             let config =
                 DeliveryConfig::from_settings(&settings.webhooks).map_err(anyhow::Error::msg)?;
-            Some(spawn_worker(store.clone(), config, metrics.webhooks.clone()))
+            Some(spawn_worker(
+                store.clone(),
+                config,
+                metrics.webhooks.clone(),
+            ))
         } else {
             None
         };

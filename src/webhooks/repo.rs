@@ -667,3 +667,34 @@ impl Store {
         Ok(row.map(|r| r.0))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn endpoint(event_types: Option<&str>) -> EndpointRow {
+        EndpointRow {
+            id: "e".into(),
+            service_id: 1,
+            webhook_url: "https://example.com/".into(),
+            signature_algo: "hmac".into(),
+            name: None,
+            event_types: event_types.map(str::to_string),
+            failed_deliveries: 0,
+            disabled_at: None,
+            disabled_reason: None,
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    #[test]
+    fn event_type_filter() {
+        assert!(endpoint(None).wants("invoice.created"));
+        assert!(endpoint(Some(r#"["*"]"#)).wants("invoice.created"));
+        assert!(endpoint(Some("[]")).wants("invoice.created"));
+        let only = endpoint(Some(r#"["invoice.created","invoice.voided"]"#));
+        assert!(only.wants("invoice.voided"));
+        assert!(!only.wants("subscription.started"));
+    }
+}
