@@ -35,6 +35,7 @@ both_backends!(
     concurrent_workers_never_send_twice,
     host_names_are_resolved_and_checked_at_delivery,
     deleting_an_endpoint_fails_its_pending_deliveries,
+    a_slow_receiver_times_out_and_is_retried,
 );
 
 // ---------------------------------------------------------------- receiver
@@ -47,6 +48,9 @@ struct Hit {
     body: Vec<u8>,
     at: Instant,
 }
+
+/// In a [`Reply`]'s headers: milliseconds to wait before answering.
+const DELAY: &str = "x-test-delay-ms";
 
 /// A scripted answer: status and extra headers.
 #[derive(Debug, Clone)]
@@ -88,6 +92,11 @@ async fn receive(
         .unwrap_or(Reply(200, vec![]));
     let mut resp = HttpResponse::build(actix_web::http::StatusCode::from_u16(reply.0).unwrap());
     for (k, v) in reply.1 {
+        if k == DELAY {
+            // Not a header: answer late (to trip the gateway's timeout).
+            tokio::time::sleep(Duration::from_millis(v.parse().unwrap())).await;
+            continue;
+        }
         resp.insert_header((k, v));
     }
     resp.body("ok")
@@ -995,4 +1004,32 @@ async fn deleting_an_endpoint_fails_its_pending_deliveries(b: Backend) {
     .await
     .unwrap();
     assert!(none.is_empty());
+}
+
+async fn a_slow_receiver_times_out_and_is_retried(b: Backend) {
+    let app = TestApp::spawn_with(b, |s| {
+        s.webhooks.allowed_networks = "127.0.0.0/8".into();
+        s.webhooks.retry_schedule = "100ms".into();
+        s.webhooks.poll_interval_ms = 50;
+        s.webhooks.timeout_secs = 1;
+    })
+    .await;
+    let rx = Receiver::start(vec![Reply(200, vec![(DELAY, "2500".into())])]);
+    register(&app, &rx.url(), "hmac").await;
+    let id = emit(&app).await;
+    assert_eq!(
+        wait_status(&app, &id, "delivered", Duration::from_secs(15)).await,
+        "delivered"
+    );
+    let attempts = app.store.webhook_attempts(&id).await.unwrap();
+    assert_eq!(attempts.len(), 2, "{attempts:?}");
+    assert_eq!(attempts[0].status_code, None);
+    assert_eq!(attempts[0].error.as_deref(), Some("timeout"));
+    assert!(
+        attempts[0].duration_ms >= 900 && attempts[0].duration_ms < 2400,
+        "{attempts:?}"
+    );
+    assert_eq!(attempts[1].status_code, Some(200));
+    let hits = rx.hits();
+    assert!(hits.iter().all(|h| h.headers["webhook-id"] == id));
 }
