@@ -356,9 +356,16 @@ impl Worker {
             Ok(u) => u,
             Err(_) => return failed("stored webhook_url is not a URL".into()),
         };
-        let addrs = match resolve_checked(&url, &self.config.allowed).await {
-            Ok(a) => a,
-            Err(e) => return failed(format!("refused: {e}")),
+        // DNS is outside reqwest's timeout: bound it too.
+        let resolved = tokio::time::timeout(
+            self.config.timeout,
+            resolve_checked(&url, &self.config.allowed),
+        )
+        .await;
+        let addrs = match resolved {
+            Ok(Ok(a)) => a,
+            Ok(Err(e)) => return failed(format!("refused: {e}")),
+            Err(_) => return failed("timeout resolving the host".into()),
         };
         let (algo, lago_signature) = match endpoint.signature_algo.as_str() {
             "jwt" => match self.signer().await {
