@@ -1,4 +1,5 @@
-//! The command line (clap): `serve`, `migrate`, `service add|list|rotate-key|revoke-key`.
+//! The command line (clap): `serve`, `migrate`, `service add|list|rotate-key|revoke-key`,
+//! `webhooks replay|list|enable`.
 //! `main.rs` parses it and calls [`run`].
 
 use std::path::PathBuf;
@@ -44,6 +45,53 @@ pub enum Command {
     Odoo {
         #[command(subcommand)]
         command: OdooCommand,
+    },
+    /// Inspect and replay outgoing webhooks.
+    Webhooks {
+        #[command(subcommand)]
+        command: WebhooksCommand,
+    },
+}
+
+/// `webhooks …` commands.
+#[derive(Debug, Subcommand)]
+pub enum WebhooksCommand {
+    /// Re-queue deliveries for an attempt now, keeping their ids. Enables nothing:
+    /// deliveries to a disabled endpoint are counted and will fail until it is enabled.
+    Replay {
+        /// Name of the service (app).
+        #[arg(long)]
+        service: String,
+        /// One delivery (the X-Lago-Unique-Key / webhook-id), delivered or failed.
+        #[arg(long, conflicts_with = "since", required_unless_present = "since")]
+        id: Option<String>,
+        /// Every failed delivery created at or after this RFC 3339 time.
+        #[arg(long)]
+        since: Option<String>,
+        /// With --since: replay delivered ones too.
+        #[arg(long, requires = "since")]
+        include_delivered: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List a service's endpoints (with their state) and its latest deliveries.
+    List {
+        #[arg(long)]
+        service: String,
+        /// How many of the latest deliveries to show.
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Re-enable an endpoint disabled after 410 Gone or sustained failure. Deliveries
+    /// that failed meanwhile are not re-sent: use `webhooks replay --since`.
+    Enable {
+        #[arg(long)]
+        service: String,
+        /// The endpoint's lago_id.
+        #[arg(long)]
+        endpoint: String,
     },
 }
 
@@ -102,6 +150,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         }
         Command::Service { command } => service(settings, command).await,
         Command::Healthcheck => healthcheck(&settings).await,
+        Command::Webhooks { command } => webhooks(settings, command).await,
         Command::Odoo {
             command: OdooCommand::Check,
         } => {
@@ -251,4 +300,138 @@ async fn service(settings: Settings, command: ServiceCommand) -> anyhow::Result<
     }
     store.close().await;
     Ok(0)
+}
+
+async fn webhooks(settings: Settings, command: WebhooksCommand) -> anyhow::Result<i32> {
+    use crate::api::timefmt::iso_seconds;
+    use crate::webhooks::replay::{self, ReplaySelection};
+
+    let store = open_store(&settings).await?;
+    let code = match command {
+        WebhooksCommand::Replay {
+            service,
+            id,
+            since,
+            include_delivered,
+            json,
+        } => {
+            let selection = match (id, since) {
+                (Some(id), _) => ReplaySelection::Id(id),
+                (None, Some(since)) => {
+                    let t = chrono::DateTime::parse_from_rfc3339(&since).map_err(|e| {
+                        anyhow::anyhow!("--since {since:?} is not an RFC 3339 time: {e}")
+                    })?;
+                    ReplaySelection::Since {
+                        since: crate::meter::time::to_micros(t.with_timezone(&chrono::Utc)),
+                        include_delivered,
+                    }
+                }
+                (None, None) => anyhow::bail!("give --id or --since"),
+            };
+            let report = replay::replay(&store, &service, &selection).await?;
+            if json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                println!(
+                    "re-queued {} delivery(ies) of {service} for an attempt now",
+                    report.requeued
+                );
+                if report.to_disabled_endpoints > 0 {
+                    println!(
+                        "{} of them target a disabled endpoint and will fail again: nothing was \
+                         re-enabled (use `fusion-billing webhooks enable`, then replay)",
+                        report.to_disabled_endpoints
+                    );
+                }
+                if report.to_deleted_endpoints > 0 {
+                    println!(
+                        "{} of them target a deleted endpoint and will fail again",
+                        report.to_deleted_endpoints
+                    );
+                }
+            }
+            0
+        }
+        WebhooksCommand::List {
+            service,
+            limit,
+            json,
+        } => {
+            let endpoints = replay::endpoints(&store, &service).await?;
+            let sid = store
+                .service_id_by_name(&service)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no service named {service:?}"))?;
+            let deliveries = store.recent_webhook_deliveries(sid, limit).await?;
+            if json {
+                let eps: Vec<_> = endpoints
+                    .iter()
+                    .map(|e| {
+                        serde_json::json!({
+                            "lago_id": e.id, "webhook_url": e.webhook_url,
+                            "signature_algo": e.signature_algo,
+                            "disabled_at": e.disabled_at.map(iso_seconds),
+                            "disabled_reason": e.disabled_reason,
+                            "failed_deliveries": e.failed_deliveries,
+                        })
+                    })
+                    .collect();
+                let ds: Vec<_> = deliveries
+                    .iter()
+                    .map(|d| {
+                        serde_json::json!({
+                            "id": d.id, "endpoint_id": d.endpoint_id,
+                            "webhook_type": d.webhook_type, "status": d.status,
+                            "attempts": d.attempts, "last_status_code": d.last_status_code,
+                            "last_error": d.last_error, "created_at": iso_seconds(d.created_at),
+                        })
+                    })
+                    .collect();
+                println!(
+                    "{}",
+                    serde_json::json!({"endpoints": eps, "deliveries": ds})
+                );
+            } else {
+                println!("endpoints of {service}:");
+                for e in &endpoints {
+                    let state = match (&e.disabled_at, &e.disabled_reason) {
+                        (Some(at), reason) => format!(
+                            "DISABLED since {} ({})",
+                            iso_seconds(*at),
+                            reason.as_deref().unwrap_or("")
+                        ),
+                        (None, _) => "enabled".to_string(),
+                    };
+                    println!(
+                        "  {}  {}  {}  {}",
+                        e.id, e.signature_algo, e.webhook_url, state
+                    );
+                }
+                println!("latest deliveries:");
+                for d in &deliveries {
+                    println!(
+                        "  {}  {}  {:<9}  attempts {}  {}  {}",
+                        iso_seconds(d.created_at),
+                        d.id,
+                        d.status,
+                        d.attempts,
+                        d.webhook_type,
+                        d.last_error.as_deref().unwrap_or("")
+                    );
+                }
+            }
+            0
+        }
+        WebhooksCommand::Enable { service, endpoint } => {
+            if replay::enable(&store, &service, &endpoint).await? {
+                println!("endpoint {endpoint} of {service} enabled; failed deliveries were not re-sent (see `webhooks replay`)");
+                0
+            } else {
+                println!("endpoint {endpoint} of {service} was not disabled (or does not exist): nothing changed");
+                1
+            }
+        }
+    };
+    store.close().await;
+    Ok(code)
 }

@@ -175,11 +175,31 @@ impl CustomerSettings {
     }
 }
 
-/// `[webhooks]`: outbound delivery.
+/// `[webhooks]`: outbound delivery (see `crate::webhooks`).
 #[derive(Debug, Clone, Deserialize)]
 pub struct WebhookSettings {
     /// Comma-separated CIDRs allowed over http (SSRF allowlist).
     pub allowed_networks: String,
+    /// Waits between attempts, comma-separated durations (`ms`, `s`, `m`, `h`), e.g.
+    /// `"5s,5m,30m,2h,5h,10h,10h"`: attempts = steps + 1.
+    pub retry_schedule: String,
+    /// Seconds one delivery attempt may take (connect, send, read the answer).
+    pub timeout_secs: u64,
+    /// Most bytes of a receiver's answer that are read.
+    pub max_response_bytes: usize,
+    /// Milliseconds between polls of the outbox for due deliveries.
+    pub poll_interval_ms: u64,
+    /// Most deliveries claimed (and attempted concurrently) per poll.
+    pub batch_size: i64,
+    /// Seconds a claimed delivery stays invisible to other workers (must exceed
+    /// `timeout_secs`).
+    pub lease_secs: u64,
+    /// Consecutive deliveries that exhaust every attempt before the endpoint is disabled.
+    pub disable_after_failed_deliveries: i64,
+    /// `iss` claim of JWT signatures (Lago puts its `LAGO_API_URL` there).
+    pub jwt_issuer: String,
+    /// Run the delivery worker in this process (`serve`).
+    pub worker_enabled: bool,
 }
 
 /// `[log]`: tracing output.
@@ -294,6 +314,23 @@ impl Settings {
         if self.watcher.interval_secs == 0 {
             return Err(ConfigError("watcher.interval_secs: must be > 0".into()));
         }
+        crate::webhooks::schedule::RetrySchedule::parse(&self.webhooks.retry_schedule)
+            .map_err(|e| ConfigError(format!("webhooks.retry_schedule: {e}")))?;
+        crate::webhooks::ssrf::AllowedNetworks::parse(&self.webhooks.allowed_networks)
+            .map_err(|e| ConfigError(format!("webhooks.allowed_networks: {e}")))?;
+        if self.webhooks.timeout_secs == 0 {
+            return Err(ConfigError("webhooks.timeout_secs: must be > 0".into()));
+        }
+        if self.webhooks.lease_secs <= self.webhooks.timeout_secs {
+            return Err(ConfigError(
+                "webhooks.lease_secs: must be greater than webhooks.timeout_secs".into(),
+            ));
+        }
+        if self.webhooks.batch_size < 1 || self.webhooks.poll_interval_ms == 0 {
+            return Err(ConfigError(
+                "webhooks.batch_size and webhooks.poll_interval_ms: must be > 0".into(),
+            ));
+        }
         Ok(())
     }
 }
@@ -342,6 +379,38 @@ mod tests {
         assert!(e.to_string().contains("store.url"), "{e}");
         let e = Settings::load_from(None, env(&[("FUSION__ODOO__PROTOCOL", "soap")])).unwrap_err();
         assert!(e.to_string().contains("protocol"), "{e}");
+    }
+
+    #[test]
+    fn webhook_settings_are_checked() {
+        let s = Settings::load_from(None, env(&[])).unwrap();
+        assert_eq!(s.webhooks.retry_schedule, "5s,5m,30m,2h,5h,10h,10h");
+        assert_eq!(s.webhooks.timeout_secs, 15);
+        let s = Settings::load_from(
+            None,
+            env(&[(
+                "FUSION__WEBHOOKS__ALLOWED_NETWORKS",
+                "127.0.0.0/8,10.0.0.0/8",
+            )]),
+        )
+        .unwrap();
+        assert_eq!(s.webhooks.allowed_networks, "127.0.0.0/8,10.0.0.0/8");
+        for (key, value, named) in [
+            (
+                "FUSION__WEBHOOKS__RETRY_SCHEDULE",
+                "5s,soon",
+                "webhooks.retry_schedule",
+            ),
+            (
+                "FUSION__WEBHOOKS__ALLOWED_NETWORKS",
+                "10.0.0.0/99",
+                "webhooks.allowed_networks",
+            ),
+            ("FUSION__WEBHOOKS__LEASE_SECS", "10", "webhooks.lease_secs"),
+        ] {
+            let e = Settings::load_from(None, env(&[(key, value)])).unwrap_err();
+            assert!(e.to_string().contains(named), "{e}");
+        }
     }
 
     #[test]

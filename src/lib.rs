@@ -26,3 +26,4 @@ pub mod odoo_sim;
 pub mod startup;
 pub mod sync;
 pub mod telemetry;
+pub mod webhooks;

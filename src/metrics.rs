@@ -4,6 +4,9 @@
 //! (events and pushed counters), `fusion_ingest_commit_items` (histogram of items per
 //! commit), `fusion_ingest_commit_seconds` (commit latency), `fusion_ingest_queue_depth`
 //! (jobs waiting for the writer).
+//! Webhooks: `fusion_webhook_attempts_total{outcome=success|failure}` (HTTP attempts),
+//! `fusion_webhook_deliveries_total{outcome=delivered|failed}` (final outcome of each
+//! delivery), `fusion_webhook_endpoints_disabled_total{reason=gone|failures}`.
 
 use prometheus::{Encoder, Histogram, HistogramOpts, IntCounterVec, IntGauge, Opts, Registry};
 
@@ -14,6 +17,57 @@ use crate::meter::events::ItemOutcome;
 pub struct Metrics {
     pub registry: Registry,
     pub ingest: IngestMetrics,
+    pub webhooks: WebhookMetrics,
+}
+
+/// Metrics of webhook delivery (`crate::webhooks::delivery`).
+#[derive(Clone)]
+pub struct WebhookMetrics {
+    /// HTTP attempts by outcome: `success` (2xx) or `failure` (anything else).
+    pub attempts: IntCounterVec,
+    /// Deliveries that reached a final state: `delivered` or `failed`.
+    pub deliveries: IntCounterVec,
+    /// Endpoints disabled, by reason: `gone` (410) or `failures` (sustained failure).
+    pub endpoints_disabled: IntCounterVec,
+}
+
+impl WebhookMetrics {
+    /// Creates the webhook metrics and registers them in `registry`.
+    ///
+    /// # Panics
+    /// If they are already registered there.
+    pub fn register(registry: &Registry) -> Self {
+        let counter = |name: &str, help: &str, label: &str, values: &[&str]| {
+            let c = IntCounterVec::new(Opts::new(name, help), &[label]).expect("metric");
+            registry
+                .register(Box::new(c.clone()))
+                .expect("register metric");
+            for v in values {
+                c.with_label_values(&[v]);
+            }
+            c
+        };
+        WebhookMetrics {
+            attempts: counter(
+                "fusion_webhook_attempts_total",
+                "Webhook HTTP attempts by outcome",
+                "outcome",
+                &["success", "failure"],
+            ),
+            deliveries: counter(
+                "fusion_webhook_deliveries_total",
+                "Webhook deliveries by final outcome",
+                "outcome",
+                &["delivered", "failed"],
+            ),
+            endpoints_disabled: counter(
+                "fusion_webhook_endpoints_disabled_total",
+                "Webhook endpoints disabled, by reason",
+                "reason",
+                &["gone", "failures"],
+            ),
+        }
+    }
 }
 
 /// Metrics of the ingest path.
@@ -99,8 +153,10 @@ impl Metrics {
         for outcome in ["accepted", "duplicate", "rejected"] {
             events.with_label_values(&[outcome]);
         }
+        let webhooks = WebhookMetrics::register(&registry);
         Metrics {
             registry,
+            webhooks,
             ingest: IngestMetrics {
                 events,
                 commit_items,

@@ -1,5 +1,5 @@
 //! Builds the running application from [`Settings`]: store, migrations, ingest writer,
-//! HTTP server. Tests bind port 0 and read [`Application::port`].
+//! webhook delivery worker, HTTP server. Tests bind port 0 and read [`Application::port`].
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -18,12 +18,14 @@ use crate::configuration::Settings;
 use crate::meter::writer::{spawn_writer, WriterTask};
 use crate::meter::Store;
 use crate::metrics::Metrics;
+use crate::webhooks::delivery::{spawn_worker, DeliveryConfig, WorkerHandle};
 
 /// A bound, not yet running gateway.
 pub struct Application {
     port: u16,
     server: Server,
     writer: WriterTask,
+    webhooks: Option<WorkerHandle>,
     store: Store,
     scheduler: tokio::task::JoinHandle<()>,
     rating: tokio::task::JoinHandle<()>,
@@ -66,6 +68,17 @@ impl Application {
             accounts.spawn_scheduler(Duration::from_secs(settings.watcher.interval_secs));
         let rating = crate::sync::RatingPush::new(accounts.clone())
             .spawn(Duration::from_secs(settings.rating.interval_secs));
+        let webhooks = if settings.webhooks.worker_enabled {
+            let config =
+                DeliveryConfig::from_settings(&settings.webhooks).map_err(anyhow::Error::msg)?;
+            Some(spawn_worker(
+                store.clone(),
+                config,
+                metrics.webhooks.clone(),
+            ))
+        } else {
+            None
+        };
         let settings = Arc::new(settings);
         let state = web::Data::new(AppState {
             settings: settings.clone(),
@@ -95,6 +108,7 @@ impl Application {
             port,
             server: server.run(),
             writer,
+            webhooks,
             store,
             scheduler,
             rating,
@@ -107,7 +121,7 @@ impl Application {
     }
 
     /// Serves until SIGTERM/SIGINT (or the server handle is stopped), then lets in-flight
-    /// requests finish, drains the ingest writer and closes the store.
+    /// requests finish, stops the webhook worker, drains the ingest writer and closes the store.
     ///
     /// # Errors
     /// Server I/O errors.
@@ -115,6 +129,10 @@ impl Application {
         let result = self.server.await;
         self.scheduler.abort();
         self.rating.abort();
+        // Let webhook attempts in flight finish (bounded), then stop claiming.
+        if let Some(worker) = self.webhooks {
+            worker.stop().await;
+        }
         // No request is in flight any more: commit what is queued, then stop the writer.
         self.writer.drain().await;
         self.store.close().await;

@@ -19,6 +19,7 @@ pub mod state;
 pub mod subscriptions;
 pub mod timefmt;
 pub mod usage;
+pub mod webhook_endpoints;
 
 use actix_web::web;
 
@@ -93,6 +94,25 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .route(web::put().to(subscriptions::update))
                         .route(web::patch().to(subscriptions::update))
                         .route(web::delete().to(subscriptions::delete)),
+                )
+                .service(
+                    web::resource("/webhook_endpoints")
+                        .route(web::post().to(webhook_endpoints::create))
+                        .route(web::get().to(webhook_endpoints::list)),
+                )
+                .service(
+                    web::resource("/webhook_endpoints/{lago_id}")
+                        .route(web::get().to(webhook_endpoints::show))
+                        .route(web::put().to(webhook_endpoints::update))
+                        .route(web::delete().to(webhook_endpoints::delete)),
+                )
+                .service(
+                    web::resource("/webhooks/public_key")
+                        .route(web::get().to(webhook_endpoints::public_key)),
+                )
+                .service(
+                    web::resource("/webhooks/json_public_key")
+                        .route(web::get().to(webhook_endpoints::json_public_key)),
                 ),
         );
 }

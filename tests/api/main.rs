@@ -15,3 +15,4 @@ mod operations;
 mod rating;
 mod usage;
 mod usage_cache;
+mod webhooks;
