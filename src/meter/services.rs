@@ -123,22 +123,24 @@ impl Store {
         let now = now_micros();
         let key = KeyRow::for_key(&creds.api_key);
         dispatch!(self, |p| {
+            // The first statement writes, so SQLite takes its write lock at once (a read
+            // first would have to upgrade and could fail with "database is locked"); the
+            // unique name is the existence check.
             let mut tx = p.begin().await?;
-            let exists: Option<(i64,)> = sqlx::query_as("SELECT id FROM services WHERE name = $1")
-                .bind(name)
-                .fetch_optional(&mut *tx)
-                .await?;
-            if exists.is_some() {
-                return Err(ServiceError::AlreadyExists(name.to_string()));
-            }
-            let (id,): (i64,) = sqlx::query_as(
+            let inserted: Result<(i64,), sqlx::Error> = sqlx::query_as(
                 "INSERT INTO services (name, webhook_secret, created_at) VALUES ($1, $2, $3) RETURNING id",
             )
             .bind(name)
             .bind(&creds.webhook_secret)
             .bind(now)
             .fetch_one(&mut *tx)
-            .await?;
+            .await;
+            let (id,) = match inserted {
+                Err(e) if e.as_database_error().is_some_and(|d| d.is_unique_violation()) => {
+                    return Err(ServiceError::AlreadyExists(name.to_string()));
+                }
+                other => other?,
+            };
             sqlx::query(INSERT_KEY)
                 .bind(&key.id)
                 .bind(id)
