@@ -192,10 +192,18 @@ async fn serve(mut settings: Settings, odoo_sim: bool) -> anyhow::Result<i32> {
         Some(sim)
     } else {
         if !settings.odoo.is_configured() {
-            tracing::warn!(
-                "no Odoo configured (odoo.url): usage is metered and stored, but nothing reaches \
-                 Odoo; set FUSION__ODOO__URL, __DATABASE, __LOGIN, __PASSWORD or pass --odoo-sim"
+            eprintln!(
+                "fusion-billing serve: no Odoo configured, refusing to start.\n\
+                 Set the Odoo to bill through:\n  \
+                 FUSION__ODOO__URL=https://odoo.example.com\n  \
+                 FUSION__ODOO__DATABASE=<database>\n  \
+                 FUSION__ODOO__LOGIN=<user login>\n  \
+                 FUSION__ODOO__PASSWORD=<API key of that user>\n\
+                 (or the [odoo] section of a --config file), check them with \
+                 `fusion-billing odoo check`,\n\
+                 or try the gateway against the built-in simulator: fusion-billing serve --odoo-sim"
             );
+            return Ok(2);
         }
         None
     };
@@ -207,8 +215,11 @@ async fn serve(mut settings: Settings, odoo_sim: bool) -> anyhow::Result<i32> {
         "fusion-billing listening"
     );
     eprintln!(
-        "fusion-billing listening on http://127.0.0.1:{port}; create an app key with: \
-         fusion-billing service add NAME --json",
+        "fusion-billing listening on http://127.0.0.1:{port}\n\
+         create an app key (works at once, no restart) with:\n  \
+         fusion-billing service add my-app --json\n  \
+         (from a source checkout: cargo run --release -- service add my-app --json)\n\
+         then point a Lago client at http://127.0.0.1:{port} with that key",
         port = app.port()
     );
     app.run_until_stopped().await?;

@@ -29,6 +29,8 @@ pub struct Application {
     store: Store,
     scheduler: tokio::task::JoinHandle<()>,
     rating: tokio::task::JoinHandle<()>,
+    stop: tokio::sync::watch::Sender<bool>,
+    shutdown_timeout_secs: u64,
 }
 
 impl Application {
@@ -64,10 +66,13 @@ impl Application {
             metrics.ingest.clone(),
         );
         let accounts = Accounts::new(&settings, store.clone());
-        let scheduler =
-            accounts.spawn_scheduler(Duration::from_secs(settings.watcher.interval_secs));
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let scheduler = accounts.spawn_scheduler(
+            Duration::from_secs(settings.watcher.interval_secs),
+            stopped.clone(),
+        );
         let rating = crate::sync::RatingPush::new(accounts.clone())
-            .spawn(Duration::from_secs(settings.rating.interval_secs));
+            .spawn(Duration::from_secs(settings.rating.interval_secs), stopped);
         let webhooks = if settings.webhooks.worker_enabled {
             let config =
                 DeliveryConfig::from_settings(&settings.webhooks).map_err(anyhow::Error::msg)?;
@@ -112,6 +117,8 @@ impl Application {
             store,
             scheduler,
             rating,
+            stop,
+            shutdown_timeout_secs: settings.server.shutdown_timeout_secs,
         })
     }
 
@@ -127,8 +134,14 @@ impl Application {
     /// Server I/O errors.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
-        self.scheduler.abort();
-        self.rating.abort();
+        // Background loops finish the cycle they are in (bounded by the shutdown timeout).
+        let _ = self.stop.send(true);
+        let grace = Duration::from_secs(self.shutdown_timeout_secs);
+        for (name, handle) in [("scheduler", self.scheduler), ("rating push", self.rating)] {
+            if tokio::time::timeout(grace, handle).await.is_err() {
+                tracing::warn!(task = name, "did not stop within the shutdown timeout");
+            }
+        }
         // Let webhook attempts in flight finish (bounded), then stop claiming.
         if let Some(worker) = self.webhooks {
             worker.stop().await;

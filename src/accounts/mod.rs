@@ -54,14 +54,22 @@ impl Accounts {
         }
     }
 
-    /// Runs [`Accounts::apply_due`] every `every` until the process stops.
-    pub fn spawn_scheduler(&self, every: Duration) -> tokio::task::JoinHandle<()> {
+    /// Runs [`Accounts::apply_due`] every `every` until `stop` turns true; a step in
+    /// progress finishes first (its Odoo calls are not cut).
+    pub fn spawn_scheduler(
+        &self,
+        every: Duration,
+        mut stop: tokio::sync::watch::Receiver<bool>,
+    ) -> tokio::task::JoinHandle<()> {
         let this = self.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
-                tick.tick().await;
+                tokio::select! {
+                    _ = tick.tick() => {}
+                    _ = stop.wait_for(|s| *s) => return,
+                }
                 match this.apply_due().await {
                     Ok(0) => {}
                     Ok(n) => {

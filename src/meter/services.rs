@@ -136,7 +136,10 @@ impl Store {
             .fetch_one(&mut *tx)
             .await;
             let (id,) = match inserted {
-                Err(e) if e.as_database_error().is_some_and(|d| d.is_unique_violation()) => {
+                Err(e)
+                    if e.as_database_error()
+                        .is_some_and(|d| d.is_unique_violation()) =>
+                {
                     return Err(ServiceError::AlreadyExists(name.to_string()));
                 }
                 other => other?,

@@ -198,14 +198,22 @@ impl RatingPush {
         }
     }
 
-    /// Runs a cycle every `every` (first after one interval) until the process stops.
-    pub fn spawn(&self, every: Duration) -> tokio::task::JoinHandle<()> {
+    /// Runs a cycle every `every` (first after one interval) until `stop` turns true; a cycle
+    /// in progress finishes first, so no Odoo write is cut half-way.
+    pub fn spawn(
+        &self,
+        every: Duration,
+        mut stop: tokio::sync::watch::Receiver<bool>,
+    ) -> tokio::task::JoinHandle<()> {
         let this = self.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
-                tick.tick().await;
+                tokio::select! {
+                    _ = tick.tick() => {}
+                    _ = stop.wait_for(|s| *s) => return,
+                }
                 match this.cycle().await {
                     Ok(r) if r.written > 0 || r.failed > 0 || r.rolled_over > 0 => {
                         tracing::info!(report = ?r, "rating push cycle")

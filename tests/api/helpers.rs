@@ -295,9 +295,10 @@ pub fn cli(store_url: &str, args: &[&str]) -> String {
 }
 
 impl ServerProcess {
-    /// Starts `fusion-billing serve` on port 0 and waits for its "listening" log line.
+    /// Starts `fusion-billing serve --odoo-sim` on port 0 and waits for its "listening" log
+    /// line.
     pub fn start(store_url: &str) -> ServerProcess {
-        Self::start_with(store_url, &[], |_| {})
+        Self::start_with(store_url, &["--odoo-sim"], |_| {})
     }
 
     /// As [`ServerProcess::start`] with extra `serve` arguments; `on_line` sees every

@@ -84,3 +84,31 @@ async fn serve_with_odoo_sim_says_it_uses_the_simulator() {
     let logs = lines.lock().unwrap().join("\n");
     assert!(logs.contains("ODOO SIMULATOR"), "{logs}");
 }
+
+/// Without `--odoo-sim` and without Odoo settings, `serve` refuses to start and says what
+/// to configure.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_without_odoo_refuses_and_says_what_to_set() {
+    let (url, _dir) = fresh_store_url(Backend::Sqlite).await;
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(crate::helpers::binary())
+            .arg("serve")
+            .env("FUSION__STORE__URL", &url)
+            .env("FUSION__SERVER__BIND", "127.0.0.1:0")
+            .env_remove("FUSION__ODOO__URL")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    for needle in [
+        "FUSION__ODOO__URL",
+        "FUSION__ODOO__PASSWORD",
+        "odoo check",
+        "--odoo-sim",
+    ] {
+        assert!(err.contains(needle), "{needle} missing from: {err}");
+    }
+}
