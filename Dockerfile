@@ -6,7 +6,7 @@ COPY Cargo.toml Cargo.lock ./
 RUN mkdir -p src/bin \
  && echo 'fn main() {}' > src/main.rs \
  && echo 'fn main() {}' > src/bin/odoo_sim.rs \
- && echo 'fn main() {}' > src/bin/ingest_bench.rs \
+ && for b in ingest_bench usage_bench rating_bench; do echo 'fn main() {}' > src/bin/$b.rs; done \
  && touch src/lib.rs \
  && cargo build --release --locked \
  && rm -rf src target/release/deps/fusion_billing* target/release/deps/libfusion_billing*
