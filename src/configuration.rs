@@ -133,7 +133,17 @@ pub struct RatingSettings {
 /// `[watcher]`: the Odoo change poller.
 #[derive(Debug, Clone, Deserialize)]
 pub struct WatcherSettings {
+    /// Seconds between polls; `FUSION__WATCHER__INTERVAL_SECS`.
     pub interval_secs: u64,
+    /// Seconds each poll looks back before the last `write_date` seen (Odoo's `write_date`
+    /// has second precision and is the transaction's start time).
+    pub overlap_secs: u64,
+    /// Shared secret an Odoo automation rule puts in the nudge URL
+    /// (`POST /odoo/nudge?token=…`); empty disables the nudge route.
+    pub nudge_token: String,
+    /// URL at which Odoo reaches this gateway (for `odoo setup-automation`), e.g.
+    /// `http://fusion-billing:8080`.
+    pub public_url: String,
 }
 
 /// `[customers]`: how a new Lago customer is matched to an existing `res.partner`.

@@ -29,6 +29,7 @@ pub struct Application {
     store: Store,
     scheduler: tokio::task::JoinHandle<()>,
     rating: tokio::task::JoinHandle<()>,
+    watching: tokio::task::JoinHandle<()>,
     stop: tokio::sync::watch::Sender<bool>,
     shutdown_timeout_secs: u64,
 }
@@ -71,8 +72,12 @@ impl Application {
             Duration::from_secs(settings.watcher.interval_secs),
             stopped.clone(),
         );
-        let rating = crate::sync::RatingPush::new(accounts.clone())
-            .spawn(Duration::from_secs(settings.rating.interval_secs), stopped);
+        let rating = crate::sync::RatingPush::new(accounts.clone()).spawn(
+            Duration::from_secs(settings.rating.interval_secs),
+            stopped.clone(),
+        );
+        let watcher = crate::sync::Watcher::new(accounts.clone(), &settings.watcher);
+        let watching = watcher.spawn(Duration::from_secs(settings.watcher.interval_secs), stopped);
         let webhooks = if settings.webhooks.worker_enabled {
             let config =
                 DeliveryConfig::from_settings(&settings.webhooks).map_err(anyhow::Error::msg)?;
@@ -92,6 +97,7 @@ impl Application {
             keys: KeyCache::new(Duration::from_secs(settings.auth.cache_ttl_secs)),
             metrics,
             accounts,
+            watcher,
         });
         let body_limit = settings.server.body_limit_bytes;
         let mut server = HttpServer::new(move || {
@@ -117,6 +123,7 @@ impl Application {
             store,
             scheduler,
             rating,
+            watching,
             stop,
             shutdown_timeout_secs: settings.server.shutdown_timeout_secs,
         })
@@ -137,7 +144,11 @@ impl Application {
         // Background loops finish the cycle they are in (bounded by the shutdown timeout).
         let _ = self.stop.send(true);
         let grace = Duration::from_secs(self.shutdown_timeout_secs);
-        for (name, handle) in [("scheduler", self.scheduler), ("rating push", self.rating)] {
+        for (name, handle) in [
+            ("scheduler", self.scheduler),
+            ("rating push", self.rating),
+            ("watcher", self.watching),
+        ] {
             if tokio::time::timeout(grace, handle).await.is_err() {
                 tracing::warn!(task = name, "did not stop within the shutdown timeout");
             }

@@ -249,3 +249,30 @@ impl Store {
             .await?))
     }
 }
+
+impl Store {
+    /// Subscriptions (any status) whose Odoo order is one of `orders`.
+    ///
+    /// # Errors
+    /// Store errors.
+    pub async fn subscriptions_by_orders(
+        &self,
+        orders: &[i64],
+    ) -> Result<Vec<SubscriptionRow>, StoreError> {
+        if orders.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks: Vec<String> = (1..=orders.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT {COLUMNS} FROM subscriptions WHERE sale_order_id IN ({})",
+            marks.join(",")
+        );
+        Ok(dispatch!(self, |p| {
+            let mut q = sqlx::query_as(&sql);
+            for o in orders {
+                q = q.bind(o);
+            }
+            q.fetch_all(p).await?
+        }))
+    }
+}

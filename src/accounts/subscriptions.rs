@@ -570,7 +570,7 @@ impl Accounts {
 
     /// Brings a row's status in line with its Odoo order (finance may close a subscription
     /// in Odoo). Keeps the stored status when Odoo cannot be reached.
-    async fn refresh(&self, mut row: SubscriptionRow) -> SubscriptionRow {
+    async fn refresh(&self, row: SubscriptionRow) -> SubscriptionRow {
         let Some(id) = row.sale_order_id else {
             return row;
         };
@@ -580,7 +580,17 @@ impl Accounts {
         let Ok(Some(order)) = c.subscriptions().get(SaleOrderId(id)).await else {
             return row;
         };
-        let status = lago_status(&order);
+        self.follow_order(row, &order).await
+    }
+
+    /// Applies the status of `order` (read from Odoo) to its row and stores it when it
+    /// changed. An `incomplete` row is left to its create flow.
+    pub(crate) async fn follow_order(
+        &self,
+        mut row: SubscriptionRow,
+        order: &SaleOrder,
+    ) -> SubscriptionRow {
+        let status = lago_status(order);
         if status != row.status
             && row.status != "incomplete"
             && !(row.status == "active" && status == "pending")

@@ -13,6 +13,7 @@ pub mod error;
 pub mod event_input;
 pub mod events;
 pub mod health;
+pub mod nudge;
 pub mod pagination;
 pub mod plans;
 pub mod state;
@@ -30,6 +31,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/health", web::get().to(health::health))
         .route("/ready", web::get().to(health::ready))
         .route("/metrics", web::get().to(health::metrics))
+        .route("/odoo/nudge", web::post().to(nudge::nudge))
         .service(web::resource("/api/billing/v1/usage").route(web::post().to(usage::push)))
         .service(
             web::scope("/api/v1")

@@ -18,4 +18,6 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Customers, plans and subscriptions on Odoo.
     pub accounts: Accounts,
+    /// The Odoo change watcher (the nudge route wakes it).
+    pub watcher: crate::sync::Watcher,
 }
