@@ -79,6 +79,8 @@ pub struct FeeView {
     pub name: String,
     /// Amount (cents, excluding taxes) already credited by earlier, not voided credit notes.
     pub credited_cents: i64,
+    /// Sum of the line's percent tax rates (`account.tax.amount`), e.g. 13.0 for HST.
+    pub tax_rate: f64,
 }
 
 impl FeeView {
@@ -92,16 +94,9 @@ impl FeeView {
         cents(self.line.price_total) - cents(self.line.price_subtotal)
     }
 
-    /// Tax rate in percent (taxes / amount), 0 for a zero amount.
+    /// Tax rate in percent: the sum of the line's percent taxes in Odoo (e.g. 13.0).
     pub fn taxes_rate(&self) -> f64 {
-        if self.line.price_subtotal.is_zero() {
-            return 0.0;
-        }
-        ((self.line.price_total - self.line.price_subtotal) / self.line.price_subtotal
-            * Decimal::ONE_HUNDRED)
-            .round_dp(4)
-            .to_f64()
-            .unwrap_or(0.0)
+        self.tax_rate
     }
 
     /// Amount still creditable (cents, excluding taxes).
@@ -315,6 +310,27 @@ impl Accounts {
                 }
             }
         }
+        let mut rates: HashMap<i64, Decimal> = HashMap::new();
+        let tax_ids: Vec<i64> = {
+            let mut v: Vec<i64> = lines
+                .iter()
+                .flat_map(|l| l.taxes.iter().map(|t| t.0))
+                .collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        if !tax_ids.is_empty() {
+            for r in c
+                .read("account.tax", &tax_ids, &["amount", "amount_type"])
+                .await?
+            {
+                let percent = r.str("amount_type").ok().flatten().as_deref() == Some("percent");
+                if let (Ok(id), Ok(amount), true) = (r.id(), r.decimal("amount"), percent) {
+                    rates.insert(id, amount);
+                }
+            }
+        }
         let owned_subs;
         let subs = match subs {
             Some(s) => s,
@@ -415,7 +431,15 @@ impl Accounts {
                         )
                     };
                     let lago_id = fee_lago_id(&row.lago_id, l.id.0);
+                    let tax_rate = l
+                        .taxes
+                        .iter()
+                        .filter_map(|t| rates.get(&t.0))
+                        .sum::<Decimal>()
+                        .to_f64()
+                        .unwrap_or(0.0);
                     FeeView {
+                        tax_rate,
                         credited_cents: credited.get(&lago_id).copied().unwrap_or(0),
                         lago_id,
                         line: l.clone(),

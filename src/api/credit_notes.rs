@@ -4,8 +4,6 @@
 //! [`crate::accounts::credit_notes`]. Amounts are integer cents of the invoice currency.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use rust_decimal::prelude::ToPrimitive;
-use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
 use super::auth::AuthenticatedService;
@@ -46,14 +44,18 @@ pub fn credit_note_json(v: &CreditNoteView) -> Value {
             })
         })
         .collect();
-    let taxes_rate = if m.amount_untaxed.is_zero() {
-        0.0
-    } else {
-        (m.amount_tax / m.amount_untaxed * Decimal::ONE_HUNDRED)
-            .round_dp(4)
-            .to_f64()
-            .unwrap_or(0.0)
-    };
+    let credited: Vec<String> = serde_json::from_str::<Vec<Value>>(&v.row.items)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|it| it["fee_id"].as_str().map(String::from))
+        .collect();
+    let taxes_rate = v
+        .invoice
+        .fees
+        .iter()
+        .filter(|f| credited.contains(&f.lago_id))
+        .map(|f| f.taxes_rate())
+        .fold(0.0_f64, f64::max);
     let total = cents(m.amount_total);
     json!({
         "lago_id": v.row.lago_id,
