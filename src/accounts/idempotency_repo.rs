@@ -17,20 +17,21 @@ pub struct IdempotencyRow {
     pub key: String,
     /// `METHOD path` of the first request.
     pub route: String,
-    /// SHA-256 (hex) of route and body of the first request.
+    /// SHA-256 (hex) of method, path and body of the first request.
     pub request_hash: String,
-    /// HTTP status of the stored answer; `None` while the first request runs or after it failed
-    /// with a 5xx (the key is not burnt).
+    /// HTTP status of the stored answer; `None` while the first request runs (a request that
+    /// fails with a 5xx deletes the row: the key is not burnt).
     pub status: Option<i64>,
     /// Body of the stored answer (may be empty: `head :ok`).
     pub response: Option<String>,
-    /// Unix microseconds.
+    /// Unix microseconds: when the key was claimed (or taken over).
     pub created_at: i64,
 }
 
 impl Store {
     /// Claims `key` for a request with `request_hash` (no-op when it exists), after purging
-    /// keys older than [`KEEP_MICROS`]; returns the stored row.
+    /// keys older than [`KEEP_MICROS`]; returns the stored row and whether this call inserted
+    /// it.
     ///
     /// # Errors
     /// Store errors.
@@ -41,7 +42,7 @@ impl Store {
         route: &str,
         request_hash: &str,
         now: i64,
-    ) -> Result<IdempotencyRow, StoreError> {
+    ) -> Result<(IdempotencyRow, bool), StoreError> {
         dispatch!(self, |p| sqlx::query(
             "DELETE FROM idempotency_keys WHERE created_at < $1"
         )
@@ -49,9 +50,9 @@ impl Store {
         .execute(p)
         .await
         .map(|_| ())?);
-        dispatch!(self, |p| {
-            sqlx::query(
-            "INSERT INTO idempotency_keys (service_id, key, route, request_hash, status, response, created_at) \
+        let inserted = dispatch!(self, |p| sqlx::query(
+            "INSERT INTO idempotency_keys \
+             (service_id, key, route, request_hash, status, response, created_at) \
              VALUES ($1, $2, $3, $4, NULL, NULL, $5) ON CONFLICT DO NOTHING"
         )
         .bind(service_id)
@@ -61,8 +62,7 @@ impl Store {
         .bind(now)
         .execute(p)
         .await
-        .map(|_| ())?
-        });
+        .map(|r| r.rows_affected() == 1)?);
         let row: IdempotencyRow = dispatch!(self, |p| sqlx::query_as(
             "SELECT service_id, key, route, request_hash, status, response, created_at \
              FROM idempotency_keys WHERE service_id = $1 AND key = $2"
@@ -71,7 +71,53 @@ impl Store {
         .bind(key)
         .fetch_one(p)
         .await?);
-        Ok(row)
+        Ok((row, inserted))
+    }
+
+    /// Takes over an unanswered key whose holder started at `started_at` (crashed or timed
+    /// out): moves its start to `now` unless someone else did first. Returns whether this call
+    /// won.
+    ///
+    /// # Errors
+    /// Store errors.
+    pub async fn take_over_idempotency_key(
+        &self,
+        service_id: i64,
+        key: &str,
+        started_at: i64,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        Ok(dispatch!(self, |p| sqlx::query(
+            "UPDATE idempotency_keys SET created_at = $1 \
+             WHERE service_id = $2 AND key = $3 AND created_at = $4 AND status IS NULL"
+        )
+        .bind(now)
+        .bind(service_id)
+        .bind(key)
+        .bind(started_at)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected() == 1)?))
+    }
+
+    /// Releases an unanswered key (its request failed with a 5xx), so a retry runs again.
+    ///
+    /// # Errors
+    /// Store errors.
+    pub async fn release_idempotency_key(
+        &self,
+        service_id: i64,
+        key: &str,
+    ) -> Result<(), StoreError> {
+        dispatch!(self, |p| sqlx::query(
+            "DELETE FROM idempotency_keys WHERE service_id = $1 AND key = $2 AND status IS NULL"
+        )
+        .bind(service_id)
+        .bind(key)
+        .execute(p)
+        .await
+        .map(|_| ())?);
+        Ok(())
     }
 
     /// Stores the answer of the request holding `key`.
@@ -85,9 +131,9 @@ impl Store {
         status: i64,
         response: &str,
     ) -> Result<(), StoreError> {
-        dispatch!(self, |p| {
-            sqlx::query(
-            "UPDATE idempotency_keys SET status = $1, response = $2 WHERE service_id = $3 AND key = $4"
+        dispatch!(self, |p| sqlx::query(
+            "UPDATE idempotency_keys SET status = $1, response = $2 \
+             WHERE service_id = $3 AND key = $4"
         )
         .bind(status)
         .bind(response)
@@ -95,8 +141,7 @@ impl Store {
         .bind(key)
         .execute(p)
         .await
-        .map(|_| ())?
-        });
+        .map(|_| ())?);
         Ok(())
     }
 }

@@ -7,8 +7,10 @@
 //! - An answer with a 5xx status (Odoo down: 503) is not stored, so the key is not burnt: the
 //!   retry runs again and, because the flows derive their Odoo references from the key (see
 //!   [`request_id`]), resumes what the failed attempt wrote instead of duplicating it.
-//! - A retry that arrives while the first request is still running runs too (same reference,
-//!   so it finds the same Odoo move).
+//! - A retry that arrives while the first request is still running gets
+//!   `409 {"status":409,"error":"Conflict","code":"idempotency_key_in_use"}` with
+//!   `Retry-After: 1`; after [`IN_FLIGHT_MICROS`] without an answer (the holder crashed) the
+//!   next request takes the key over.
 //! - Keys are per service and kept 24 hours (older ones are purged on the next claim).
 //!
 //! Without the header every request gets a fresh random request id.
@@ -22,7 +24,7 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use sha2::{Digest, Sha256};
 
 use super::body::parse_json;
-use super::error::ApiError;
+use super::error::{error_body, ApiError};
 use super::state::AppState;
 use crate::accounts::invoice_repo::stable_uuid;
 use crate::meter::services::ServiceRef;
@@ -30,6 +32,9 @@ use crate::meter::time::now_micros;
 
 /// Name of the header.
 pub const HEADER: &str = "Idempotency-Key";
+
+/// How long an unanswered key blocks a concurrent retry (60 s, in microseconds).
+pub const IN_FLIGHT_MICROS: i64 = 60 * 1_000_000;
 
 /// Longest key accepted (longer keys get 422 `{"idempotency_key":["value_is_invalid"]}`).
 pub const MAX_KEY_LEN: usize = 255;
@@ -94,9 +99,10 @@ where
     }
     let route = format!("{} {}", req.method(), req.path());
     let hash = request_hash(req, body);
-    let row = state
+    let now = now_micros();
+    let (row, inserted) = state
         .store
-        .claim_idempotency_key(service.id, key, &route, &hash, now_micros())
+        .claim_idempotency_key(service.id, key, &route, &hash, now)
         .await
         .map_err(ApiError::internal)?;
     if row.request_hash != hash {
@@ -105,12 +111,33 @@ where
     if let Some(status) = row.status {
         return Ok(replay(status, row.response.as_deref().unwrap_or("")));
     }
+    if !inserted {
+        let stale = now - row.created_at > IN_FLIGHT_MICROS;
+        let won = stale
+            && state
+                .store
+                .take_over_idempotency_key(service.id, key, row.created_at, now)
+                .await
+                .map_err(ApiError::internal)?;
+        if !won {
+            return Ok(HttpResponse::Conflict()
+                .insert_header((header::RETRY_AFTER, "1"))
+                .json(error_body(
+                    StatusCode::CONFLICT,
+                    Some("idempotency_key_in_use"),
+                    None,
+                )));
+        }
+    }
     let resp = match run(request_id(service, key)).await {
         Ok(r) => r,
         Err(e) => e.error_response(),
     };
     let status = resp.status();
     if status.is_server_error() {
+        if let Err(e) = state.store.release_idempotency_key(service.id, key).await {
+            tracing::warn!(error = %e, "cannot release an idempotency key after a 5xx");
+        }
         return Ok(resp);
     }
     let bytes = to_bytes(resp.into_body().boxed())

@@ -417,6 +417,22 @@ async fn idempotency_replays_and_conflicts(backend: Backend) {
     assert_eq!(r4.status().as_u16(), 404);
     let r5 = post(bad, "k-2").await.unwrap();
     assert_eq!(r5.status().as_u16(), 404);
+    // Concurrent requests under one key: one runs, the other is replayed or told 409.
+    let body2 = json!({"invoice": {"external_customer_id": "idem",
+        "fees": [{"add_on_code": "support", "unit_amount_cents": 700}]}});
+    let (a, b) = tokio::join!(post(body2.clone(), "k-3"), post(body2.clone(), "k-3"));
+    let mut statuses = vec![a.unwrap().status().as_u16(), b.unwrap().status().as_u16()];
+    statuses.sort_unstable();
+    assert!(
+        statuses == vec![200, 200] || statuses == vec![200, 409],
+        "{statuses:?}"
+    );
+    let count = app
+        .sim()
+        .search("account.move", json!([["move_type", "=", "out_invoice"]]))
+        .unwrap()
+        .len();
+    assert_eq!(count, 3, "one invoice for the concurrent pair");
     // Another app may use the same key for its own request.
     let other_key = app.add_service("other").await;
     let r6 = app
