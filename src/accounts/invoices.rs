@@ -166,6 +166,10 @@ pub struct InvoiceFilter {
     pub issuing_date_from: Option<NaiveDate>,
     /// Issuing date at or before.
     pub issuing_date_to: Option<NaiveDate>,
+    /// Lago `invoice_type` (`subscription` or `one_off`).
+    pub invoice_type: Option<String>,
+    /// ISO currency code.
+    pub currency: Option<String>,
 }
 
 fn text(m: &Map<String, Value>, k: &str) -> Option<String> {
@@ -501,6 +505,9 @@ impl Accounts {
         let subs = self.all_subscriptions(service).await?;
         self.discover_invoices(service, &c, &subs).await?;
         let mut rows = self.store.invoices_of_service(service.id).await?;
+        if let Some(t) = &filter.invoice_type {
+            rows.retain(|r| &r.invoice_type == t);
+        }
         if let Some(ext) = &filter.external_customer_id {
             match self.store.customer_by_external(service.id, ext).await? {
                 Some(cu) => rows.retain(|r| r.customer_id == cu.lago_id),
@@ -523,6 +530,10 @@ impl Accounts {
                         .issuing_date_from
                         .is_none_or(|d| v.issuing_date() >= d)
                     && filter.issuing_date_to.is_none_or(|d| v.issuing_date() <= d)
+                    && filter
+                        .currency
+                        .as_ref()
+                        .is_none_or(|c| c.eq_ignore_ascii_case(&v.currency()))
             })
             .collect();
         views.sort_by(|a, b| {

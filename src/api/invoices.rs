@@ -281,7 +281,7 @@ fn query_date(req: &HttpRequest, key: &str) -> Result<Option<NaiveDate>, ApiErro
     }
 }
 
-/// `GET /api/v1/invoices`: filters `external_customer_id`, `status`/`statuses[]`,
+/// `GET /api/v1/invoices`: filters `external_customer_id`, `invoice_type`, `currency`, `status`/`statuses[]`,
 /// `payment_status`/`payment_statuses[]`, `issuing_date_from`/`issuing_date_to`
 /// (`YYYY-MM-DD`, else 422 `invalid_date`); `page`/`per_page`. Answers
 /// `{"invoices":[…],"meta":{…}}`, newest issuing date first.
@@ -289,6 +289,15 @@ pub async fn list(
     auth: AuthenticatedService,
     state: web::Data<AppState>,
     req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    list_filtered(auth, state, req, None).await
+}
+
+async fn list_filtered(
+    auth: AuthenticatedService,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    customer: Option<String>,
 ) -> Result<HttpResponse, ApiError> {
     let page = PageParams {
         page: query_values(&req, "page")
@@ -299,9 +308,11 @@ pub async fn list(
             .and_then(|p| p.parse().ok()),
     };
     let filter = InvoiceFilter {
-        external_customer_id: query_values(&req, "external_customer_id")
-            .into_iter()
-            .next(),
+        external_customer_id: customer.or_else(|| {
+            query_values(&req, "external_customer_id")
+                .into_iter()
+                .next()
+        }),
         statuses: [query_values(&req, "status"), query_values(&req, "statuses")].concat(),
         payment_statuses: [
             query_values(&req, "payment_status"),
@@ -310,6 +321,8 @@ pub async fn list(
         .concat(),
         issuing_date_from: query_date(&req, "issuing_date_from")?,
         issuing_date_to: query_date(&req, "issuing_date_to")?,
+        invoice_type: query_values(&req, "invoice_type").into_iter().next(),
+        currency: query_values(&req, "currency").into_iter().next(),
     };
     let (views, total) = state
         .accounts
@@ -317,6 +330,19 @@ pub async fn list(
         .await?;
     let invoices: Vec<Value> = views.iter().map(invoice_json).collect();
     Ok(HttpResponse::Ok().json(json!({ "invoices": invoices, "meta": page.meta(total) })))
+}
+
+/// `GET /api/v1/customers/{external_id}/invoices`: as `GET /invoices` with
+/// `external_customer_id` = the path's id (404 `customer_not_found` when unknown).
+pub async fn list_of_customer(
+    auth: AuthenticatedService,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let ext = path.into_inner();
+    state.accounts.customer(&auth.0, &ext).await?;
+    list_filtered(auth, state, req, Some(ext)).await
 }
 
 /// `GET /api/v1/invoices/{lago_id}`: `{"invoice":…}`; 404 `invoice_not_found`.
@@ -339,7 +365,10 @@ pub async fn create(
     let (svc, st, b) = (auth.0.clone(), state.clone(), body.clone());
     idempotent(&req, &state, &auth.0, &body, move |rid| async move {
         let input = root_object(&b, "invoice")?;
-        let v = st.accounts.create_one_off_invoice(&svc, &input, &rid).await?;
+        let v = st
+            .accounts
+            .create_one_off_invoice(&svc, &input, &rid)
+            .await?;
         Ok(one(&v))
     })
     .await

@@ -66,6 +66,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .route(web::get().to(customers::current_usage)),
                 )
                 .service(
+                    web::resource("/customers/{external_id}/invoices")
+                        .route(web::get().to(invoices::list_of_customer)),
+                )
+                .service(
                     web::resource("/customers/{external_id}/checkout_url")
                         .route(web::post().to(customers::checkout_url)),
                 )

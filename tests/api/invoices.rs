@@ -15,6 +15,7 @@ both_backends!(
     idempotency_replays_and_conflicts,
     other_apps_get_404_on_every_invoice_route,
     odoo_down_answers_503_and_the_retry_resumes,
+    draft_invoice_is_finalized_and_customer_route_lists,
 );
 
 /// Reads one record of the simulator as JSON.
@@ -553,4 +554,77 @@ async fn odoo_down_answers_503_and_the_retry_resumes(backend: Backend) {
         .unwrap()
         .len();
     assert_eq!(n, 2);
+}
+
+/// `execute_kw` on the simulator over JSON-RPC as admin (uid 2).
+async fn odoo_rpc(app: &TestApp, model: &str, method: &str, args: Value) -> Value {
+    let body = json!({"jsonrpc": "2.0", "method": "call", "id": 1, "params": {
+        "service": "object", "method": "execute_kw",
+        "args": ["odoo", 2, "admin", model, method, args, {}]}});
+    let r: Value = app
+        .client
+        .post(format!("{}/jsonrpc", app.sim().base_url()))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(r.get("error").is_none(), "{r}");
+    r
+}
+
+async fn draft_invoice_is_finalized_and_customer_route_lists(backend: Backend) {
+    let app = TestApp::spawn_with_odoo(backend).await;
+    subscribe_paid_plan(&app, "std", 1000, "dr", "sub-dr").await;
+    let created = app.sim().run_recurring_invoicing().unwrap();
+    // Finance resets the invoice to draft in Odoo.
+    odoo_rpc(&app, "account.move", "button_draft", json!([[created[0]]])).await;
+    let (s, l) = app.call("GET", "/api/v1/customers/dr/invoices", None).await;
+    assert_eq!(s, 200, "{l}");
+    assert_eq!(l["meta"]["total_count"], 1);
+    let inv = &l["invoices"][0];
+    assert_eq!(inv["status"], "draft");
+    let id = inv["lago_id"].as_str().unwrap();
+    let (s, b) = app
+        .call("PUT", &format!("/api/v1/invoices/{id}/refresh"), None)
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(b["invoice"]["status"], "draft");
+    assert_eq!(b["invoice"]["total_amount_cents"], 1130);
+    let (s, b) = app
+        .call("POST", &format!("/api/v1/invoices/{id}/download"), None)
+        .await;
+    assert_eq!((s, b["code"].clone()), (404, json!("invoice_not_found")));
+    let (s, b) = app
+        .call("POST", &format!("/api/v1/invoices/{id}/void"), None)
+        .await;
+    assert_eq!((s, b["code"].clone()), (405, json!("not_voidable")));
+    let (s, b) = app
+        .call("PUT", &format!("/api/v1/invoices/{id}/finalize"), None)
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["invoice"]["status"], "finalized");
+    assert_eq!(
+        read(&app, "account.move", created[0], &["state"])["state"],
+        "posted"
+    );
+    let (s, b) = app
+        .call("GET", "/api/v1/customers/nobody/invoices", None)
+        .await;
+    assert_eq!((s, b["code"].clone()), (404, json!("customer_not_found")));
+    one_off(&app, "dr2").await;
+    for (q, n) in [
+        ("invoice_type=one_off", 1),
+        ("invoice_type=subscription", 1),
+        ("currency=CAD", 2),
+        ("currency=USD", 0),
+    ] {
+        let (s, l) = app
+            .call("GET", &format!("/api/v1/invoices?{q}"), None)
+            .await;
+        assert_eq!(s, 200);
+        assert_eq!(l["meta"]["total_count"], n, "{q}");
+    }
 }
