@@ -332,8 +332,9 @@ impl Accounts {
     }
 
     /// `PUT /credit_notes/{id}/void`: a credit note whose whole credit is still available (not
-    /// reconciled with anything in Odoo) is reset to draft and cancelled in Odoo, and marked
-    /// voided.
+    /// reconciled with anything in Odoo) is cancelled in Odoo (one `button_cancel`, which resets
+    /// the posted move to draft first, so a retry after an outage finds it posted or cancelled),
+    /// and marked voided.
     ///
     /// # Errors
     /// 404 `credit_note_not_found`; 405 `no_voidable_amount` (voided, consumed, or partly
@@ -344,11 +345,17 @@ impl Accounts {
         lago_id: &str,
     ) -> Result<CreditNoteView, AccountsError> {
         let v = self.credit_note(service, lago_id).await?;
+        if v.row.voided_at.is_none() && v.mv.state == MoveState::Cancelled {
+            // Cancelled in Odoo by an interrupted void (or by finance): record it.
+            self.store
+                .void_credit_note(service.id, lago_id, now_micros())
+                .await?;
+            return self.credit_note(service, lago_id).await;
+        }
         if v.voided() || v.balance_cents() == 0 || v.mv.amount_residual != v.mv.amount_total {
             return Err(AccountsError::NotAllowed("no_voidable_amount"));
         }
         let c = self.odoo.client().await?;
-        c.invoices().reset_to_draft(v.mv.id).await?;
         c.invoices().cancel(v.mv.id).await?;
         self.store
             .void_credit_note(service.id, lago_id, now_micros())

@@ -742,8 +742,11 @@ impl Accounts {
             .await?)
     }
 
-    /// `POST /invoices/{id}/void`: a posted invoice with nothing paid or credited is reset to
-    /// draft and cancelled in Odoo (`button_draft`, `button_cancel`).
+    /// `POST /invoices/{id}/void`: a posted invoice with nothing paid or credited is cancelled
+    /// in Odoo with one `button_cancel` call, which resets a posted move to draft itself
+    /// (`account_move.py` `button_cancel` → `button_draft`; CONTRACT.md §4.5). One RPC instead of
+    /// `button_draft` + `button_cancel`: an outage between the two would leave a draft that a
+    /// retry could no longer void.
     ///
     /// # Errors
     /// 404 `invoice_not_found`; 405 `not_voidable` (draft, voided, paid, partly paid or
@@ -761,7 +764,6 @@ impl Accounts {
             return Err(AccountsError::NotAllowed("not_voidable"));
         }
         let c = self.odoo.client().await?;
-        c.invoices().reset_to_draft(v.mv.id).await?;
         c.invoices().cancel(v.mv.id).await?;
         tracing::info!(service = %service.name, move_id = v.mv.id.0, "invoice voided in Odoo");
         self.invoice(service, lago_id).await
