@@ -13,7 +13,9 @@ pub const KEEP_MICROS: i64 = 24 * 3600 * 1_000_000;
 /// A stored key.
 #[derive(Debug, Clone, PartialEq, FromRow)]
 pub struct IdempotencyRow {
+    /// Owning service: keys are per service.
     pub service_id: i64,
+    /// The `Idempotency-Key` header value.
     pub key: String,
     /// `METHOD path` of the first request.
     pub route: String,

@@ -26,7 +26,9 @@ pub struct InvoiceRow {
     pub subscription_id: Option<String>,
     /// JSON array of Lago metadata entries `{"lago_id","key","value","created_at"}`.
     pub metadata: String,
+    /// When the link was stored (discovery or creation).
     pub created_at: i64,
+    /// Last local change (metadata).
     pub updated_at: i64,
 }
 
@@ -43,6 +45,7 @@ pub struct CreditNoteRow {
     pub move_id: i64,
     /// Lago reason (`duplicated_charge`, `other`, …).
     pub reason: String,
+    /// Free text from the request.
     pub description: Option<String>,
     /// Part of the total given as credit (taxes included).
     pub credit_amount_cents: i64,
@@ -52,7 +55,9 @@ pub struct CreditNoteRow {
     pub items: String,
     /// Set when voided.
     pub voided_at: Option<i64>,
+    /// When it was stored (after posting in Odoo).
     pub created_at: i64,
+    /// Last local change (void).
     pub updated_at: i64,
 }
 

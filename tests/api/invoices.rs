@@ -534,11 +534,22 @@ async fn odoo_down_answers_503_and_the_retry_resumes(backend: Backend) {
         ("POST", format!("/api/v1/invoices/{id}/download")),
         ("POST", format!("/api/v1/invoices/{id}/void")),
         ("POST", format!("/api/v1/invoices/{id}/retry_payment")),
+        ("PUT", format!("/api/v1/invoices/{id}/finalize")),
+        ("PUT", format!("/api/v1/invoices/{id}/refresh")),
+        ("GET", "/api/v1/customers/down/invoices".to_string()),
     ] {
         let (s, b) = app.call(method, &path, None).await;
         assert_eq!(s, 503, "{method} {path}: {b}");
         assert_eq!(b["status"], 503);
     }
+    let (s, b) = app
+        .call(
+            "PUT",
+            &format!("/api/v1/invoices/{id}"),
+            Some(json!({"invoice": {"payment_status": "succeeded"}})),
+        )
+        .await;
+    assert_eq!(s, 503, "{b}");
     app.sim().set_down(false);
     // The key was not burnt: the retry creates the invoice once.
     let r = post().await.unwrap();
