@@ -258,6 +258,16 @@ async fn one_off_invoice_is_posted_with_tax(backend: Backend) {
         .await;
     assert_eq!(s, 200);
     assert_eq!(l["meta"]["total_count"], 2);
+    // Pagination: newest first, one per page.
+    let (s, p2) = app
+        .call("GET", "/api/v1/invoices?per_page=1&page=2", None)
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        p2["meta"],
+        json!({"current_page": 2, "next_page": null, "prev_page": 1, "total_pages": 2, "total_count": 2})
+    );
+    assert_eq!(p2["invoices"][0]["lago_id"], inv["lago_id"]);
 }
 
 async fn download_returns_a_pdf_url(backend: Backend) {
@@ -434,6 +444,26 @@ async fn idempotency_replays_and_conflicts(backend: Backend) {
         .unwrap()
         .len();
     assert_eq!(count, 3, "one invoice for the concurrent pair");
+    // retry_payment under a key: the 405 is replayed; the key cannot move to another route.
+    let inv_id = b1["invoice"]["lago_id"].as_str().unwrap().to_string();
+    let retry = |key: &'static str| {
+        app.client
+            .post(format!(
+                "{}/api/v1/invoices/{inv_id}/retry_payment",
+                app.address
+            ))
+            .bearer_auth(&app.api_key)
+            .header("Idempotency-Key", key)
+            .send()
+    };
+    for _ in 0..2 {
+        let r = retry("r-1").await.unwrap();
+        assert_eq!(r.status().as_u16(), 405);
+        let b: Value = r.json().await.unwrap();
+        assert_eq!(b["code"], "no_payment_method");
+    }
+    let r = retry("k-1").await.unwrap();
+    assert_eq!(r.status().as_u16(), 422);
     // Another app may use the same key for its own request.
     let other_key = app.add_service("other").await;
     let r6 = app
