@@ -528,12 +528,14 @@ impl Accounts {
                             .any(|s| s == lago_payment_status(&v.mv)))
                     && filter
                         .issuing_date_from
-                        .is_none_or(|d| v.issuing_date() >= d)
-                    && filter.issuing_date_to.is_none_or(|d| v.issuing_date() <= d)
+                        .map_or(true, |d| v.issuing_date() >= d)
+                    && filter
+                        .issuing_date_to
+                        .map_or(true, |d| v.issuing_date() <= d)
                     && filter
                         .currency
                         .as_ref()
-                        .is_none_or(|c| c.eq_ignore_ascii_case(&v.currency()))
+                        .map_or(true, |c| c.eq_ignore_ascii_case(&v.currency()))
             })
             .collect();
         views.sort_by(|a, b| {

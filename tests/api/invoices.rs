@@ -493,9 +493,7 @@ async fn other_apps_get_404_on_every_invoice_route(backend: Backend) {
     let (s, l) = app.call_as(&other, "GET", "/api/v1/invoices", None).await;
     assert_eq!(s, 200);
     assert_eq!(l["meta"]["total_count"], 0, "{l}");
-    for v in l["invoices"].as_array().unwrap() {
-        panic!("another app's invoice visible: {v}");
-    }
+    assert_eq!(l["invoices"], json!([]), "another app's invoices visible");
     let mut ids = vec![inv["lago_id"].as_str().unwrap().to_string()];
     ids.extend(
         app.call("GET", "/api/v1/invoices?invoice_type=subscription", None)
