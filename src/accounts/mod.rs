@@ -7,11 +7,15 @@
 //! `default_code`, order `origin`) and stores the local link last, so an Odoo outage in the
 //! middle leaves nothing half-created that a retry would duplicate.
 
+pub mod credit_notes;
 pub mod current_usage;
 pub mod customer_repo;
 pub mod customers;
 pub mod error;
+pub mod idempotency_repo;
 pub mod identity;
+pub mod invoice_repo;
+pub mod invoices;
 pub mod odoo_link;
 pub mod plan_odoo;
 pub mod plan_repo;

@@ -8,12 +8,15 @@ pub mod auth;
 pub mod batch;
 pub mod billable_metrics;
 pub mod body;
+pub mod credit_notes;
 pub mod customers;
 pub mod error;
 pub mod event_input;
 pub mod events;
 pub mod health;
 pub mod nudge;
+pub mod idempotency;
+pub mod invoices;
 pub mod pagination;
 pub mod plans;
 pub mod state;
@@ -66,6 +69,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .route(web::get().to(customers::current_usage)),
                 )
                 .service(
+                    web::resource("/customers/{external_id}/invoices")
+                        .route(web::get().to(invoices::list_of_customer)),
+                )
+                .service(
                     web::resource("/customers/{external_id}/checkout_url")
                         .route(web::post().to(customers::checkout_url)),
                 )
@@ -115,6 +122,52 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(
                     web::resource("/webhooks/json_public_key")
                         .route(web::get().to(webhook_endpoints::json_public_key)),
+                )
+                .service(
+                    web::resource("/invoices")
+                        .route(web::post().to(invoices::create))
+                        .route(web::get().to(invoices::list)),
+                )
+                .service(
+                    web::resource("/invoices/{lago_id}/download")
+                        .route(web::post().to(invoices::download)),
+                )
+                .service(
+                    web::resource("/invoices/{lago_id}/download_pdf")
+                        .route(web::post().to(invoices::download)),
+                )
+                .service(
+                    web::resource("/invoices/{lago_id}/retry_payment")
+                        .route(web::post().to(invoices::retry_payment)),
+                )
+                .service(
+                    web::resource("/invoices/{lago_id}/void").route(web::post().to(invoices::void)),
+                )
+                .service(
+                    web::resource("/invoices/{lago_id}/finalize")
+                        .route(web::put().to(invoices::finalize)),
+                )
+                .service(
+                    web::resource("/invoices/{lago_id}/refresh")
+                        .route(web::put().to(invoices::refresh)),
+                )
+                .service(
+                    web::resource("/invoices/{lago_id}")
+                        .route(web::get().to(invoices::show))
+                        .route(web::put().to(invoices::update)),
+                )
+                .service(
+                    web::resource("/credit_notes")
+                        .route(web::post().to(credit_notes::create))
+                        .route(web::get().to(credit_notes::list)),
+                )
+                .service(
+                    web::resource("/credit_notes/{lago_id}/void")
+                        .route(web::put().to(credit_notes::void)),
+                )
+                .service(
+                    web::resource("/credit_notes/{lago_id}")
+                        .route(web::get().to(credit_notes::show)),
                 ),
         );
 }

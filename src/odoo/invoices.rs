@@ -356,6 +356,9 @@ pub struct PaymentValues {
     pub journal: Option<JournalId>,
     /// Memo (`communication`).
     pub memo: Option<String>,
+    /// A saved `payment.token` to charge (`payment_token_id`, `account_payment` module); `None`
+    /// records a manual payment.
+    pub payment_token: Option<i64>,
 }
 
 /// Invoice operations; get one with [`OdooClient::invoices`].
@@ -456,6 +459,118 @@ impl Invoices<'_> {
             },
         )
         .await
+    }
+
+    /// The moves with these ids (missing ones are skipped), in id order.
+    ///
+    /// # Errors
+    /// Any [`OdooError`].
+    #[tracing::instrument(skip_all, fields(model = MOVE, method = "search_read"))]
+    pub async fn get_many(&self, ids: &[MoveId]) -> Result<Vec<Invoice>, OdooError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<i64> = ids.iter().map(|i| i.0).collect();
+        self.moves(
+            json!([["id", "in", ids]]),
+            &SearchOptions::ordered("id asc"),
+        )
+        .await
+    }
+
+    /// Customer invoices (`out_invoice`) whose `invoice_origin` is one of `origins` (sale order
+    /// names), in id order.
+    ///
+    /// # Errors
+    /// Any [`OdooError`].
+    #[tracing::instrument(skip_all, fields(model = MOVE, method = "search_read"))]
+    pub async fn invoices_of_origins(&self, origins: &[String]) -> Result<Vec<Invoice>, OdooError> {
+        if origins.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.moves(
+            json!([
+                ["invoice_origin", "in", origins],
+                ["move_type", "=", "out_invoice"]
+            ]),
+            &SearchOptions::ordered("id asc"),
+        )
+        .await
+    }
+
+    /// Customer invoices and credit notes whose `ref` is exactly `reference` (how a retried
+    /// create finds the move an interrupted attempt wrote), in id order.
+    ///
+    /// # Errors
+    /// Any [`OdooError`].
+    #[tracing::instrument(skip_all, fields(model = MOVE, method = "search_read"))]
+    pub async fn by_reference(&self, reference: &str) -> Result<Vec<Invoice>, OdooError> {
+        self.moves(
+            json!([["ref", "=", reference], customer_types()]),
+            &SearchOptions::ordered("id asc"),
+        )
+        .await
+    }
+
+    /// Credit notes (`out_refund`) reversing any of `ids` (`reversed_entry_id`), in id order.
+    ///
+    /// # Errors
+    /// Any [`OdooError`].
+    #[tracing::instrument(skip_all, fields(model = MOVE, method = "search_read"))]
+    pub async fn refunds_of(&self, ids: &[MoveId]) -> Result<Vec<Invoice>, OdooError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<i64> = ids.iter().map(|i| i.0).collect();
+        self.moves(
+            json!([
+                ["reversed_entry_id", "in", ids],
+                ["move_type", "=", "out_refund"]
+            ]),
+            &SearchOptions::ordered("id asc"),
+        )
+        .await
+    }
+
+    /// Product lines of several moves (sections, notes, tax and receivable lines excluded),
+    /// ordered by move, sequence, id.
+    ///
+    /// # Errors
+    /// Any [`OdooError`].
+    #[tracing::instrument(skip_all, fields(model = LINE, method = "search_read"))]
+    pub async fn product_lines_of(&self, ids: &[MoveId]) -> Result<Vec<InvoiceLine>, OdooError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<i64> = ids.iter().map(|i| i.0).collect();
+        self.client
+            .search_read(
+                LINE,
+                json!([["move_id", "in", ids], ["display_type", "=", "product"]]),
+                LINE_FIELDS,
+                &SearchOptions::ordered("move_id asc, sequence asc, id asc"),
+            )
+            .await?
+            .iter()
+            .map(InvoiceLine::from_record)
+            .collect()
+    }
+
+    /// Active saved payment methods (`payment.token`, `addons/payment/models/payment_token.py`)
+    /// of a partner, newest first. A server without the `payment` module answers an error,
+    /// which the caller may treat as "none".
+    ///
+    /// # Errors
+    /// Any [`OdooError`].
+    #[tracing::instrument(skip_all, fields(model = "payment.token", method = "search"))]
+    pub async fn payment_tokens(&self, partner: PartnerId) -> Result<Vec<i64>, OdooError> {
+        self.client
+            .search(
+                "payment.token",
+                json!([["partner_id", "=", partner.0], ["active", "=", true]]),
+                &SearchOptions::ordered("id desc"),
+            )
+            .await
     }
 
     /// Product, section and note lines of a move, in order.
@@ -653,6 +768,9 @@ impl Invoices<'_> {
         }
         if let Some(m) = &p.memo {
             vals.insert("communication".into(), to_odoo_str(Some(m)));
+        }
+        if let Some(t) = p.payment_token {
+            vals.insert("payment_token_id".into(), json!(t));
         }
         let wiz = self
             .client

@@ -106,3 +106,43 @@ async fn official_python_client_drives_customers_plans_subscriptions() {
     assert_eq!(r["amount_cents"], 9875);
     assert_eq!(r["status"], "terminated");
 }
+
+/// Issue 5's flow with the official client: a recurring invoice created by Odoo is listed and
+/// found, downloaded as a PDF, a one-off invoice is created, credited and another voided;
+/// every response parses into the client's pydantic models (see `invoices_flow.py`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn official_python_client_drives_invoices_and_credit_notes() {
+    let Some(py) = python() else { return };
+    let app = TestApp::spawn_with_odoo(Backend::Sqlite).await;
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/clients/python/invoices_flow.py"
+    );
+    let (address, key, odoo) = (
+        app.address.clone(),
+        app.api_key.clone(),
+        app.sim().base_url(),
+    );
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(py)
+            .arg(script)
+            .env("LAGO_API_URL", address)
+            .env("LAGO_API_KEY", key)
+            .env("ODOO_URL", odoo)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "python flow failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["subscription_total"], 2260);
+    assert_eq!(r["one_off_total"], 5650);
+    assert_eq!(r["credit_note_total"], 1130);
+    assert_eq!(r["voided_status"], "voided");
+}
