@@ -260,7 +260,7 @@ impl Accounts {
         self.credit_note_view(service, row).await
     }
 
-    async fn credit_note_view(
+    pub(crate) async fn credit_note_view(
         &self,
         service: &ServiceRef,
         row: CreditNoteRow,

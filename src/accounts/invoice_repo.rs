@@ -304,3 +304,55 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// Invoice links (any service) of these Odoo moves.
+    ///
+    /// # Errors
+    /// Store errors.
+    pub async fn invoice_rows_by_moves(
+        &self,
+        moves: &[i64],
+    ) -> Result<Vec<InvoiceRow>, StoreError> {
+        if moves.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks: Vec<String> = (1..=moves.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT {INV_COLUMNS} FROM invoices WHERE move_id IN ({})",
+            marks.join(",")
+        );
+        Ok(dispatch!(self, |p| {
+            let mut q = sqlx::query_as(&sql);
+            for m in moves {
+                q = q.bind(m);
+            }
+            q.fetch_all(p).await?
+        }))
+    }
+
+    /// Credit notes (any service) of these Odoo moves (`out_refund`).
+    ///
+    /// # Errors
+    /// Store errors.
+    pub async fn credit_note_rows_by_moves(
+        &self,
+        moves: &[i64],
+    ) -> Result<Vec<CreditNoteRow>, StoreError> {
+        if moves.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks: Vec<String> = (1..=moves.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT {CN_COLUMNS} FROM credit_notes WHERE move_id IN ({})",
+            marks.join(",")
+        );
+        Ok(dispatch!(self, |p| {
+            let mut q = sqlx::query_as(&sql);
+            for m in moves {
+                q = q.bind(m);
+            }
+            q.fetch_all(p).await?
+        }))
+    }
+}

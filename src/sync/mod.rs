@@ -6,6 +6,7 @@
 pub mod lines;
 pub mod rating;
 pub mod rating_repo;
+pub mod watch_invoices;
 pub mod watch_repo;
 pub mod watcher;
 

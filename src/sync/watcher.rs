@@ -8,7 +8,8 @@
 //!
 //! Transitions emitted (Lago's `webhook_type`, body serialized as the API does):
 //! - `sale.order` of a subscription: `subscription.started` (now active),
-//!   `subscription.terminated` (closed or renewed).
+//!   `subscription.terminated` (closed or renewed);
+//! - invoices and credit notes: see [`super::watch_invoices`].
 //!
 //! On PostgreSQL a poll runs under an advisory lock, so replicas do not emit twice.
 
@@ -31,7 +32,7 @@ use crate::odoo::OdooClient;
 /// Advisory lock key of a poll (PostgreSQL).
 const LOCK_KEY: i64 = 0x6662_7761_7463; // "fbwatc"
 /// Records read per page.
-const PAGE: u64 = 500;
+pub(crate) const PAGE: u64 = 500;
 
 /// What one poll did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -127,15 +128,20 @@ impl Watcher {
         let c = self.accounts.odoo.client().await?;
         let mut report = PollReport::default();
         self.poll_subscriptions(&c, &mut report).await?;
+        self.poll_invoices(&c, &mut report).await?;
         Ok(report)
     }
 
-    fn since(&self, cursor: i64) -> DateTime<Utc> {
+    pub(crate) fn accounts(&self) -> &Accounts {
+        &self.accounts
+    }
+
+    pub(crate) fn since(&self, cursor: i64) -> DateTime<Utc> {
         from_micros((cursor - self.overlap.as_micros() as i64).max(0))
     }
 
     /// Emits `webhook_type` for the object, then records `state` as seen.
-    async fn emit(
+    pub(crate) async fn emit(
         &self,
         report: &mut PollReport,
         (object_type, odoo_id, service_id): (&str, i64, i64),
