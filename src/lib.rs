@@ -9,6 +9,7 @@
 //! - [`accounts`]: customers, plans and subscriptions as native Odoo records, rating and
 //!   current usage.
 //! - [`odoo_sim`]: an in-memory Odoo 19 that answers the wire contract, for tests and demos.
+//! - [`import`]: the NexaCloud importer (shadow copy); [`reconcile`]: dual-run reconciliation.
 //! - [`configuration`], [`telemetry`], [`startup`], [`cli`]: the process around them.
 
 #![recursion_limit = "256"]
@@ -18,9 +19,11 @@ pub mod api;
 pub mod billing;
 pub mod cli;
 pub mod configuration;
+pub mod import;
 pub mod meter;
 pub mod metrics;
 pub mod odoo;
 pub mod odoo_sim;
+pub mod reconcile;
 pub mod startup;
 pub mod telemetry;

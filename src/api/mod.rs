@@ -15,6 +15,7 @@ pub mod events;
 pub mod health;
 pub mod pagination;
 pub mod plans;
+pub mod reconciliation;
 pub mod state;
 pub mod subscriptions;
 pub mod timefmt;
@@ -81,6 +82,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .route(web::get().to(plans::show))
                         .route(web::put().to(plans::update))
                         .route(web::delete().to(plans::delete)),
+                )
+                .service(
+                    web::resource("/reconciliation")
+                        .route(web::post().to(reconciliation::create))
+                        .route(web::get().to(reconciliation::show)),
                 )
                 .service(
                     web::resource("/subscriptions")
