@@ -126,7 +126,7 @@ pub fn check_subscription(
     plans: &HashMap<String, LegacyPlan>,
     mapping: &Mapping,
 ) -> SubscriptionCheck {
-    if !mapping.live_statuses.iter().any(|l| *l == s.status) {
+    if !mapping.live_statuses.contains(&s.status) {
         return SubscriptionCheck::Skip(format!("status {:?} in NexaCloud", s.status));
     }
     let Some(plan) = plans.get(&s.plan_id) else {

@@ -42,10 +42,11 @@ impl ConnectionReport {
     }
 }
 
-/// The mapped tables with their mapped columns: (setting, table, [(setting, column)]).
-pub fn mapped_tables(
-    c: &ImportColumns,
-) -> Vec<(&'static str, String, Vec<(&'static str, String)>)> {
+/// A mapped table: (setting name, table, [(setting name, column)]).
+pub type MappedTable = (&'static str, String, Vec<(&'static str, String)>);
+
+/// The mapped tables with their mapped columns.
+pub fn mapped_tables(c: &ImportColumns) -> Vec<MappedTable> {
     vec![
         (
             "users_table",
@@ -109,7 +110,7 @@ pub async fn test_connection(source: &Source) -> Result<ConnectionReport, Source
     for (setting, table, cols) in mapped_tables(source.columns()) {
         let quoted = quote_ident(setting, &table)?;
         for (s, c) in &cols {
-            quote_ident(*s, c)?;
+            quote_ident(s, c)?;
         }
         let (schema, name) = match table.split_once('.') {
             Some((s, n)) => (Some(s.to_string()), n.to_string()),

@@ -21,7 +21,8 @@ both_backends!(import_dry_run_then_two_idempotent_runs_then_cut_over);
 
 /// A fresh PostgreSQL database loaded with the NexaCloud fixture; its URL.
 pub async fn nexacloud_db(base: &str) -> String {
-    let name = format!("nexa_test_{}", uuid::Uuid::new_v4().simple());
+    // `fb_test_` so CI cleans it up with the other test databases.
+    let name = format!("fb_test_nexa_{}", uuid::Uuid::new_v4().simple());
     let mut conn = sqlx::PgConnection::connect(base).await.expect("connect");
     sqlx::query(&format!("CREATE DATABASE \"{name}\""))
         .execute(&mut conn)
@@ -253,6 +254,28 @@ async fn import_dry_run_then_two_idempotent_runs_then_cut_over(backend: Backend)
     assert_eq!(count(&app, "sale.order", json!([])), 195);
     assert_eq!(count(&app, "res.partner", json!([])), partners_before + 207);
 
+    // The text report: the summary table and the reasons.
+    let out = tokio::process::Command::new(binary())
+        .args(["import", "nexacloud", "--service", "hosting", "--dry-run"])
+        .env("FUSION__STORE__URL", &app.store_url)
+        .env("FUSION__IMPORT__NEXACLOUD_DSN", &source)
+        .env("FUSION__IMPORT__PLAN_MAP", PLAN_MAP)
+        .output()
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    for want in [
+        "DRY RUN",
+        "would create",
+        "subscription",
+        "unknown plan",
+        "currency mismatch",
+        "status \"cancelled\"",
+    ] {
+        assert!(text.contains(want), "{want} in {text}");
+    }
+
     // Fix the source: the failures import, a changed name updates; exit code 0.
     let mut db = sqlx::PgConnection::connect(&source).await.unwrap();
     sqlx::raw_sql(
@@ -417,5 +440,8 @@ async fn least_privilege_role_passes_the_test_connection() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
-    drop(db);
+    sqlx::raw_sql(&format!("DROP OWNED BY {role}; DROP ROLE {role};"))
+        .execute(&mut db)
+        .await
+        .unwrap();
 }
