@@ -67,6 +67,8 @@ pub async fn run(
     let store = &accounts.store;
     let mut items = Vec::with_capacity(total as usize);
     let mut owners: HashMap<String, Owner> = HashMap::new();
+    // First live user of each email (ignoring case): later ones share its partner.
+    let mut first_of_email: HashMap<String, String> = HashMap::new();
 
     bar.set_message("customers");
     for u in &snap.users {
@@ -84,7 +86,23 @@ pub async fn run(
             );
             continue;
         }
-        let (desired, note) = customer_attrs(u);
+        let (desired, mut note) = customer_attrs(u);
+        if let Some(email) = desired.get("email").and_then(Value::as_str) {
+            match first_of_email.get(&email.to_lowercase()) {
+                Some(first) => {
+                    let shared = format!(
+                        "same email as user {first} (ignoring case): shares its res.partner"
+                    );
+                    note = Some(match note {
+                        Some(n) => format!("{n}; {shared}"),
+                        None => shared,
+                    });
+                }
+                None => {
+                    first_of_email.insert(email.to_lowercase(), u.id.clone());
+                }
+            }
+        }
         let existing = match store.customer_by_external(service.id, &u.id).await {
             Ok(e) => e,
             Err(e) => {

@@ -165,6 +165,29 @@ async fn import_dry_run_then_two_idempotent_runs_then_cut_over(backend: Backend)
         })
         .collect();
     assert_eq!(failed.len(), 2, "{failed:?}");
+    let notes: Vec<(&str, &str)> = dry["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["entity"] == "customer" && i["outcome"] == "created")
+        .map(|i| {
+            (
+                i["source_id"].as_str().unwrap(),
+                i["reason"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        notes.len(),
+        6,
+        "4 without email, 2 sharing an email: {notes:?}"
+    );
+    assert!(notes
+        .iter()
+        .any(|(id, n)| *id == "202" && n.contains("same email as user 201")));
+    assert!(notes
+        .iter()
+        .any(|(id, n)| *id == "7" && n.contains("no email")));
     assert_eq!(failed[0].0, "1150");
     assert!(failed[0].1.contains("currency mismatch"), "{failed:?}");
     assert_eq!(failed[1].0, "1160");
@@ -339,10 +362,42 @@ async fn import_dry_run_then_two_idempotent_runs_then_cut_over(backend: Backend)
         (o[0]["state"].clone(), o[0]["subscription_state"].clone()),
         (json!("sale"), json!("3_progress"))
     );
-    // A later import leaves the cut-over subscription alone.
+    // Cut-over on another plan: the shadow quotation is cancelled, a new order is made.
+    let old = app
+        .store
+        .subscription_in_status(hosting, "1002", "shadow")
+        .await
+        .unwrap()
+        .expect("shadow 1002")
+        .sale_order_id
+        .unwrap();
+    let (s, b) = app
+        .call_as(
+            &key,
+            "POST",
+            "/api/v1/subscriptions",
+            Some(
+                json!({"subscription": {"external_id": "1002", "external_customer_id": "2",
+                "plan_code": "hosting-starter"}}),
+            ),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(count(&app, "sale.order", json!([])), 198);
+    let o = app.sim().read("sale.order", &[old], &["state"]).unwrap();
+    assert_eq!(o[0]["state"], "cancel");
+    let live = app
+        .store
+        .live_subscription(hosting, "1002")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_ne!(live.sale_order_id, Some(old));
+
+    // A later import leaves the cut-over subscriptions alone.
     let (_, fourth, _) = import(&app, &source, &[]).await;
-    assert_eq!(counts(&fourth, "subscription"), [0, 0, 196, 13, 0]);
-    assert_eq!(count(&app, "sale.order", json!([])), 197);
+    assert_eq!(counts(&fourth, "subscription"), [0, 0, 195, 14, 0]);
+    assert_eq!(count(&app, "sale.order", json!([])), 198);
 }
 
 /// The README's least-privilege role is enough for the test connection, and it cannot write.
