@@ -207,7 +207,7 @@ impl Source {
             "SELECT CAST({id} AS TEXT) AS id, CAST({email} AS TEXT) AS email, \
              CAST({name} AS TEXT) AS name, CAST({company} AS TEXT) AS company, \
              CAST({country} AS TEXT) AS country, ({deleted} IS NOT NULL) AS deleted \
-             FROM {t} ORDER BY {id}",
+             FROM {t} ORDER BY {t}.{id}",
             id = q("user_id", &c.user_id)?,
             email = q("user_email", &c.user_email)?,
             name = q("user_name", &c.user_name)?,
@@ -233,7 +233,7 @@ impl Source {
             .collect::<Result<Vec<_>, sqlx::Error>>()?;
         let plans_sql = format!(
             "SELECT CAST({id} AS TEXT) AS id, CAST({code} AS TEXT) AS code, \
-             CAST({price} AS BIGINT) AS price FROM {t} ORDER BY {id}",
+             CAST({price} AS BIGINT) AS price FROM {t} ORDER BY {t}.{id}",
             id = q("plan_id", &c.plan_id)?,
             code = q("plan_code", &c.plan_code)?,
             price = q("plan_price_cents", &c.plan_price_cents)?,
@@ -257,7 +257,7 @@ impl Source {
              CAST({currency} AS TEXT) AS currency, \
              CAST(EXTRACT(EPOCH FROM CAST({start} AS TIMESTAMPTZ)) * 1000000 AS BIGINT) AS started_at, \
              CAST(EXTRACT(EPOCH FROM CAST({end} AS TIMESTAMPTZ)) * 1000000 AS BIGINT) AS period_end \
-             FROM {t} ORDER BY {id}",
+             FROM {t} ORDER BY {t}.{id}",
             id = q("subscription_id", &c.subscription_id)?,
             user = q("subscription_user_id", &c.subscription_user_id)?,
             plan = q("subscription_plan_id", &c.subscription_plan_id)?,
@@ -289,7 +289,7 @@ impl Source {
             .collect::<Result<Vec<_>, sqlx::Error>>()?;
         let deps_sql = format!(
             "SELECT CAST({id} AS TEXT) AS id, CAST({user} AS TEXT) AS user_id, \
-             ({deleted} IS NOT NULL) AS deleted FROM {t} ORDER BY {id}",
+             ({deleted} IS NOT NULL) AS deleted FROM {t} ORDER BY {t}.{id}",
             id = q("deployment_id", &c.deployment_id)?,
             user = q("deployment_user_id", &c.deployment_user_id)?,
             deleted = q("deployment_deleted_at", &c.deployment_deleted_at)?,
