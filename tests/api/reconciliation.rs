@@ -6,7 +6,11 @@
 use serde_json::{json, Value};
 
 use crate::both_backends;
-use crate::helpers::{binary, Backend, TestApp};
+use fusion_billing::odoo::invoices::{NewInvoice, NewInvoiceLine};
+use fusion_billing::odoo::{OdooClient, PartnerId};
+use rust_decimal::Decimal;
+
+use crate::helpers::{binary, test_settings, use_sim, Backend, TestApp};
 
 both_backends!(reconciliation_reports_exactly_the_differences);
 
@@ -81,6 +85,37 @@ async fn reconciliation_reports_exactly_the_differences(backend: Backend) {
     assert_eq!(invoices.len(), 4, "one invoice of 10.00 per subscription");
     let period = app.sim().today().format("%Y-%m").to_string();
 
+    // A one-off invoice of 2.50 for cust-s1 (no subscription origin), posted in Odoo.
+    let mut settings = test_settings(&app.store_url);
+    use_sim(&mut settings, app.sim());
+    let odoo = OdooClient::connect(&settings.odoo).await.unwrap();
+    let partner = app
+        .store
+        .customer_by_external(app.service_id, "cust-s1")
+        .await
+        .unwrap()
+        .unwrap()
+        .partner_id;
+    let inv = odoo
+        .invoices()
+        .create(&NewInvoice {
+            partner: PartnerId(partner),
+            currency: None,
+            invoice_date: Some(app.sim().today()),
+            reference: None,
+            origin: None,
+            lines: vec![NewInvoiceLine {
+                product: None,
+                name: Some("Setup fee".into()),
+                quantity: Decimal::ONE,
+                price_unit: Decimal::new(250, 2),
+                taxes: Some(vec![]),
+            }],
+        })
+        .await
+        .unwrap();
+    odoo.invoices().post(inv).await.unwrap();
+
     // s1 matches; s2 differs by 500; s3 differs by 3 (under the threshold of 5);
     // s4 is not reported (extra); s5 was billed by the app only (missing).
     let (s, b) = app
@@ -125,6 +160,7 @@ async fn reconciliation_reports_exactly_the_differences(backend: Backend) {
     assert_eq!(s, 200, "{b}");
     let r = &b["reconciliation"];
     let expected = vec![
+        ("extra".to_string(), "".to_string(), None, Some(250)),
         (
             "different".to_string(),
             "s2".to_string(),
@@ -136,9 +172,10 @@ async fn reconciliation_reports_exactly_the_differences(backend: Backend) {
     ];
     assert_eq!(lines(r), expected, "{r}");
     assert_eq!(r["matched"], 2);
-    assert_eq!(r["discrepancies"][0]["difference_cents"], -500);
+    assert_eq!(r["discrepancies"][0]["external_customer_id"], "cust-s1");
+    assert_eq!(r["discrepancies"][1]["difference_cents"], -500);
     assert_eq!(
-        r["discrepancies"][1]["odoo_invoices"]
+        r["discrepancies"][2]["odoo_invoices"]
             .as_array()
             .unwrap()
             .len(),
@@ -152,7 +189,7 @@ async fn reconciliation_reports_exactly_the_differences(backend: Backend) {
             None,
         )
         .await;
-    assert_eq!(lines(&b["reconciliation"]).len(), 4);
+    assert_eq!(lines(&b["reconciliation"]).len(), 5);
     let (s, b) = app.call("GET", "/api/v1/reconciliation", None).await;
     assert_eq!(
         (s, b["error_details"]["period"].clone()),
@@ -191,7 +228,7 @@ async fn reconciliation_reports_exactly_the_differences(backend: Backend) {
     assert_eq!(lines(&first), expected);
     assert_eq!(first["changes"]["has_previous"], false);
 
-    // The app corrects s2; a CSV reports s4. The rerun shows both resolved.
+    // The app corrects s2; a CSV reports s4 and the one-off. The rerun shows them resolved.
     let (s, _) = app
         .call(
             "POST",
@@ -204,7 +241,7 @@ async fn reconciliation_reports_exactly_the_differences(backend: Backend) {
     let csv = dir.path().join("billed.csv");
     std::fs::write(
         &csv,
-        "external_customer_id,external_subscription_id,period,amount_cents,currency\ncust-s4,s4,,1000,CAD\n",
+        "external_customer_id,external_subscription_id,period,amount_cents,currency\ncust-s4,s4,,1000,CAD\ncust-s1,,,250,CAD\n",
     )
     .unwrap();
     let mut args2 = args.to_vec();
@@ -213,15 +250,19 @@ async fn reconciliation_reports_exactly_the_differences(backend: Backend) {
     let (code, out) = reconcile_cli(&app, &args2).await;
     assert_eq!(code, 1, "{out}");
     let second: Value = serde_json::from_str(&out).expect(&out);
-    assert_eq!(lines(&second), vec![expected[2].clone()]);
+    assert_eq!(lines(&second), vec![expected[3].clone()]);
     assert_eq!(second["changes"]["has_previous"], true);
     let resolved: Vec<&str> = second["changes"]["resolved"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|l| l["external_subscription_id"].as_str().unwrap())
+        .map(|l| {
+            l["external_subscription_id"]
+                .as_str()
+                .unwrap_or("(one-off)")
+        })
         .collect();
-    assert_eq!(resolved, vec!["s2", "s4"]);
+    assert_eq!(resolved, vec!["(one-off)", "s2", "s4"]);
     assert_eq!(second["changes"]["new"], json!([]));
 
     // Table and CSV formats.
