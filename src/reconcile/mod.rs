@@ -1,6 +1,6 @@
 //! Dual-run reconciliation: what an app reports it billed for a month against what Odoo
 //! billed (posted customer invoices minus posted credit notes, untaxed amounts) per customer
-//! and subscription.
+//! and subscription. A credit note counts where the invoice it reverses counts.
 //!
 //! Attribution of an Odoo invoice to the service: its `invoice_origin` is the name of the
 //! `sale.order` of one of the service's subscriptions → that subscription; otherwise, when
@@ -290,13 +290,46 @@ async fn odoo_amounts(
                 "invoice_origin",
                 "amount_untaxed",
                 "currency_id",
+                "reversed_entry_id",
             ],
             500,
             false,
         )
         .await?;
+    // A credit note counts where the invoice it reverses counts: Odoo does not copy
+    // `invoice_origin` onto a reversal, so it is taken from `reversed_entry_id`.
+    let mut origins: HashMap<i64, String> = HashMap::new();
+    for m in &moves {
+        origins.insert(m.id()?, m.str("invoice_origin")?.unwrap_or_default());
+    }
+    let mut reversed_missing = Vec::new();
+    for m in &moves {
+        if let Some(r) = m.m2o("reversed_entry_id")? {
+            if !origins.contains_key(&r.id) {
+                reversed_missing.push(r.id);
+            }
+        }
+    }
+    if !reversed_missing.is_empty() {
+        for r in c
+            .search_read(
+                "account.move",
+                json!([["id", "in", reversed_missing]]),
+                &["invoice_origin"],
+                &crate::odoo::SearchOptions::default(),
+            )
+            .await?
+        {
+            origins.insert(r.id()?, r.str("invoice_origin")?.unwrap_or_default());
+        }
+    }
     for m in moves {
-        let origin = m.str("invoice_origin")?.unwrap_or_default();
+        let mut origin = m.str("invoice_origin")?.unwrap_or_default();
+        if !order_names.contains_key(&origin) {
+            if let Some(r) = m.m2o("reversed_entry_id")? {
+                origin = origins.get(&r.id).cloned().unwrap_or(origin);
+            }
+        }
         let partner = m.m2o("partner_id")?.map(|p| p.id).unwrap_or_default();
         let key: Key = match order_names.get(&origin) {
             Some((cust, sub)) => (cust.clone(), Some(sub.clone())),

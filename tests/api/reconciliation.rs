@@ -265,6 +265,45 @@ async fn reconciliation_reports_exactly_the_differences(backend: Backend) {
     assert_eq!(resolved, vec!["(one-off)", "s2", "s4"]);
     assert_eq!(second["changes"]["new"], json!([]));
 
+    // Odoo credits s3's invoice in full: s3 now differs (Odoo 0, app 1003), a new line.
+    let s3_order = app
+        .store
+        .live_subscription(app.service_id, "s3")
+        .await
+        .unwrap()
+        .unwrap()
+        .sale_order_id
+        .unwrap();
+    let name = app
+        .sim()
+        .read("sale.order", &[s3_order], &["name"])
+        .unwrap()[0]["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let s3_invoice = app
+        .sim()
+        .search("account.move", json!([["invoice_origin", "=", name]]))
+        .unwrap()[0];
+    odoo.credit_notes()
+        .issue(fusion_billing::odoo::MoveId(s3_invoice), "goodwill", &[])
+        .await
+        .unwrap();
+    let (code, out) = reconcile_cli(&app, &args).await;
+    assert_eq!(code, 1, "{out}");
+    let third: Value = serde_json::from_str(&out).expect(&out);
+    let s3 = (
+        "different".to_string(),
+        "s3".to_string(),
+        Some(1003),
+        Some(0),
+    );
+    assert_eq!(lines(&third), vec![s3.clone(), expected[3].clone()]);
+    assert_eq!(
+        lines(&json!({"discrepancies": third["changes"]["new"]})),
+        vec![s3]
+    );
+
     // Table and CSV formats.
     let (_, table) = reconcile_cli(
         &app,
