@@ -581,3 +581,71 @@ pub fn to_table(r: &Reconciliation) -> String {
 pub fn period_of(d: NaiveDate) -> String {
     format!("{:04}-{:02}", d.year(), d.month())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(kind: Kind, sub: &str, app: Option<i64>, odoo: Option<i64>) -> Line {
+        Line {
+            kind,
+            external_customer_id: "c".into(),
+            external_subscription_id: Some(sub.into()),
+            app_amount_cents: app,
+            odoo_amount_cents: odoo,
+            app_currency: None,
+            odoo_currency: None,
+            difference_cents: None,
+            odoo_invoices: vec![],
+        }
+    }
+
+    #[test]
+    fn periods_are_calendar_months() {
+        let d = |y, m| NaiveDate::from_ymd_opt(y, m, 1).unwrap();
+        assert_eq!(period_bounds("2026-12"), Some((d(2026, 12), d(2027, 1))));
+        assert_eq!(period_bounds("2026-13"), None);
+        assert_eq!(period_bounds("2026-1"), None);
+        assert_eq!(period_of(d(2026, 2)), "2026-02");
+    }
+
+    #[test]
+    fn csv_rows_default_their_period_and_are_validated() {
+        let rows = read_csv(
+            b"external_customer_id,external_subscription_id,period,amount_cents,currency\n\
+              c1,s1,,1000,cad\nc2,,2026-10,250,CAD\n",
+            "2026-11",
+        )
+        .unwrap();
+        assert_eq!(rows[0].period, "2026-11");
+        assert_eq!(rows[0].currency, "CAD");
+        assert_eq!(rows[1].external_subscription_id, None);
+        let e = read_csv(
+            b"external_customer_id,period,amount_cents,currency\nc1,2026-11,ten,CAD\n",
+            "2026-11",
+        )
+        .unwrap_err();
+        assert!(e.starts_with("line 2") && e.contains("amount_cents"), "{e}");
+    }
+
+    #[test]
+    fn changes_list_new_resolved_and_changed_lines() {
+        let before = vec![
+            line(Kind::Missing, "a", Some(1), None),
+            line(Kind::Different, "b", Some(1), Some(2)),
+        ];
+        let now = vec![
+            line(Kind::Different, "b", Some(1), Some(3)),
+            line(Kind::Extra, "c", None, Some(5)),
+        ];
+        let c = changes(&before, &now);
+        let subs = |v: &[Line]| -> Vec<String> {
+            v.iter()
+                .map(|l| l.external_subscription_id.clone().unwrap())
+                .collect()
+        };
+        assert_eq!(subs(&c.new), vec!["c"]);
+        assert_eq!(subs(&c.resolved), vec!["a"]);
+        assert_eq!(subs(&c.changed), vec!["b"]);
+    }
+}
