@@ -164,7 +164,7 @@ impl Report {
         for i in &self.items {
             if let Some(r) = &i.reason {
                 reasons
-                    .entry((i.entity, i.outcome, group_key(r)))
+                    .entry((i.entity, i.outcome, r.clone()))
                     .or_default()
                     .push(&i.source_id);
             }
@@ -186,9 +186,4 @@ impl Report {
         }
         out
     }
-}
-
-/// Reasons that differ only in a quoted value group together in the text report.
-fn group_key(reason: &str) -> String {
-    reason.to_string()
 }
