@@ -1,5 +1,5 @@
 //! The command line (clap): `serve`, `migrate`, `service add|list|rotate-key|revoke-key`,
-//! `webhooks replay|list|enable`.
+//! `webhooks replay|list|enable`; `odoo check`, `import nexacloud`, `reconcile`.
 //! `main.rs` parses it and calls [`run`].
 
 use std::path::PathBuf;
@@ -51,6 +51,31 @@ pub enum Command {
         #[command(subcommand)]
         command: WebhooksCommand,
     },
+    /// Import a legacy billing system into Odoo as a shadow copy.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+    /// Compare what an app billed in a month with Odoo's invoices (dual-run). Exit code 1
+    /// when there are discrepancies.
+    Reconcile {
+        /// The service (app) to reconcile.
+        #[arg(long)]
+        service: String,
+        /// The month, YYYY-MM.
+        #[arg(long)]
+        period: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: ReconcileFormat,
+        /// Differences up to this many cents count as matched.
+        #[arg(long, default_value_t = 0)]
+        threshold_cents: i64,
+        /// Load the app's amounts from this CSV first (header: external_customer_id,
+        /// external_subscription_id, period, amount_cents, currency).
+        #[arg(long)]
+        csv: Option<PathBuf>,
+    },
 }
 
 /// `webhooks …` commands.
@@ -92,6 +117,38 @@ pub enum WebhooksCommand {
         /// The endpoint's lago_id.
         #[arg(long)]
         endpoint: String,
+    },
+}
+
+/// Output formats of `reconcile`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReconcileFormat {
+    /// A table with a summary.
+    Table,
+    /// One CSV line per discrepancy.
+    Csv,
+    /// The whole result as JSON.
+    Json,
+}
+
+/// `import …` commands.
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import NexaCloud's users, subscriptions and deployments (import.nexacloud_dsn) as
+    /// customers and draft shadow subscriptions. Exit code 1 when a record failed.
+    Nexacloud {
+        /// The service (app) the customers belong to, e.g. hosting.
+        #[arg(long)]
+        service: String,
+        /// Check reachability, tables, columns and row counts; import nothing.
+        #[arg(long, conflicts_with = "dry_run")]
+        test_connection: bool,
+        /// Compute and report everything; write nothing (neither Odoo nor the store).
+        #[arg(long)]
+        dry_run: bool,
+        /// Print the report as JSON instead of a table.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -165,7 +222,94 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             println!("{report}");
             Ok(if report.is_ok() { 0 } else { 1 })
         }
+        Command::Import {
+            command:
+                ImportCommand::Nexacloud {
+                    service,
+                    test_connection,
+                    dry_run,
+                    json,
+                },
+        } => {
+            let mode = if test_connection {
+                crate::import::Mode::TestConnection
+            } else if dry_run {
+                crate::import::Mode::DryRun
+            } else {
+                crate::import::Mode::Run
+            };
+            crate::import::nexacloud(&settings, &service, mode, json).await
+        }
+        Command::Reconcile {
+            service,
+            period,
+            format,
+            threshold_cents,
+            csv,
+        } => reconcile(settings, &service, &period, format, threshold_cents, csv).await,
     }
+}
+
+async fn reconcile(
+    settings: Settings,
+    service: &str,
+    period: &str,
+    format: ReconcileFormat,
+    threshold_cents: i64,
+    csv: Option<PathBuf>,
+) -> anyhow::Result<i32> {
+    use crate::reconcile;
+    if reconcile::period_bounds(period).is_none() {
+        eprintln!("error: --period {period:?} is not YYYY-MM");
+        return Ok(2);
+    }
+    let store = open_store(&settings).await?;
+    let Some(svc) = store
+        .list_services()
+        .await?
+        .into_iter()
+        .find(|s| s.name == service)
+    else {
+        eprintln!("error: no service {service:?}");
+        return Ok(2);
+    };
+    let service = crate::meter::services::ServiceRef {
+        id: svc.id,
+        name: svc.name,
+    };
+    if let Some(path) = csv {
+        let data = std::fs::read(&path)?;
+        let rows = match reconcile::read_csv(&data, period) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("error: {}: {e}", path.display());
+                return Ok(2);
+            }
+        };
+        reconcile::store::upsert_reports(
+            &store,
+            service.id,
+            &rows,
+            "csv",
+            crate::meter::time::now_micros(),
+        )
+        .await?;
+    }
+    let accounts = crate::accounts::Accounts::new(&settings, store.clone());
+    let r = match reconcile::run_and_store(&accounts, &service, period, threshold_cents).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(2);
+        }
+    };
+    match format {
+        ReconcileFormat::Table => print!("{}", reconcile::to_table(&r)),
+        ReconcileFormat::Csv => print!("{}", reconcile::to_csv(&r)),
+        ReconcileFormat::Json => println!("{}", serde_json::to_string_pretty(&r)?),
+    }
+    store.close().await;
+    Ok(if r.discrepancies.is_empty() { 0 } else { 1 })
 }
 
 async fn serve(mut settings: Settings, odoo_sim: bool) -> anyhow::Result<i32> {

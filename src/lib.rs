@@ -10,6 +10,7 @@
 //!   current usage.
 //! - [`odoo_sim`]: an in-memory Odoo 19 that answers the wire contract, for tests and demos.
 //! - [`sync`]: the rating push (usage onto Odoo subscription lines).
+//! - [`import`]: the NexaCloud importer (shadow copy); [`reconcile`]: dual-run reconciliation.
 //! - [`configuration`], [`telemetry`], [`startup`], [`cli`]: the process around them.
 
 #![recursion_limit = "256"]
@@ -19,10 +20,12 @@ pub mod api;
 pub mod billing;
 pub mod cli;
 pub mod configuration;
+pub mod import;
 pub mod meter;
 pub mod metrics;
 pub mod odoo;
 pub mod odoo_sim;
+pub mod reconcile;
 pub mod startup;
 pub mod sync;
 pub mod telemetry;

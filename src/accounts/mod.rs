@@ -21,6 +21,7 @@ pub mod plan_odoo;
 pub mod plan_repo;
 pub mod plans;
 pub mod rating;
+pub mod shadow;
 pub mod subscription_repo;
 pub mod subscriptions;
 

@@ -172,6 +172,9 @@ impl Accounts {
         let customer = self
             .customer_for_subscription(service, &ext_customer, &plan)
             .await?;
+        // Cut-over of an imported shadow copy (see `super::shadow`).
+        self.claim_shadow(service, &external_id, &customer, &plan)
+            .await?;
         loop {
             let live = self
                 .store

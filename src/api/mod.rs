@@ -19,6 +19,7 @@ pub mod invoices;
 pub mod nudge;
 pub mod pagination;
 pub mod plans;
+pub mod reconciliation;
 pub mod state;
 pub mod subscriptions;
 pub mod timefmt;
@@ -91,6 +92,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .route(web::get().to(plans::show))
                         .route(web::put().to(plans::update))
                         .route(web::delete().to(plans::delete)),
+                )
+                .service(
+                    web::resource("/reconciliation")
+                        .route(web::post().to(reconciliation::create))
+                        .route(web::get().to(reconciliation::show)),
                 )
                 .service(
                     web::resource("/subscriptions")

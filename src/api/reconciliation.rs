@@ -1,0 +1,76 @@
+//! `/api/v1/reconciliation`: during the dual-run the app reports what it billed
+//! (`POST`, one object or a list under `reconciliation`) and reads the comparison with
+//! Odoo's invoices for a month (`GET ?period=YYYY-MM[&threshold_cents=N]`). Each app sees
+//! only its own amounts and invoices. `GET` does not store a run (the CLI does); its
+//! `changes` compare with the last stored run.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::{json, Value};
+
+use super::auth::AuthenticatedService;
+use super::body::{parse_json, root};
+use super::error::ApiError;
+use super::state::AppState;
+use crate::meter::time::now_micros;
+use crate::reconcile::{self, Reported};
+
+/// `POST /api/v1/reconciliation`: stores (replaces) the reported amounts; answers them.
+pub async fn create(
+    auth: AuthenticatedService,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let items = match root(parse_json(&body)?, "reconciliation")? {
+        Value::Array(a) => a,
+        v @ Value::Object(_) => vec![v],
+        _ => {
+            return Err(ApiError::BadRequest(
+                "param is missing or the value is empty or invalid: reconciliation".into(),
+            ))
+        }
+    };
+    let mut reports: Vec<Reported> = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let Value::Object(m) = item else {
+            return Err(ApiError::field(
+                &format!("reconciliation[{i}]"),
+                "value_is_invalid",
+            ));
+        };
+        match reconcile::validate(m) {
+            Ok(r) => reports.push(r),
+            Err(mut e) if items.len() > 1 => {
+                e.insert("index".into(), json!(i));
+                return Err(ApiError::Validation(e));
+            }
+            Err(e) => return Err(ApiError::Validation(e)),
+        }
+    }
+    reconcile::store::upsert_reports(&state.store, auth.id(), &reports, "api", now_micros())
+        .await
+        .map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok().json(json!({ "reconciliation": reports })))
+}
+
+/// `GET /api/v1/reconciliation?period=YYYY-MM[&threshold_cents=N]`.
+pub async fn show(
+    auth: AuthenticatedService,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let q: Vec<(String, String)> = url::form_urlencoded::parse(req.query_string().as_bytes())
+        .into_owned()
+        .collect();
+    let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let period = get("period").ok_or_else(|| ApiError::field("period", "value_is_mandatory"))?;
+    let threshold = match get("threshold_cents") {
+        None => 0,
+        Some(t) => t
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0)
+            .ok_or_else(|| ApiError::field("threshold_cents", "value_is_invalid"))?,
+    };
+    let r = reconcile::compare(&state.accounts, &auth.0, &period, threshold).await?;
+    Ok(HttpResponse::Ok().json(json!({ "reconciliation": r })))
+}
