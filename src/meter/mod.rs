@@ -17,4 +17,4 @@ pub mod usage;
 pub mod usage_cache;
 pub mod writer;
 
-pub use store::{Store, StoreError};
+pub use store::{BeginWrite, Store, StoreError};

@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 use super::store::{Store, StoreError};
 use super::time::now_micros;
 use crate::dispatch;
+use crate::meter::store::BeginWrite;
 
 /// A service as the API layer sees it once authenticated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,7 +127,7 @@ impl Store {
             // The first statement writes, so SQLite takes its write lock at once (a read
             // first would have to upgrade and could fail with "database is locked"); the
             // unique name is the existence check.
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let inserted: Result<(i64,), sqlx::Error> = sqlx::query_as(
                 "INSERT INTO services (name, webhook_secret, created_at) VALUES ($1, $2, $3) RETURNING id",
             )
@@ -200,7 +201,7 @@ impl Store {
         let grace_end = now + grace_secs.max(0) * 1_000_000;
         let key = KeyRow::for_key(&api_key);
         let webhook_secret = dispatch!(self, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let row: Option<(i64, String)> =
                 sqlx::query_as("SELECT id, webhook_secret FROM services WHERE name = $1")
                     .bind(name)

@@ -129,3 +129,37 @@ impl Store {
         dispatch!(self, |p| p.close().await)
     }
 }
+
+/// Starting a transaction that will write. On SQLite it is `BEGIN IMMEDIATE`: the write lock
+/// is taken (waiting up to the busy timeout) before the first read, so a transaction that
+/// reads then writes cannot fail with "database is locked" when it upgrades. On PostgreSQL
+/// it is a plain `BEGIN`.
+pub trait BeginWrite {
+    /// The database.
+    type Db: sqlx::Database;
+    /// Begins the write transaction.
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<Output = Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>>
+           + Send;
+}
+
+impl BeginWrite for SqlitePool {
+    type Db = sqlx::Sqlite;
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<Output = Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>>
+           + Send {
+        self.begin_with("BEGIN IMMEDIATE")
+    }
+}
+
+impl BeginWrite for PgPool {
+    type Db = sqlx::Postgres;
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<Output = Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>>
+           + Send {
+        self.begin()
+    }
+}

@@ -8,7 +8,7 @@ use sqlx::FromRow;
 use super::signing::{KeyError, KeyPairPem};
 use crate::dispatch;
 use crate::meter::time::now_micros;
-use crate::meter::{Store, StoreError};
+use crate::meter::{BeginWrite, Store, StoreError};
 
 /// Most endpoints one service may have (Lago: 10 per organisation, `exceeded_limit`).
 pub const MAX_ENDPOINTS_PER_SERVICE: i64 = 10;
@@ -150,7 +150,7 @@ impl Store {
              ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
         );
         dispatch!(self, |p| {
-            let mut tx = p.begin().await.map_err(map_write)?;
+            let mut tx = p.begin_write().await.map_err(map_write)?;
             let (n,): (i64,) =
                 sqlx::query_as("SELECT COUNT(*) FROM webhook_endpoints WHERE service_id = $1")
                     .bind(e.service_id)
@@ -265,7 +265,7 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let now = now_micros();
         dispatch!(self, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let done =
                 sqlx::query("DELETE FROM webhook_endpoints WHERE service_id = $1 AND id = $2")
                     .bind(service_id)
@@ -314,7 +314,7 @@ impl Store {
              ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
         );
         dispatch!(self, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             for d in rows {
                 sqlx::query(&sql)
                     .bind(&d.id)
@@ -397,7 +397,7 @@ impl Store {
         };
         let now = now_micros();
         dispatch!(self, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             sqlx::query(
                 "INSERT INTO webhook_attempts (delivery_id, attempt, attempted_at, status_code, \
                  error, duration_ms) VALUES ($1, $2, $3, $4, $5, $6)",

@@ -197,6 +197,29 @@ impl TestApp {
         ))
     }
 
+    /// As [`TestApp::spawn_with_odoo`], letting the test adjust settings too.
+    pub async fn spawn_with_odoo_and(
+        backend: Backend,
+        adjust: impl FnOnce(&mut Settings),
+    ) -> TestApp {
+        let sim = spawn_sim().await;
+        let mut app = Self::spawn_with(backend, |s| {
+            use_sim(s, &sim);
+            adjust(s);
+        })
+        .await;
+        app.odoo = Some(sim);
+        app
+    }
+
+    /// A watcher over this gateway's store and Odoo (tests poll by hand).
+    pub fn watcher(&self) -> fusion_billing::sync::Watcher {
+        fusion_billing::sync::Watcher::new(
+            fusion_billing::accounts::Accounts::new(&self.settings, self.store.clone()),
+            &self.settings.watcher,
+        )
+    }
+
     /// The simulator (panics when the app has none).
     pub fn sim(&self) -> &fusion_billing::odoo_sim::SimHandle {
         self.odoo.as_ref().expect("started with spawn_with_odoo")

@@ -19,4 +19,5 @@ mod rating;
 mod reconciliation;
 mod usage;
 mod usage_cache;
+mod watcher;
 mod webhooks;

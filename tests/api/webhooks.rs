@@ -42,11 +42,11 @@ both_backends!(
 
 /// One request the receiver got.
 #[derive(Debug, Clone)]
-struct Hit {
-    path: String,
-    headers: HashMap<String, String>,
-    body: Vec<u8>,
-    at: Instant,
+pub(crate) struct Hit {
+    pub(crate) path: String,
+    pub(crate) headers: HashMap<String, String>,
+    pub(crate) body: Vec<u8>,
+    pub(crate) at: Instant,
 }
 
 /// In a [`Reply`]'s headers: milliseconds to wait before answering.
@@ -54,7 +54,7 @@ const DELAY: &str = "x-test-delay-ms";
 
 /// A scripted answer: status and extra headers.
 #[derive(Debug, Clone)]
-struct Reply(u16, Vec<(&'static str, String)>);
+pub(crate) struct Reply(u16, Vec<(&'static str, String)>);
 
 #[derive(Default)]
 struct ReceiverState {
@@ -63,7 +63,7 @@ struct ReceiverState {
 }
 
 /// A tiny actix receiver on 127.0.0.1; answers the scripted replies in order, then 200.
-struct Receiver {
+pub(crate) struct Receiver {
     port: u16,
     state: Arc<ReceiverState>,
 }
@@ -103,7 +103,7 @@ async fn receive(
 }
 
 impl Receiver {
-    fn start(script: Vec<Reply>) -> Receiver {
+    pub(crate) fn start(script: Vec<Reply>) -> Receiver {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         Self::start_on(listener, script)
     }
@@ -129,15 +129,15 @@ impl Receiver {
         Receiver { port, state }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://127.0.0.1:{}/hook", self.port)
     }
 
-    fn hits(&self) -> Vec<Hit> {
+    pub(crate) fn hits(&self) -> Vec<Hit> {
         self.state.hits.lock().unwrap().clone()
     }
 
-    async fn wait_hits(&self, n: usize, within: Duration) -> Vec<Hit> {
+    pub(crate) async fn wait_hits(&self, n: usize, within: Duration) -> Vec<Hit> {
         let deadline = Instant::now() + within;
         loop {
             let hits = self.hits();
