@@ -12,6 +12,7 @@
 //!
 //! The wire contract and its Odoo sources: `shared/odoo/CONTRACT.md`.
 
+pub mod automation;
 pub mod catalogue;
 pub mod check;
 pub mod client;

@@ -112,3 +112,85 @@ async fn serve_without_odoo_refuses_and_says_what_to_set() {
         assert!(err.contains(needle), "{needle} missing from: {err}");
     }
 }
+
+/// `odoo setup-automation` creates the two nudge rules in Odoo (a second run updates them);
+/// the nudge route accepts only the shared token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn setup_automation_creates_the_nudge_rules_once() {
+    let sim = crate::helpers::spawn_sim().await;
+    let (url, _dir) = fresh_store_url(Backend::Sqlite).await;
+    let base = sim.base_url();
+    let run = move || {
+        std::process::Command::new(crate::helpers::binary())
+            .args(["odoo", "setup-automation"])
+            .env("FUSION__STORE__URL", &url)
+            .env("FUSION__ODOO__URL", &base)
+            .env("FUSION__ODOO__DATABASE", "odoo")
+            .env("FUSION__ODOO__LOGIN", "admin")
+            .env("FUSION__ODOO__PASSWORD", "admin")
+            .env("FUSION__WATCHER__PUBLIC_URL", "http://gateway:8080")
+            .env("FUSION__WATCHER__NUDGE_TOKEN", "s3cret-token")
+            .output()
+            .unwrap()
+    };
+    let first = tokio::task::spawn_blocking(run.clone()).await.unwrap();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let out = String::from_utf8_lossy(&first.stdout);
+    assert_eq!(out.matches("created:").count(), 2, "{out}");
+    assert!(!out.contains("s3cret-token"), "the token is never printed");
+    let second = tokio::task::spawn_blocking(run).await.unwrap();
+    assert!(second.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&second.stdout)
+            .matches("updated:")
+            .count(),
+        2
+    );
+    let rules = sim
+        .search("base.automation", serde_json::json!([]))
+        .unwrap();
+    assert_eq!(rules.len(), 2);
+    let actions = sim
+        .search(
+            "ir.actions.server",
+            serde_json::json!([["state", "=", "webhook"]]),
+        )
+        .unwrap();
+    let a = sim
+        .read("ir.actions.server", &actions, &["webhook_url", "usage"])
+        .unwrap();
+    assert_eq!(
+        a[0]["webhook_url"],
+        "http://gateway:8080/odoo/nudge?token=s3cret-token"
+    );
+    assert_eq!(a[0]["usage"], "base_automation");
+
+    let app = crate::helpers::TestApp::spawn_with(Backend::Sqlite, |s| {
+        s.watcher.nudge_token = "s3cret-token".into();
+    })
+    .await;
+    let post = |q: &str| {
+        app.client
+            .post(format!("{}/odoo/nudge{q}", app.address))
+            .json(&serde_json::json!({"_model": "account.move", "_id": 1}))
+            .send()
+    };
+    assert_eq!(
+        post("?token=s3cret-token").await.unwrap().status().as_u16(),
+        200
+    );
+    assert_eq!(post("?token=wrong").await.unwrap().status().as_u16(), 401);
+    assert_eq!(post("").await.unwrap().status().as_u16(), 401);
+    let plain = crate::helpers::TestApp::spawn(Backend::Sqlite).await;
+    let r = plain
+        .client
+        .post(format!("{}/odoo/nudge?token=x", plain.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 404, "disabled without a token");
+}

@@ -30,9 +30,17 @@ async fn odoo_changes_become_webhooks_once(b: Backend) {
     let receiver = Receiver::start(vec![]);
     let other_receiver = Receiver::start(vec![]);
     let other = app.add_service("chat").await;
-    for (key, url) in [(&app.api_key, receiver.url()), (&other, other_receiver.url())] {
+    for (key, url) in [
+        (&app.api_key, receiver.url()),
+        (&other, other_receiver.url()),
+    ] {
         let (s, b) = app
-            .call_as(key, "POST", "/api/v1/webhook_endpoints", Some(json!({"webhook_endpoint": {"webhook_url": url}})))
+            .call_as(
+                key,
+                "POST",
+                "/api/v1/webhook_endpoints",
+                Some(json!({"webhook_endpoint": {"webhook_url": url}})),
+            )
             .await;
         assert_eq!(s, 200, "{b}");
     }
@@ -53,12 +61,23 @@ async fn odoo_changes_become_webhooks_once(b: Backend) {
     assert_eq!(started["webhook_type"], "subscription.started");
     assert_eq!(started["object_type"], "subscription");
     assert_eq!(started["subscription"]["external_id"], "sub-1");
-    assert_eq!(started["subscription"]["lago_id"], sub["subscription"]["lago_id"]);
+    assert_eq!(
+        started["subscription"]["lago_id"],
+        sub["subscription"]["lago_id"]
+    );
     // Signed with the app's secret (Lago's HMAC of the raw body).
-    let secret = app.store.webhook_secret(app.service_id).await.unwrap().unwrap();
+    let secret = app
+        .store
+        .webhook_secret(app.service_id)
+        .await
+        .unwrap()
+        .unwrap();
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
     mac.update(&hits[0].body);
-    assert_eq!(hits[0].headers["x-lago-signature"], STANDARD.encode(mac.finalize().into_bytes()));
+    assert_eq!(
+        hits[0].headers["x-lago-signature"],
+        STANDARD.encode(mac.finalize().into_bytes())
+    );
 
     // Nothing changed: nothing emitted.
     assert_eq!(watcher.poll().await.unwrap().emitted, 0);
@@ -74,12 +93,21 @@ async fn odoo_changes_become_webhooks_once(b: Backend) {
     assert_eq!(created["invoice"]["total_amount_cents"], 2260);
     assert_eq!(created["invoice"]["payment_status"], "pending");
     let invoice_id = created["invoice"]["lago_id"].as_str().unwrap().to_string();
-    let (s, listed) = app.call("GET", &format!("/api/v1/invoices/{invoice_id}"), None).await;
-    assert_eq!((s, listed["invoice"]["number"].clone()), (200, created["invoice"]["number"].clone()));
+    let (s, listed) = app
+        .call("GET", &format!("/api/v1/invoices/{invoice_id}"), None)
+        .await;
+    assert_eq!(
+        (s, listed["invoice"]["number"].clone()),
+        (200, created["invoice"]["number"].clone())
+    );
 
     // Paid through the API (Odoo registers the payment): payment_status_updated.
     let (s, b) = app
-        .call("PUT", &format!("/api/v1/invoices/{invoice_id}"), Some(json!({"invoice": {"payment_status": "succeeded"}})))
+        .call(
+            "PUT",
+            &format!("/api/v1/invoices/{invoice_id}"),
+            Some(json!({"invoice": {"payment_status": "succeeded"}})),
+        )
         .await;
     assert_eq!(s, 200, "{b}");
     let r = watcher.poll().await.unwrap();
@@ -92,18 +120,29 @@ async fn odoo_changes_become_webhooks_once(b: Backend) {
     // A credit note made through the API: credit_note.created.
     let fee = listed["invoice"]["fees"][0]["lago_id"].clone();
     let (s, cn) = app
-        .call("POST", "/api/v1/credit_notes", Some(json!({"credit_note": {"invoice_id": invoice_id, "reason": "other",
-            "refund_amount_cents": 500, "items": [{"fee_id": fee, "amount_cents": 500}]}})))
+        .call(
+            "POST",
+            "/api/v1/credit_notes",
+            Some(
+                json!({"credit_note": {"invoice_id": invoice_id, "reason": "other",
+            "refund_amount_cents": 500, "items": [{"fee_id": fee, "amount_cents": 500}]}}),
+            ),
+        )
         .await;
     assert_eq!(s, 200, "{cn}");
     let r = watcher.poll().await.unwrap();
     assert!(r.emitted >= 1, "{r:?}");
     let hits = receiver.wait_hits(4, Duration::from_secs(10)).await;
-    let types: Vec<Value> = hits.iter().map(|h| body(h)["webhook_type"].clone()).collect();
+    let types: Vec<Value> = hits
+        .iter()
+        .map(|h| body(h)["webhook_type"].clone())
+        .collect();
     assert!(types.contains(&json!("credit_note.created")), "{types:?}");
 
     // Terminated through the API: subscription.terminated.
-    let (s, _) = app.call("DELETE", "/api/v1/subscriptions/sub-1", None).await;
+    let (s, _) = app
+        .call("DELETE", "/api/v1/subscriptions/sub-1", None)
+        .await;
     assert_eq!(s, 200);
     watcher.poll().await.unwrap();
     let n = receiver.hits().len() + 1;
