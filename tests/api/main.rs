@@ -8,6 +8,7 @@ mod auth;
 mod billable_metrics;
 mod credit_notes;
 mod durability;
+mod e2e;
 mod errors;
 mod events;
 mod import;
