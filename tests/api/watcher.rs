@@ -151,6 +151,25 @@ async fn odoo_changes_become_webhooks_once(b: Backend) {
     assert_eq!(last["webhook_type"], "subscription.terminated");
     assert_eq!(last["subscription"]["status"], "terminated");
 
+    // A one-off invoice: created, then voided (unpaid) in Odoo through the API.
+    let before = receiver.hits().len();
+    let one_off = crate::invoices::one_off(&app, "acme").await;
+    let id = one_off["lago_id"].as_str().unwrap().to_string();
+    watcher.poll().await.unwrap();
+    let (s, v) = app.call("POST", &format!("/api/v1/invoices/{id}/void"), None).await;
+    assert_eq!(s, 200, "{v}");
+    watcher.poll().await.unwrap();
+    let hits = receiver.wait_hits(before + 2, Duration::from_secs(10)).await;
+    // Deliveries run concurrently: webhooks are at-least-once and unordered, as Svix's.
+    let mut of_one_off: Vec<Value> = hits
+        .iter()
+        .map(body)
+        .filter(|b| b["invoice"]["lago_id"] == json!(id))
+        .map(|b| b["webhook_type"].clone())
+        .collect();
+    of_one_off.sort_by_key(|v| v.to_string());
+    assert_eq!(of_one_off, vec![json!("invoice.created"), json!("invoice.voided")]);
+
     // Each transition once; the other app heard nothing.
     assert_eq!(watcher.poll().await.unwrap().emitted, 0);
     tokio::time::sleep(Duration::from_millis(300)).await;
