@@ -11,6 +11,7 @@ mod errors;
 mod events;
 mod lago_python;
 mod odoo_cli;
+mod openapi;
 mod operations;
 mod rating;
 mod usage;
