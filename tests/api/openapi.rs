@@ -350,6 +350,53 @@ impl Checker {
     }
 }
 
+/// The reading rules of [`lenient`] keep the check strict where it matters: a missing
+/// required field, a required field set to null, a wrong type, a value outside an enum
+/// and a malformed date-time all fail; an optional field set to null passes.
+#[test]
+fn the_drift_check_catches_missing_fields_and_wrong_types() {
+    let valid = json!({"billable_metric": {
+        "lago_id": "1a901a90-1a90-1a90-1a90-1a901a901a90", "name": "Calls", "code": "calls",
+        "aggregation_type": "sum_agg", "recurring": false, "created_at": "2026-11-01T00:00:00Z",
+        "description": null, "field_name": null, "expression": null}});
+    let errors_of = |body: &Value| {
+        let mut c = Checker::new(subset());
+        c.check("GET", "/billable_metrics/{code}", 200, body);
+        c.errors
+            .into_iter()
+            .map(|(_, _, at, msg)| format!("{at}: {msg}"))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(errors_of(&valid), Vec::<String>::new());
+    let broken = |edit: &dyn Fn(&mut Value)| {
+        let mut b = valid.clone();
+        edit(&mut b["billable_metric"]);
+        errors_of(&b)
+    };
+    for (what, errors) in [
+        (
+            "missing code",
+            broken(&|m| drop(m.as_object_mut().unwrap().remove("code"))),
+        ),
+        ("null name", broken(&|m| m["name"] = Value::Null)),
+        (
+            "string recurring",
+            broken(&|m| m["recurring"] = json!("false")),
+        ),
+        (
+            "unknown aggregation",
+            broken(&|m| m["aggregation_type"] = json!("avg_agg")),
+        ),
+        (
+            "bad created_at",
+            broken(&|m| m["created_at"] = json!("yesterday")),
+        ),
+        ("numeric optional", broken(&|m| m["description"] = json!(3))),
+    ] {
+        assert_eq!(errors.len(), 1, "{what}: {errors:?}");
+    }
+}
+
 /// `METHOD path` on `app` with a JSON body, then checked against Lago's schema of
 /// `lago_path`; returns the body.
 async fn call(
