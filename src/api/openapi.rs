@@ -96,13 +96,18 @@ fn build_document() -> Value {
              of record. Routes of Lago's API not listed here are not implemented (404). \
              Additions of fusion-billing: `POST /usage` (aggregate usage push, also served \
              at `/api/billing/v1/usage`), `PATCH /subscriptions/{{external_id}}` (alias of \
-             `PUT`) and `GET /openapi.json` (this document).",
+             `PUT`) and `GET /openapi.json` (this document). Lago's operation \
+             descriptions and schemas are copied from github.com/getlago/lago-openapi \
+             (AGPLv3).",
             source["version"].as_str().unwrap_or("?"),
             source["commit"].as_str().unwrap_or("?"),
         ),
-        "license": {"name": "MIT"},
     });
     doc["servers"] = json!([{"url": "/api/v1", "description": "This gateway"}]);
+    if let Some(tags) = doc["tags"].as_array_mut() {
+        tags.push(json!({"name": "fusion-billing",
+                         "description": "fusion-billing additions to Lago's API"}));
+    }
     let paths = doc["paths"].as_object_mut().expect("paths");
     for (path, item) in extra_paths(paths) {
         let entry = paths.entry(path).or_insert_with(|| json!({}));
