@@ -412,6 +412,9 @@ async fn call(
     b
 }
 
+/// The drift check: one successful call of every implemented operation (and of our
+/// additions), each 200 body validated against the operation's schema; fails listing the
+/// operation, the instance path and the validation error, except for [`KNOWN_DRIFT`].
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn responses_have_lagos_shapes() {
     let app = TestApp::spawn_with_odoo(Backend::Sqlite).await;
