@@ -17,6 +17,7 @@ pub mod health;
 pub mod idempotency;
 pub mod invoices;
 pub mod nudge;
+pub mod openapi;
 pub mod pagination;
 pub mod plans;
 pub mod reconciliation;
@@ -39,6 +40,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/api/billing/v1/usage").route(web::post().to(usage::push)))
         .service(
             web::scope("/api/v1")
+                .service(web::resource("/openapi.json").route(web::get().to(openapi::serve)))
                 .service(web::resource("/events/batch").route(web::post().to(events::create_batch)))
                 .service(
                     web::resource("/events")

@@ -15,6 +15,7 @@ mod import;
 mod invoices;
 mod lago_python;
 mod odoo_cli;
+mod openapi;
 mod operations;
 mod rating;
 mod reconciliation;
