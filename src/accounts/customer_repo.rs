@@ -27,10 +27,12 @@ pub struct CustomerRow {
     pub updated_at: i64,
     /// Soft-deletion time.
     pub deleted_at: Option<i64>,
+    /// Lago's `sequential_id`: 1, 2, … per service in creation order (set by the insert).
+    pub sequential_id: i64,
 }
 
-const COLUMNS: &str =
-    "lago_id, service_id, external_id, partner_id, attributes, created_at, updated_at, deleted_at";
+const COLUMNS: &str = "lago_id, service_id, external_id, partner_id, attributes, created_at, \
+     updated_at, deleted_at, sequential_id";
 
 /// Outcome of [`Store::insert_customer`].
 #[derive(Debug, PartialEq, Eq)]
@@ -101,13 +103,16 @@ impl Store {
         }))
     }
 
-    /// Inserts a customer unless a live one with its `external_id` exists.
+    /// Inserts a customer unless a live one with its `external_id` exists (a concurrent
+    /// insert that took the same `sequential_id` is also a [`Inserted::Conflict`]: the caller
+    /// retries). `c.sequential_id` is ignored: the next number of the service is assigned.
     ///
     /// # Errors
     /// Store errors other than that conflict.
     pub async fn insert_customer(&self, c: &CustomerRow) -> Result<Inserted, StoreError> {
         let sql =
-            format!("INSERT INTO customers ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL)");
+            format!("INSERT INTO customers ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, \
+                     (SELECT COALESCE(MAX(sequential_id), 0) + 1 FROM customers WHERE service_id = $2))");
         let r = dispatch!(self, |p| sqlx::query(&sql)
             .bind(&c.lago_id)
             .bind(c.service_id)

@@ -305,9 +305,15 @@ impl Accounts {
                 created_at: now,
                 updated_at: now,
                 deleted_at: None,
+                sequential_id: 0,
             };
             match self.store.insert_customer(&row).await? {
                 Inserted::Yes => {
+                    let row = self
+                        .store
+                        .customer_by_external(service.id, &external_id)
+                        .await?
+                        .unwrap_or(row);
                     tracing::info!(service = %service.name, partner_id = partner.0, "customer linked");
                     return Ok((row, true));
                 }

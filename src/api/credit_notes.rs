@@ -59,7 +59,8 @@ pub fn credit_note_json(v: &CreditNoteView) -> Value {
     let total = cents(m.amount_total);
     json!({
         "lago_id": v.row.lago_id,
-        "billing_entity_code": null,
+        // The gateway has one billing entity per app: Odoo's company.
+        "billing_entity_code": "default",
         "sequential_id": m.id.0,
         "number": m.number.clone().unwrap_or_else(|| format!("DRAFT-{}", m.id.0)),
         "lago_invoice_id": v.invoice.row.lago_id,

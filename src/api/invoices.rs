@@ -86,6 +86,9 @@ pub fn fee_json(v: &InvoiceView, f: &FeeView) -> Value {
         "external_customer_id": v.customer.external_id,
         "invoice_display_name": f.name,
         "amount_cents": f.amount_cents(),
+        "sub_total_excluding_taxes_amount_cents": f.amount_cents(),
+        "sub_total_excluding_taxes_precise_amount_cents":
+            (f.line.price_subtotal * rust_decimal::Decimal::ONE_HUNDRED).normalize().to_string(),
         "precise_amount": f.line.price_subtotal.normalize().to_string(),
         "precise_total_amount": f.line.price_total.normalize().to_string(),
         "amount_currency": currency,

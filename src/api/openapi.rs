@@ -57,6 +57,17 @@ pub const IMPLEMENTED: &[(&str, &str)] = &[
     ("DELETE", "/webhook_endpoints/{lago_id}"),
     ("GET", "/webhooks/public_key"),
     ("GET", "/webhooks/json_public_key"),
+    ("POST", "/invoices"),
+    ("GET", "/invoices"),
+    ("GET", "/invoices/{lago_id}"),
+    ("PUT", "/invoices/{lago_id}"),
+    ("POST", "/invoices/{lago_id}/download"),
+    ("POST", "/invoices/{lago_id}/void"),
+    ("GET", "/customers/{external_customer_id}/invoices"),
+    ("POST", "/credit_notes"),
+    ("GET", "/credit_notes"),
+    ("GET", "/credit_notes/{lago_id}"),
+    ("PUT", "/credit_notes/{lago_id}/void"),
 ];
 
 /// Routes the gateway serves under `/api/v1` that are not Lago's, described in

@@ -43,8 +43,13 @@ fn python() -> Option<Vec<String>> {
 fn node() -> Option<Vec<String>> {
     let node = std::env::var("FUSION_TEST_NODE").unwrap_or_else(|_| "node".into());
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients/js");
-    let ok = std::path::Path::new(dir).join("node_modules/lago-javascript-client").exists()
-        && Command::new(&node).arg("--version").output().is_ok_and(|o| o.status.success());
+    let ok = std::path::Path::new(dir)
+        .join("node_modules/lago-javascript-client")
+        .exists()
+        && Command::new(&node)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success());
     (ok || require_or_skip("node with lago-javascript-client (npm ci in tests/clients/js)"))
         .then(|| vec![node, format!("{dir}/e2e.mjs")])
 }
@@ -97,8 +102,11 @@ async fn whole_life(client: Vec<String>) {
     let setup = phase(&client, &app, &receiver.url(), "setup").await;
     // 13,000 calls: 1,000 free, 9,000 × 0.01 = 90.00, 3,000 × 0.005 = 15.00 → 105.00;
     // 13 % HST = 13.65.
-    assert_eq!(setup["usage"], json!({"amount_cents": 10500, "taxes_amount_cents": 1365,
-        "total_amount_cents": 11865, "units": "13000"}));
+    assert_eq!(
+        setup["usage"],
+        json!({"amount_cents": 10500, "taxes_amount_cents": 1365,
+        "total_amount_cents": 11865, "units": "13000"})
+    );
     watcher.poll().await.unwrap();
 
     // Odoo bills the base fee at the start, then the usage a period later.
@@ -108,44 +116,99 @@ async fn whole_life(client: Vec<String>) {
     app.sim().advance_clock(32);
     let usage_invoice = app.sim().run_recurring_invoicing().unwrap();
     assert_eq!(usage_invoice.len(), 1);
-    let inv = app.sim().read("account.move", &usage_invoice, &["amount_untaxed", "amount_tax", "amount_total"]).unwrap();
-    assert_eq!((inv[0]["amount_untaxed"].as_f64(), inv[0]["amount_tax"].as_f64()), (Some(115.0), Some(14.95)));
+    let inv = app
+        .sim()
+        .read(
+            "account.move",
+            &usage_invoice,
+            &["amount_untaxed", "amount_tax", "amount_total"],
+        )
+        .unwrap();
+    assert_eq!(
+        (
+            inv[0]["amount_untaxed"].as_f64(),
+            inv[0]["amount_tax"].as_f64()
+        ),
+        (Some(115.0), Some(14.95))
+    );
     watcher.poll().await.unwrap();
 
     let billing = phase(&client, &app, &receiver.url(), "billing").await;
     let invoices = billing["invoices"].as_array().unwrap();
     assert_eq!(invoices.len(), 2, "{billing}");
-    let usage = invoices.iter().find(|i| i["fees_amount_cents"] == 11500).unwrap();
-    assert_eq!((usage["taxes_amount_cents"].clone(), usage["total_amount_cents"].clone()), (json!(1495), json!(12995)));
+    let usage = invoices
+        .iter()
+        .find(|i| i["fees_amount_cents"] == 11500)
+        .unwrap();
+    assert_eq!(
+        (
+            usage["taxes_amount_cents"].clone(),
+            usage["total_amount_cents"].clone()
+        ),
+        (json!(1495), json!(12995))
+    );
     assert_eq!(usage["status"], "finalized");
     assert_eq!(billing["pdf"], "%PDF-");
-    assert_eq!(billing["credit_note"], json!({"total_amount_cents": 2260, "credit_amount_cents": 2260}));
+    assert_eq!(
+        billing["credit_note"],
+        json!({"total_amount_cents": 2260, "credit_amount_cents": 2260})
+    );
     assert_eq!(billing["terminated"], "terminated");
 
     // Odoo: a posted credit note reversing the usage invoice, reconciled with it; the
     // subscription churned.
-    let refunds = read(&app, "account.move", json!([["move_type", "=", "out_refund"]]), &["state", "amount_total", "reversed_entry_id"]);
+    let refunds = read(
+        &app,
+        "account.move",
+        json!([["move_type", "=", "out_refund"]]),
+        &["state", "amount_total", "reversed_entry_id"],
+    );
     assert_eq!(refunds.len(), 1);
     assert_eq!(refunds[0]["state"], "posted");
     assert_eq!(refunds[0]["amount_total"].as_f64(), Some(22.6));
-    assert_eq!(refunds[0]["reversed_entry_id"][0].as_i64(), Some(usage_invoice[0]));
-    let paid = app.sim().read("account.move", &usage_invoice, &["payment_state", "amount_residual"]).unwrap();
+    assert_eq!(
+        refunds[0]["reversed_entry_id"][0].as_i64(),
+        Some(usage_invoice[0])
+    );
+    let paid = app
+        .sim()
+        .read(
+            "account.move",
+            &usage_invoice,
+            &["payment_state", "amount_residual"],
+        )
+        .unwrap();
     assert_eq!(paid[0]["payment_state"], "partial");
     assert_eq!(paid[0]["amount_residual"].as_f64(), Some(107.35));
-    let orders = read(&app, "sale.order", json!([["client_order_ref", "=", "e2e-sub"]]), &["subscription_state"]);
+    let orders = read(
+        &app,
+        "sale.order",
+        json!([["client_order_ref", "=", "e2e-sub"]]),
+        &["subscription_state"],
+    );
     assert_eq!(orders[0]["subscription_state"], "6_churn");
 
     // Webhooks, each signed with the app's secret.
     watcher.poll().await.unwrap();
     let hits = receiver.wait_hits(5, Duration::from_secs(15)).await;
-    let secret = app.store.webhook_secret(app.service_id).await.unwrap().unwrap();
+    let secret = app
+        .store
+        .webhook_secret(app.service_id)
+        .await
+        .unwrap()
+        .unwrap();
     let mut types: BTreeMap<String, usize> = BTreeMap::new();
     for h in &hits {
         let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
         mac.update(&h.body);
-        assert_eq!(h.headers["x-lago-signature"], STANDARD.encode(mac.finalize().into_bytes()));
+        assert_eq!(
+            h.headers["x-lago-signature"],
+            STANDARD.encode(mac.finalize().into_bytes())
+        );
         let b: Value = serde_json::from_slice(&h.body).unwrap();
-        *types.entry(b["webhook_type"].as_str().unwrap().to_string()).or_default() += 1;
+        *types
+            .entry(b["webhook_type"].as_str().unwrap().to_string())
+            .or_default() += 1;
     }
     let expected: BTreeMap<String, usize> = [
         ("credit_note.created", 1),

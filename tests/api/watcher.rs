@@ -156,10 +156,14 @@ async fn odoo_changes_become_webhooks_once(b: Backend) {
     let one_off = crate::invoices::one_off(&app, "acme").await;
     let id = one_off["lago_id"].as_str().unwrap().to_string();
     watcher.poll().await.unwrap();
-    let (s, v) = app.call("POST", &format!("/api/v1/invoices/{id}/void"), None).await;
+    let (s, v) = app
+        .call("POST", &format!("/api/v1/invoices/{id}/void"), None)
+        .await;
     assert_eq!(s, 200, "{v}");
     watcher.poll().await.unwrap();
-    let hits = receiver.wait_hits(before + 2, Duration::from_secs(10)).await;
+    let hits = receiver
+        .wait_hits(before + 2, Duration::from_secs(10))
+        .await;
     // Deliveries run concurrently: webhooks are at-least-once and unordered, as Svix's.
     let mut of_one_off: Vec<Value> = hits
         .iter()
@@ -168,7 +172,10 @@ async fn odoo_changes_become_webhooks_once(b: Backend) {
         .map(|b| b["webhook_type"].clone())
         .collect();
     of_one_off.sort_by_key(|v| v.to_string());
-    assert_eq!(of_one_off, vec![json!("invoice.created"), json!("invoice.voided")]);
+    assert_eq!(
+        of_one_off,
+        vec![json!("invoice.created"), json!("invoice.voided")]
+    );
 
     // Each transition once; the other app heard nothing.
     assert_eq!(watcher.poll().await.unwrap().emitted, 0);
