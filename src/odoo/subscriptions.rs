@@ -160,7 +160,46 @@ const ORDER_FIELDS: &[&str] = &[
     "write_date",
 ];
 
+/// What [`Subscriptions::windows_of`] reads: state and billing-window dates only.
+const WINDOW_FIELDS: &[&str] = &[
+    "name",
+    "state",
+    "subscription_state",
+    "start_date",
+    "next_invoice_date",
+    "last_invoice_date",
+];
+
 impl SaleOrder {
+    /// An order from a [`WINDOW_FIELDS`] read: the other fields are empty (no amounts, no
+    /// lines, no partner).
+    fn from_window_record(r: &Record) -> Result<SaleOrder, OdooError> {
+        Ok(SaleOrder {
+            id: SaleOrderId(r.id()?),
+            name: r.str("name")?.unwrap_or_default(),
+            partner: None,
+            state: OrderState::parse(r.str("state")?),
+            is_subscription: true,
+            plan: None,
+            subscription_state: r
+                .str("subscription_state")?
+                .map(|s| SubscriptionState::parse(&s)),
+            start_date: r.date("start_date")?,
+            next_invoice_date: r.date("next_invoice_date")?,
+            end_date: None,
+            last_invoice_date: r.date("last_invoice_date")?,
+            currency: None,
+            amount_untaxed: Decimal::ZERO,
+            amount_tax: Decimal::ZERO,
+            amount_total: Decimal::ZERO,
+            client_order_ref: None,
+            origin: None,
+            line_ids: Vec::new(),
+            invoice_ids: Vec::new(),
+            write_date: None,
+        })
+    }
+
     fn from_record(r: &Record) -> Result<SaleOrder, OdooError> {
         Ok(SaleOrder {
             id: SaleOrderId(r.id()?),
@@ -534,6 +573,31 @@ impl Subscriptions<'_> {
             &SearchOptions::ordered("id asc"),
         )
         .await
+    }
+
+    /// State and billing-window dates of these orders in one light `search_read` (no
+    /// computed amounts, no lines): what the rating push needs for thousands of orders.
+    /// The returned orders carry only those fields.
+    ///
+    /// # Errors
+    /// Any [`OdooError`].
+    #[tracing::instrument(skip_all, fields(model = ORDER, method = "search_read"))]
+    pub async fn windows_of(&self, ids: &[SaleOrderId]) -> Result<Vec<SaleOrder>, OdooError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<i64> = ids.iter().map(|i| i.0).collect();
+        self.client
+            .search_read(
+                ORDER,
+                json!([["id", "in", ids]]),
+                WINDOW_FIELDS,
+                &SearchOptions::ordered("id asc"),
+            )
+            .await?
+            .iter()
+            .map(SaleOrder::from_window_record)
+            .collect()
     }
 
     /// Orders (subscriptions or not, any state) whose source document (`origin`) is `origin`.

@@ -281,7 +281,7 @@ impl RatingPush {
             .collect();
         let mut orders: HashMap<i64, SaleOrder> = HashMap::new();
         for chunk in ids.chunks(2000) {
-            for o in c.subscriptions().get_many(chunk).await? {
+            for o in c.subscriptions().windows_of(chunk).await? {
                 orders.insert(o.id.0, o);
             }
         }
