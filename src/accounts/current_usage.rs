@@ -70,22 +70,7 @@ async fn product_tax_rates(
         taxes_of.insert(r.id()?, r.ids("taxes_id")?);
     }
     let all: Vec<i64> = taxes_of.values().flatten().copied().collect();
-    let mut rate_of: HashMap<i64, Decimal> = HashMap::new();
-    if !all.is_empty() {
-        for t in c
-            .search_read(
-                "account.tax",
-                json!([["id", "in", all]]),
-                &["amount", "amount_type"],
-                &opts,
-            )
-            .await?
-        {
-            if t.str("amount_type")?.as_deref() == Some("percent") {
-                rate_of.insert(t.id()?, t.decimal("amount")?);
-            }
-        }
-    }
+    let rate_of = c.catalogue().percent_tax_rates(&all).await?;
     Ok(taxes_of
         .into_iter()
         .map(|(p, taxes)| {
@@ -123,7 +108,7 @@ impl Accounts {
         let c = self.odoo.client().await?;
         let order = c
             .subscriptions()
-            .get(SaleOrderId(order_id))
+            .window_of(SaleOrderId(order_id))
             .await?
             .filter(|o| lago_status(o) == "active")
             .ok_or(AccountsError::NotAllowed("no_active_subscription"))?;

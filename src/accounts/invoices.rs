@@ -315,26 +315,11 @@ impl Accounts {
             }
         }
         let mut rates: HashMap<i64, Decimal> = HashMap::new();
-        let tax_ids: Vec<i64> = {
-            let mut v: Vec<i64> = lines
-                .iter()
-                .flat_map(|l| l.taxes.iter().map(|t| t.0))
-                .collect();
-            v.sort_unstable();
-            v.dedup();
-            v
-        };
-        if !tax_ids.is_empty() {
-            for r in c
-                .read("account.tax", &tax_ids, &["amount", "amount_type"])
-                .await?
-            {
-                let percent = r.str("amount_type").ok().flatten().as_deref() == Some("percent");
-                if let (Ok(id), Ok(amount), true) = (r.id(), r.decimal("amount"), percent) {
-                    rates.insert(id, amount);
-                }
-            }
-        }
+        let tax_ids: Vec<i64> = lines
+            .iter()
+            .flat_map(|l| l.taxes.iter().map(|t| t.0))
+            .collect();
+        rates.extend(c.catalogue().percent_tax_rates(&tax_ids).await?);
         let owned_subs;
         let subs = match subs {
             Some(s) => s,

@@ -71,6 +71,28 @@ pub fn add_interval(d: NaiveDate, interval: &str) -> NaiveDate {
     }
 }
 
+/// The row that replaces `current` on `plan` from now (plan change): same app, customer
+/// and `external_id`, a new `lago_id`, `incomplete` until its order is written.
+fn successor(current: &SubscriptionRow, plan: &PlanRow) -> SubscriptionRow {
+    let now = now_micros();
+    SubscriptionRow {
+        lago_id: uuid::Uuid::new_v4().to_string(),
+        plan_id: plan.lago_id.clone(),
+        sale_order_id: None,
+        status: "incomplete".into(),
+        subscription_at: now,
+        started_at: None,
+        terminated_at: None,
+        canceled_at: None,
+        previous_plan_id: Some(current.plan_id.clone()),
+        next_plan_id: None,
+        downgrade_plan_date: None,
+        created_at: now,
+        updated_at: now,
+        ..current.clone()
+    }
+}
+
 fn origin_of(lago_id: &str) -> String {
     format!("fusion-billing {lago_id}")
 }
@@ -320,7 +342,7 @@ impl Accounts {
         row.updated_at = now_micros();
         self.store.update_subscription(&row).await?;
         if row.subscription_at <= now_micros() {
-            let order = subs.get(order_id).await?;
+            let order = subs.window_of(order_id).await?;
             if order.as_ref().is_some_and(|o| lago_status(o) == "pending") {
                 subs.confirm(order_id).await?;
             }
@@ -351,7 +373,7 @@ impl Accounts {
         if !upgrade {
             let c = self.odoo.client().await?;
             let order = match current.sale_order_id {
-                Some(id) => c.subscriptions().get(SaleOrderId(id)).await?,
+                Some(id) => c.subscriptions().window_of(SaleOrderId(id)).await?,
                 None => None,
             };
             let end = order
@@ -366,23 +388,7 @@ impl Accounts {
             return Ok(current);
         }
         self.end_subscription(&mut current).await?;
-        let now = now_micros();
-        let row = SubscriptionRow {
-            lago_id: uuid::Uuid::new_v4().to_string(),
-            plan_id: plan.lago_id.clone(),
-            sale_order_id: None,
-            status: "incomplete".into(),
-            subscription_at: now,
-            started_at: None,
-            terminated_at: None,
-            canceled_at: None,
-            previous_plan_id: Some(current.plan_id.clone()),
-            next_plan_id: None,
-            downgrade_plan_date: None,
-            created_at: now,
-            updated_at: now,
-            ..current.clone()
-        };
+        let row = successor(&current, plan);
         match self.store.insert_subscription(&row).await? {
             Inserted::Yes => self.materialize(service, row, customer, plan).await,
             Inserted::Conflict => Err(AccountsError::field("external_id", "value_already_exist")),
@@ -396,7 +402,7 @@ impl Accounts {
         if let Some(id) = row.sale_order_id {
             let c = self.odoo.client().await?;
             let subs = c.subscriptions();
-            let order = subs.get(SaleOrderId(id)).await?;
+            let order = subs.window_of(SaleOrderId(id)).await?;
             match order.as_ref().map(lago_status) {
                 Some("active") => subs.close(SaleOrderId(id), None).await?,
                 Some("pending") => subs.cancel(SaleOrderId(id)).await?,
@@ -532,8 +538,8 @@ impl Accounts {
                 .filter(|r| r.status != "incomplete"),
         }
         .ok_or(AccountsError::NotFound("subscription_not_found"))?;
-        let row = self.refresh(row).await;
-        self.view(service, row, None).await
+        let (row, order) = self.refresh(row).await;
+        self.view(service, row, order).await
     }
 
     /// `GET /subscriptions`: a page of `service`'s subscriptions (default status `active`).
@@ -557,7 +563,7 @@ impl Accounts {
             .map(SaleOrderId)
             .collect();
         let orders = match self.odoo.client().await {
-            Ok(c) => c.subscriptions().get_many(&ids).await.unwrap_or_default(),
+            Ok(c) => c.subscriptions().windows_of(&ids).await.unwrap_or_default(),
             Err(_) => Vec::new(),
         };
         let mut out = Vec::with_capacity(rows.len());
@@ -572,18 +578,19 @@ impl Accounts {
     }
 
     /// Brings a row's status in line with its Odoo order (finance may close a subscription
-    /// in Odoo). Keeps the stored status when Odoo cannot be reached.
-    async fn refresh(&self, row: SubscriptionRow) -> SubscriptionRow {
+    /// in Odoo), returning the order read (state and window only) for the view. Keeps the
+    /// stored status when Odoo cannot be reached.
+    async fn refresh(&self, row: SubscriptionRow) -> (SubscriptionRow, Option<SaleOrder>) {
         let Some(id) = row.sale_order_id else {
-            return row;
+            return (row, None);
         };
         let Ok(c) = self.odoo.client().await else {
-            return row;
+            return (row, None);
         };
-        let Ok(Some(order)) = c.subscriptions().get(SaleOrderId(id)).await else {
-            return row;
-        };
-        self.follow_order(row, &order).await
+        match c.subscriptions().window_of(SaleOrderId(id)).await {
+            Ok(Some(o)) => (self.follow_order(row, &o).await, Some(o)),
+            _ => (row, None),
+        }
     }
 
     /// Applies the status of `order` (read from Odoo) to its row and stores it when it
@@ -656,7 +663,12 @@ impl Accounts {
         let order = match (order, row.sale_order_id) {
             (Some(o), _) => Some(o),
             (None, Some(id)) if row.status == "active" => match self.odoo.client().await {
-                Ok(c) => c.subscriptions().get(SaleOrderId(id)).await.ok().flatten(),
+                Ok(c) => c
+                    .subscriptions()
+                    .window_of(SaleOrderId(id))
+                    .await
+                    .ok()
+                    .flatten(),
                 Err(_) => None,
             },
             _ => None,
@@ -680,22 +692,14 @@ impl Accounts {
         service: &ServiceRef,
         customer: &CustomerRow,
     ) -> Result<(), AccountsError> {
-        let filter = SubscriptionFilter {
-            customer_id: Some(customer.lago_id.clone()),
-            statuses: super::subscription_repo::LIVE
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
-            ..SubscriptionFilter::default()
-        };
-        let (rows, _) = self
-            .store
-            .list_subscriptions(service.id, &filter, 1000, 0)
-            .await?;
-        for mut row in rows {
-            self.end_subscription(&mut row).await?;
-        }
-        Ok(())
+        self.end_live(
+            service,
+            SubscriptionFilter {
+                customer_id: Some(customer.lago_id.clone()),
+                ..SubscriptionFilter::default()
+            },
+        )
+        .await
     }
 
     /// Terminates every live subscription on a plan (plan deletion).
@@ -704,22 +708,39 @@ impl Accounts {
         service: &ServiceRef,
         plan: &PlanRow,
     ) -> Result<(), AccountsError> {
-        let filter = SubscriptionFilter {
-            plan_id: Some(plan.lago_id.clone()),
-            statuses: super::subscription_repo::LIVE
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
-            ..SubscriptionFilter::default()
-        };
-        let (rows, _) = self
-            .store
-            .list_subscriptions(service.id, &filter, 1000, 0)
-            .await?;
-        for mut row in rows {
-            self.end_subscription(&mut row).await?;
+        self.end_live(
+            service,
+            SubscriptionFilter {
+                plan_id: Some(plan.lago_id.clone()),
+                ..SubscriptionFilter::default()
+            },
+        )
+        .await
+    }
+
+    /// Ends every live subscription of `service` matching `filter` (its statuses are
+    /// replaced by the live ones), page by page until none is left.
+    async fn end_live(
+        &self,
+        service: &ServiceRef,
+        mut filter: SubscriptionFilter,
+    ) -> Result<(), AccountsError> {
+        filter.statuses = super::subscription_repo::LIVE
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        loop {
+            let (rows, _) = self
+                .store
+                .list_subscriptions(service.id, &filter, 500, 0)
+                .await?;
+            if rows.is_empty() {
+                return Ok(());
+            }
+            for mut row in rows {
+                self.end_subscription(&mut row).await?;
+            }
         }
-        Ok(())
     }
 
     /// Scheduler step: starts pending subscriptions whose `subscription_at` has come
@@ -755,25 +776,8 @@ impl Accounts {
                     continue;
                 };
                 let mut current = row.clone();
-                current.next_plan_id = None;
                 self.end_subscription(&mut current).await?;
-                let now = now_micros();
-                let new = SubscriptionRow {
-                    lago_id: uuid::Uuid::new_v4().to_string(),
-                    plan_id: plan.lago_id.clone(),
-                    sale_order_id: None,
-                    status: "incomplete".into(),
-                    subscription_at: now,
-                    started_at: None,
-                    terminated_at: None,
-                    canceled_at: None,
-                    previous_plan_id: Some(row.plan_id.clone()),
-                    next_plan_id: None,
-                    downgrade_plan_date: None,
-                    created_at: now,
-                    updated_at: now,
-                    ..row.clone()
-                };
+                let new = successor(&row, &plan);
                 if self.store.insert_subscription(&new).await? == Inserted::Yes {
                     self.materialize(&service, new, &customer, &plan).await?;
                 }

@@ -163,3 +163,42 @@ impl BeginWrite for PgPool {
         self.begin()
     }
 }
+
+impl Store {
+    /// Runs `work` as the only holder, across gateway replicas, of the PostgreSQL session
+    /// advisory lock `key` (`pg_try_advisory_lock`, released afterwards); `Ok(None)` without
+    /// running it when another session holds the lock. On SQLite (one process) it just runs.
+    /// Background loops use it so that each cycle runs on one replica.
+    ///
+    /// # Errors
+    /// Store errors taking the lock.
+    pub async fn exclusively<T, Fut>(
+        &self,
+        key: i64,
+        work: impl FnOnce() -> Fut,
+    ) -> Result<Option<T>, StoreError>
+    where
+        Fut: std::future::Future<Output = T>,
+    {
+        let Store::Postgres(pool) = self else {
+            return Ok(Some(work().await));
+        };
+        let mut conn = pool.acquire().await?;
+        let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+            .bind(key)
+            .fetch_one(&mut *conn)
+            .await?;
+        if !got {
+            return Ok(None);
+        }
+        let out = work().await;
+        if let Err(e) = sqlx::query("SELECT pg_advisory_unlock($1)")
+            .bind(key)
+            .execute(&mut *conn)
+            .await
+        {
+            tracing::warn!(error = %e, "cannot release an advisory lock (released with the connection)");
+        }
+        Ok(Some(out))
+    }
+}

@@ -563,6 +563,34 @@ impl Catalogue<'_> {
         self.client.write(PRODUCT, &[id.0], vals).await
     }
 
+    /// Rate in percent of each `percent` tax among `ids` (archived included); other tax
+    /// types (fixed, group, division) are left out. One `read`.
+    ///
+    /// # Errors
+    /// Any [`OdooError`].
+    pub async fn percent_tax_rates(
+        &self,
+        ids: &[i64],
+    ) -> Result<std::collections::HashMap<i64, Decimal>, OdooError> {
+        let mut ids = ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut rates = std::collections::HashMap::new();
+        if ids.is_empty() {
+            return Ok(rates);
+        }
+        for r in self
+            .client
+            .read(TAX, &ids, &["amount", "amount_type"])
+            .await?
+        {
+            if r.str("amount_type")?.as_deref() == Some("percent") {
+                rates.insert(r.id()?, r.decimal("amount")?);
+            }
+        }
+        Ok(rates)
+    }
+
     /// The authenticated user's current company and its currency.
     ///
     /// # Errors

@@ -600,6 +600,14 @@ impl Subscriptions<'_> {
             .collect()
     }
 
+    /// [`Subscriptions::windows_of`] for one order; `None` when it does not exist.
+    ///
+    /// # Errors
+    /// Any [`OdooError`].
+    pub async fn window_of(&self, id: SaleOrderId) -> Result<Option<SaleOrder>, OdooError> {
+        Ok(self.windows_of(&[id]).await?.into_iter().next())
+    }
+
     /// Orders (subscriptions or not, any state) whose source document (`origin`) is `origin`.
     ///
     /// # Errors

@@ -40,7 +40,6 @@ use crate::accounts::{Accounts, AccountsError};
 use crate::billing::money::{Currency, Money};
 use crate::billing::window::BillingWindow;
 use crate::meter::time::now_micros;
-use crate::meter::Store;
 use crate::odoo::subscriptions::{SaleOrder, SaleOrderLine};
 use crate::odoo::{to_odoo_float, Command, OdooClient, SaleOrderId};
 
@@ -234,26 +233,16 @@ impl RatingPush {
     /// report instead.
     pub async fn cycle(&self) -> Result<CycleReport, AccountsError> {
         let _local = self.lock.lock().await;
-        let Store::Postgres(pool) = &self.accounts.store else {
-            return self.run().await;
-        };
-        let mut conn = pool.acquire().await?;
-        let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
-            .bind(LOCK_KEY)
-            .fetch_one(&mut *conn)
-            .await?;
-        if !got {
-            return Ok(CycleReport {
-                skipped: true,
-                ..CycleReport::default()
-            });
-        }
-        let result = self.run().await;
-        let _ = sqlx::query("SELECT pg_advisory_unlock($1)")
-            .bind(LOCK_KEY)
-            .execute(&mut *conn)
-            .await;
-        result
+        self.accounts
+            .store
+            .exclusively(LOCK_KEY, || self.run())
+            .await?
+            .unwrap_or_else(|| {
+                Ok(CycleReport {
+                    skipped: true,
+                    ..CycleReport::default()
+                })
+            })
     }
 
     async fn run(&self) -> Result<CycleReport, AccountsError> {

@@ -26,7 +26,6 @@ use crate::accounts::subscriptions::lago_status;
 use crate::accounts::{Accounts, AccountsError};
 use crate::configuration::WatcherSettings;
 use crate::meter::time::{from_micros, now_micros, to_micros};
-use crate::meter::Store;
 use crate::odoo::OdooClient;
 
 /// Advisory lock key of a poll (PostgreSQL).
@@ -102,26 +101,16 @@ impl Watcher {
     /// Odoo unavailable; store errors. Nothing is marked seen that was not emitted.
     pub async fn poll(&self) -> Result<PollReport, AccountsError> {
         let _local = self.lock.lock().await;
-        let Store::Postgres(pool) = &self.accounts.store else {
-            return self.run().await;
-        };
-        let mut conn = pool.acquire().await?;
-        let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
-            .bind(LOCK_KEY)
-            .fetch_one(&mut *conn)
-            .await?;
-        if !got {
-            return Ok(PollReport {
-                skipped: true,
-                ..PollReport::default()
-            });
-        }
-        let result = self.run().await;
-        let _ = sqlx::query("SELECT pg_advisory_unlock($1)")
-            .bind(LOCK_KEY)
-            .execute(&mut *conn)
-            .await;
-        result
+        self.accounts
+            .store
+            .exclusively(LOCK_KEY, || self.run())
+            .await?
+            .unwrap_or_else(|| {
+                Ok(PollReport {
+                    skipped: true,
+                    ..PollReport::default()
+                })
+            })
     }
 
     async fn run(&self) -> Result<PollReport, AccountsError> {

@@ -31,13 +31,8 @@ fn require_or_skip(what: &str) -> bool {
 }
 
 fn python() -> Option<Vec<String>> {
-    let py = std::env::var("FUSION_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
-    let ok = Command::new(&py)
-        .args(["-c", "import lago_python_client"])
-        .output()
-        .is_ok_and(|o| o.status.success());
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients/python/e2e.py");
-    (ok || require_or_skip("lago-python-client")).then(|| vec![py, script.to_string()])
+    crate::lago_python::python().map(|py| vec![py, script.to_string()])
 }
 
 fn node() -> Option<Vec<String>> {

@@ -9,7 +9,9 @@ use std::process::Command;
 
 use crate::helpers::{Backend, TestApp};
 
-fn python() -> Option<String> {
+/// The Python interpreter with `lago-python-client`, or `None` (skip) — a panic under
+/// `FUSION_REQUIRE_CLIENTS`.
+pub(crate) fn python() -> Option<String> {
     let py = std::env::var("FUSION_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
     let ok = Command::new(&py)
         .args(["-c", "import lago_python_client"])
