@@ -26,6 +26,29 @@ pub struct Settings {
     /// `[import]`: the NexaCloud importer (`fusion-billing import nexacloud`).
     #[serde(default)]
     pub import: ImportSettings,
+    /// `[idempotency]`: money-moving POSTs sent without an `Idempotency-Key`.
+    #[serde(default)]
+    pub idempotency: IdempotencySettings,
+}
+
+/// `[idempotency]`: how money-moving POSTs without an `Idempotency-Key` header are made
+/// exactly-once (see `crate::api::idempotency`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct IdempotencySettings {
+    /// Identical requests (same app, method, path and JSON body) without the header within
+    /// this many seconds of the first are one intent: they wait for the first and get its
+    /// answer. 0 turns this off (each such request is a new intent).
+    /// `FUSION__IDEMPOTENCY__IMPLICIT_WINDOW_SECS`.
+    pub implicit_window_secs: u64,
+}
+
+impl Default for IdempotencySettings {
+    fn default() -> Self {
+        IdempotencySettings {
+            implicit_window_secs: 10,
+        }
+    }
 }
 
 /// `[server]`: the HTTP listener.

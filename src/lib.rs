@@ -11,12 +11,14 @@
 //! - [`odoo_sim`]: an in-memory Odoo 19 that answers the wire contract, for tests and demos.
 //! - [`sync`]: the rating push (usage onto Odoo subscription lines).
 //! - [`import`]: the NexaCloud importer (shadow copy); [`reconcile`]: dual-run reconciliation.
+//! - [`background`]: the supervisor of the periodic loops and their health.
 //! - [`configuration`], [`telemetry`], [`startup`], [`cli`]: the process around them.
 
 #![recursion_limit = "256"]
 
 pub mod accounts;
 pub mod api;
+pub mod background;
 pub mod billing;
 pub mod cli;
 pub mod configuration;

@@ -67,6 +67,7 @@ impl Application {
             metrics.ingest.clone(),
         );
         let accounts = Accounts::new(&settings, store.clone());
+        accounts.health.register(&metrics.registry)?;
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let scheduler = accounts.spawn_scheduler(
             Duration::from_secs(settings.watcher.interval_secs),

@@ -19,13 +19,18 @@ use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
 
 use super::error::AccountsError;
-use super::invoice_repo::{stable_uuid, CreditNoteRow};
-use super::invoices::{cents, int_field, lago_payment_status, InvoiceView};
+use super::invoice_repo::{stable_uuid, CreditNoteRow, CreditReservation};
+use super::invoices::{cents, int_field, lago_payment_status, InvoiceView, MoveCents};
+use super::lease;
 use super::Accounts;
+use crate::billing::checked;
 use crate::meter::services::ServiceRef;
 use crate::meter::time::now_micros;
 use crate::odoo::invoices::{Invoice, LineChange, MoveState, MoveType};
 use crate::odoo::MoveId;
+
+/// What an overflow while pricing a credit note is reported as.
+const WHAT: &str = "credit note taxes";
 
 /// Lago credit note reasons.
 pub const REASONS: &[&str] = &[
@@ -44,6 +49,8 @@ pub struct CreditNoteView {
     pub row: CreditNoteRow,
     /// The Odoo `out_refund`.
     pub mv: Invoice,
+    /// Its amounts in cents.
+    pub cents: MoveCents,
     /// The credited invoice.
     pub invoice: InvoiceView,
 }
@@ -60,9 +67,7 @@ impl CreditNoteView {
         if self.voided() {
             return 0;
         }
-        cents(self.mv.amount_residual)
-            .min(self.row.credit_amount_cents)
-            .max(0)
+        self.cents.residual.min(self.row.credit_amount_cents).max(0)
     }
 
     /// `credit_status`: `voided`, `available` (balance left) or `consumed`; `None` without a
@@ -105,7 +110,31 @@ impl Accounts {
     ) -> Result<CreditNoteView, AccountsError> {
         let invoice_id =
             text(input, "invoice_id").ok_or(AccountsError::NotFound("invoice_not_found"))?;
-        let invoice = self.invoice(service, &invoice_id).await?;
+        // The creditable amounts are read and used up under the invoice's lease: parallel
+        // credit notes on one invoice are checked one after another, never against the same
+        // remaining amount (see `super::lease`).
+        let name = lease::names::invoice(service.id, &invoice_id);
+        self.under_lease(name, || {
+            self.create_credit_note_locked(service, input, request_id, &invoice_id)
+        })
+        .await
+    }
+
+    async fn create_credit_note_locked(
+        &self,
+        service: &ServiceRef,
+        input: &Map<String, Value>,
+        request_id: &str,
+        invoice_id: &str,
+    ) -> Result<CreditNoteView, AccountsError> {
+        let lago_id = stable_uuid(&["credit_note", &service.id.to_string(), request_id]);
+        if let Some(done) = self.store.credit_note_by_id(service.id, &lago_id).await? {
+            // A retry of a credit note that was written: answer it again.
+            return self.credit_note_view(service, done).await;
+        }
+        // A retry of one that was interrupted must not count its own reservation.
+        self.store.release_credit(&lago_id).await?;
+        let invoice = self.invoice(service, invoice_id).await?;
         let reason = text(input, "reason").unwrap_or_default();
         if !REASONS.contains(&reason.as_str()) {
             return Err(AccountsError::field("reason", "value_is_invalid"));
@@ -132,7 +161,11 @@ impl Accounts {
                 .filter(|a| *a > 0)
                 .ok_or_else(|| AccountsError::field("amount_cents", "value_is_invalid"))?;
             match wanted.iter_mut().find(|(f, _)| *f == fee_id) {
-                Some((_, a)) => *a += amount,
+                Some((_, a)) => {
+                    *a = a.checked_add(amount).ok_or_else(|| {
+                        AccountsError::field("amount_cents", "value_is_out_of_range")
+                    })?
+                }
                 None => wanted.push((fee_id, amount)),
             }
         }
@@ -150,10 +183,16 @@ impl Accounts {
                     "higher_than_remaining_fee_amount",
                 ));
             }
+            // Bounded by the fee's own amount (checked above), so these sums stay small.
             items_excl += amount;
             let sub = fee.line.price_subtotal;
             if !sub.is_zero() {
-                items_taxes += cents(Decimal::new(*amount, 2) * (fee.line.price_total - sub) / sub);
+                let tax = checked::div(
+                    checked::mul(Decimal::new(*amount, 2), fee.line.price_total - sub, WHAT)?,
+                    sub,
+                    WHAT,
+                )?;
+                items_taxes += cents(tax)?;
             }
         }
         let total = items_excl + items_taxes;
@@ -165,6 +204,13 @@ impl Accounts {
             (None, None) => (total, 0),
             (c, r) => {
                 let (c, r) = (c.unwrap_or(0), r.unwrap_or(0));
+                let out_of_range = |f: &str| AccountsError::field(f, "value_is_out_of_range");
+                if c < 0 {
+                    return Err(out_of_range("credit_amount_cents"));
+                }
+                if r < 0 {
+                    return Err(out_of_range("refund_amount_cents"));
+                }
                 if (c + r - total).abs() <= 1 {
                     (c, total - c)
                 } else if (c + r - items_excl).abs() <= 1 && items_excl > 0 {
@@ -182,7 +228,74 @@ impl Accounts {
             ));
         }
 
-        let lago_id = stable_uuid(&["credit_note", &service.id.to_string(), request_id]);
+        let items_json: Vec<Value> = wanted
+            .iter()
+            .map(|(f, a)| {
+                json!({"lago_id": stable_uuid(&["credit_note_item", &lago_id, f]), "fee_id": f, "amount_cents": a})
+            })
+            .collect();
+        let items_json = Value::Array(items_json).to_string();
+        // Reserved before Odoo is touched: from here the amounts count as credited until the
+        // credit note row replaces them.
+        self.store
+            .reserve_credit(&CreditReservation {
+                lago_id: lago_id.clone(),
+                service_id: service.id,
+                invoice_id: invoice.row.lago_id.clone(),
+                items: items_json.clone(),
+                created_at: now_micros(),
+            })
+            .await?;
+        let mut posting = false;
+        let written = self
+            .write_credit_note(service, &invoice, &lago_id, &reason, &wanted, &mut posting)
+            .await;
+        let refund_id = match written {
+            Ok(id) => id,
+            Err(e) => {
+                // Before the post nothing moved money: free the amounts. Once the post was
+                // sent its outcome is unknown, so the reservation stays (conservative); a
+                // retry with the same `Idempotency-Key` resumes and replaces it.
+                if !posting {
+                    self.store.release_credit(&lago_id).await?;
+                }
+                return Err(e);
+            }
+        };
+        let now = now_micros();
+        let row = self
+            .store
+            .insert_credit_note(&CreditNoteRow {
+                lago_id: lago_id.clone(),
+                service_id: service.id,
+                invoice_id: invoice.row.lago_id.clone(),
+                move_id: refund_id.0,
+                reason,
+                description: text(input, "description"),
+                credit_amount_cents: credit,
+                refund_amount_cents: refund,
+                items: items_json,
+                voided_at: None,
+                created_at: now,
+                updated_at: now,
+            })
+            .await?;
+        self.store.release_credit(&lago_id).await?;
+        self.credit_note_view(service, row).await
+    }
+
+    /// Creates (or resumes, by `ref`) the Odoo refund of credit note `lago_id`, keeps the
+    /// `wanted` fees at their amounts and posts it. `posting` turns true just before the post
+    /// is sent.
+    async fn write_credit_note(
+        &self,
+        service: &ServiceRef,
+        invoice: &InvoiceView,
+        lago_id: &str,
+        reason: &str,
+        wanted: &[(String, i64)],
+        posting: &mut bool,
+    ) -> Result<MoveId, AccountsError> {
         let reference = format!("fusion-billing {lago_id}");
         let c = self.odoo.client().await?;
         let inv = c.invoices();
@@ -196,7 +309,7 @@ impl Accounts {
             None => {
                 let id = c
                     .credit_notes()
-                    .create_draft(invoice.mv.id, &reason, None)
+                    .create_draft(invoice.mv.id, reason, None)
                     .await?;
                 let mut vals = Map::new();
                 vals.insert("ref".into(), json!(reference));
@@ -230,34 +343,14 @@ impl Accounts {
                 changes.push(LineChange::Remove(extra.id));
             }
             c.credit_notes().adjust(refund_id, &changes).await?;
+            *posting = true;
             c.credit_notes().post(refund_id).await?;
             tracing::info!(service = %service.name, move_id = refund_id.0, invoice = invoice.mv.id.0, "credit note posted in Odoo");
+        } else {
+            // Found posted by its reference: an earlier attempt posted it.
+            *posting = true;
         }
-        let now = now_micros();
-        let items_json: Vec<Value> = wanted
-            .iter()
-            .map(|(f, a)| {
-                json!({"lago_id": stable_uuid(&["credit_note_item", &lago_id, f]), "fee_id": f, "amount_cents": a})
-            })
-            .collect();
-        let row = self
-            .store
-            .insert_credit_note(&CreditNoteRow {
-                lago_id: lago_id.clone(),
-                service_id: service.id,
-                invoice_id: invoice.row.lago_id.clone(),
-                move_id: refund_id.0,
-                reason,
-                description: text(input, "description"),
-                credit_amount_cents: credit,
-                refund_amount_cents: refund,
-                items: Value::Array(items_json).to_string(),
-                voided_at: None,
-                created_at: now,
-                updated_at: now,
-            })
-            .await?;
-        self.credit_note_view(service, row).await
+        Ok(refund_id)
     }
 
     pub(crate) async fn credit_note_view(
@@ -272,7 +365,12 @@ impl Accounts {
             .get(MoveId(row.move_id))
             .await?
             .ok_or(AccountsError::NotFound("credit_note_not_found"))?;
-        Ok(CreditNoteView { row, mv, invoice })
+        Ok(CreditNoteView {
+            row,
+            cents: MoveCents::of(&mv)?,
+            mv,
+            invoice,
+        })
     }
 
     /// `GET /credit_notes/{id}`.

@@ -12,11 +12,13 @@ use serde_json::{json, Map, Value};
 use super::customer_repo::{CustomerRow, Inserted};
 use super::error::AccountsError;
 use super::identity;
+use super::lease;
+use super::partner_ownership;
 use super::Accounts;
 use crate::billing::money::Currency;
 use crate::meter::services::ServiceRef;
 use crate::meter::time::now_micros;
-use crate::odoo::partners::PartnerValues;
+use crate::odoo::partners::{Partner, PartnerValues};
 use crate::odoo::PartnerId;
 
 /// Text fields of the customer object copied as given (`null` clears them).
@@ -272,20 +274,41 @@ impl Accounts {
         input: &Map<String, Value>,
     ) -> Result<(CustomerRow, bool), AccountsError> {
         let (external_id, changes) = validate(input)?;
+        let name = lease::names::customer(service.id, &external_id);
+        self.under_lease(name, || self.upsert_locked(service, &external_id, &changes))
+            .await
+    }
+
+    async fn upsert_locked(
+        &self,
+        service: &ServiceRef,
+        external_id: &str,
+        changes: &Map<String, Value>,
+    ) -> Result<(CustomerRow, bool), AccountsError> {
+        let (external_id, changes) = (external_id.to_string(), changes.clone());
         loop {
             if let Some(mut row) = self
                 .store
                 .customer_by_external(service.id, &external_id)
                 .await?
             {
-                let mut attrs = attributes(&row);
+                let before = attributes(&row);
+                let mut attrs = before.clone();
                 merge(&mut attrs, &changes);
-                let values = partner_values(&changes, &attrs, &external_id);
+                let mut values = partner_values(&changes, &attrs, &external_id);
                 if values != PartnerValues::default() {
                     let odoo = self.odoo.client().await?;
-                    odoo.partners()
-                        .update(PartnerId(row.partner_id), &values)
-                        .await?;
+                    let partners = odoo.partners();
+                    let partner = partners.get(PartnerId(row.partner_id)).await?;
+                    let reference = identity::partner_reference(service, &external_id);
+                    // Another app's (or finance's) partner: fill empty fields only, refuse
+                    // changes (see `super::partner_ownership`).
+                    if let Some(p) = partner.filter(|p| !partner_ownership::owns(p, &reference)) {
+                        values = partner_ownership::non_owner_values(values, &p, &before)?;
+                    }
+                    if values != PartnerValues::default() {
+                        partners.update(PartnerId(row.partner_id), &values).await?;
+                    }
                 }
                 row.attributes = Value::Object(attrs).to_string();
                 row.updated_at = now_micros();
@@ -349,6 +372,16 @@ impl Accounts {
         service: &ServiceRef,
         external_id: &str,
     ) -> Result<CustomerRow, AccountsError> {
+        let name = lease::names::customer(service.id, external_id);
+        self.under_lease(name, || self.delete_locked(service, external_id))
+            .await
+    }
+
+    async fn delete_locked(
+        &self,
+        service: &ServiceRef,
+        external_id: &str,
+    ) -> Result<CustomerRow, AccountsError> {
         let mut row = self.customer(service, external_id).await?;
         self.terminate_customer_subscriptions(service, &row).await?;
         let now = now_micros();
@@ -356,5 +389,61 @@ impl Accounts {
         row.deleted_at = Some(now);
         row.updated_at = now;
         Ok(row)
+    }
+}
+
+/// `row` as `GET /customers` shows it: the partner fields (name, e-mail, address, country,
+/// Tax ID, phone) as Odoo holds them on its `res.partner`, which may be shared with other apps
+/// (see [`super::partner_ownership`]); the other Lago attributes as the app sent them. Without
+/// the partner (Odoo unreachable) the row is shown as stored.
+pub fn with_partner(row: &CustomerRow, partner: Option<&Partner>) -> CustomerRow {
+    let Some(p) = partner else {
+        return row.clone();
+    };
+    let mut attrs = attributes(row);
+    // The partner's name is the Lago `name`, unless the app names its customer by parts
+    // (`firstname`/`lastname`, kept as sent).
+    let named_by_parts = text(&attrs, "name").is_none() && text(&attrs, "legal_name").is_none();
+    let mut set = |k: &str, v: &Option<String>| {
+        let v = v.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        attrs.insert(k.to_string(), v.map_or(Value::Null, |s| json!(s)));
+    };
+    set("email", &p.email);
+    set("address_line1", &p.street);
+    set("address_line2", &p.street2);
+    set("city", &p.city);
+    set("zipcode", &p.zip);
+    set("country", &p.country_code);
+    set("tax_identification_number", &p.vat);
+    set("phone", &p.phone);
+    if !named_by_parts {
+        set("name", &p.name);
+    }
+    CustomerRow {
+        attributes: Value::Object(attrs).to_string(),
+        ..row.clone()
+    }
+}
+
+impl Accounts {
+    /// The rows as `GET /customers` shows them ([`with_partner`]), reading their partners
+    /// from Odoo in one call; as stored when Odoo cannot be reached (logged).
+    pub async fn shown_customers(&self, rows: &[CustomerRow]) -> Vec<CustomerRow> {
+        let ids: Vec<PartnerId> = rows.iter().map(|r| PartnerId(r.partner_id)).collect();
+        let partners = match self.odoo.client().await {
+            Ok(c) => c
+                .partners()
+                .get_many(&ids)
+                .await
+                .map_err(AccountsError::from),
+            Err(e) => Err(e),
+        };
+        let partners = partners.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "cannot read partners; customers shown as stored");
+            Vec::new()
+        });
+        rows.iter()
+            .map(|r| with_partner(r, partners.iter().find(|p| p.id.0 == r.partner_id)))
+            .collect()
     }
 }

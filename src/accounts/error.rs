@@ -3,6 +3,7 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::billing::Overflow;
 use crate::meter::StoreError;
 use crate::odoo::OdooError;
 
@@ -24,9 +25,27 @@ pub enum AccountsError {
     /// Odoo refused the operation (a business rule or missing rights): `third_party_error`.
     #[error("Odoo refused: {0}")]
     OdooRefused(String),
+    /// Another request holds this intent's lease (see [`super::lease`]) and did not finish
+    /// within [`super::lease::WAIT`]: retry later (503 `operation_in_progress`). Holds the
+    /// lease name.
+    #[error("intent busy: {0}")]
+    Busy(String),
+    /// Usage or an amount left the representable range (see [`crate::billing::checked`]):
+    /// 422 `value_is_out_of_range`, never a panic or a 0.
+    #[error(transparent)]
+    Overflow(#[from] Overflow),
     /// The local store failed.
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(StoreError),
+}
+
+impl From<StoreError> for AccountsError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Overflow(o) => AccountsError::Overflow(o),
+            other => AccountsError::Store(other),
+        }
+    }
 }
 
 impl AccountsError {

@@ -102,6 +102,30 @@ impl Store {
         .map(|r| r.rows_affected() == 1)?))
     }
 
+    /// Starts `key` afresh at `now` (an implicit key whose answer is older than its window):
+    /// the stored answer is dropped and the key is unanswered again.
+    ///
+    /// # Errors
+    /// Store errors.
+    pub async fn renew_idempotency_key(
+        &self,
+        service_id: i64,
+        key: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        dispatch!(self, |p| sqlx::query(
+            "UPDATE idempotency_keys SET status = NULL, response = NULL, created_at = $1 \
+             WHERE service_id = $2 AND key = $3"
+        )
+        .bind(now)
+        .bind(service_id)
+        .bind(key)
+        .execute(p)
+        .await
+        .map(|_| ())?);
+        Ok(())
+    }
+
     /// Releases an unanswered key (its request failed with a 5xx), so a retry runs again.
     ///
     /// # Errors

@@ -356,3 +356,74 @@ impl Store {
         }))
     }
 }
+
+/// Amounts being credited on an invoice while its credit note is written to Odoo
+/// (`credit_reservations`, migration 0010): they count as credited until the credit note
+/// row replaces them (see `super::credit_notes`).
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct CreditReservation {
+    /// The credit note's `lago_id` (derived from the request id).
+    pub lago_id: String,
+    /// Owning service.
+    pub service_id: i64,
+    /// The credited invoice's `lago_id`.
+    pub invoice_id: String,
+    /// JSON `[{"fee_id","amount_cents"}]`, as a credit note's `items`.
+    pub items: String,
+    /// Unix microseconds (UTC).
+    pub created_at: i64,
+}
+
+impl Store {
+    /// Reserves the amounts of credit note `r.lago_id` (no-op when already reserved).
+    ///
+    /// # Errors
+    /// Store errors.
+    pub async fn reserve_credit(&self, r: &CreditReservation) -> Result<(), StoreError> {
+        dispatch!(self, |p| sqlx::query(
+            "INSERT INTO credit_reservations (lago_id, service_id, invoice_id, items, created_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (lago_id) DO NOTHING"
+        )
+        .bind(&r.lago_id)
+        .bind(r.service_id)
+        .bind(&r.invoice_id)
+        .bind(&r.items)
+        .bind(r.created_at)
+        .execute(p)
+        .await
+        .map(|_| ())?);
+        Ok(())
+    }
+
+    /// Drops the reservation of credit note `lago_id` (written, or failed before Odoo posted).
+    ///
+    /// # Errors
+    /// Store errors.
+    pub async fn release_credit(&self, lago_id: &str) -> Result<(), StoreError> {
+        dispatch!(self, |p| sqlx::query(
+            "DELETE FROM credit_reservations WHERE lago_id = $1"
+        )
+        .bind(lago_id)
+        .execute(p)
+        .await
+        .map(|_| ())?);
+        Ok(())
+    }
+
+    /// The reservations of `service_id`.
+    ///
+    /// # Errors
+    /// Store errors.
+    pub async fn credit_reservations(
+        &self,
+        service_id: i64,
+    ) -> Result<Vec<CreditReservation>, StoreError> {
+        Ok(dispatch!(self, |p| sqlx::query_as(
+            "SELECT lago_id, service_id, invoice_id, items, created_at \
+             FROM credit_reservations WHERE service_id = $1"
+        )
+        .bind(service_id)
+        .fetch_all(p)
+        .await?))
+    }
+}

@@ -22,10 +22,12 @@ use serde_json::{json, Map, Value};
 use super::customer_repo::CustomerRow;
 use super::error::AccountsError;
 use super::invoice_repo::{fee_lago_id, invoice_lago_id, InvoiceRow};
+use super::lease;
 use super::plan_repo::PlanRow;
 use super::plans::charges_of;
 use super::subscription_repo::{SubscriptionFilter, SubscriptionRow};
 use super::Accounts;
+use crate::billing::checked::Overflow;
 use crate::meter::services::ServiceRef;
 use crate::meter::time::now_micros;
 use crate::odoo::catalogue::ProductValues;
@@ -36,11 +38,72 @@ use crate::odoo::invoices::{
 use crate::odoo::{MoveId, OdooClient, OdooError, PartnerId, ProductId, SaleOrderId};
 
 /// Amount in the currency's minor unit (cents), rounded half away from zero.
-pub fn cents(d: Decimal) -> i64 {
-    (d * Decimal::ONE_HUNDRED)
-        .round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
-        .to_i64()
-        .unwrap_or(0)
+///
+/// # Errors
+/// [`Overflow`] when it does not fit an `i64` of cents (never a 0 or a saturated value).
+pub fn cents(d: Decimal) -> Result<i64, Overflow> {
+    d.checked_mul(Decimal::ONE_HUNDRED)
+        .map(|c| c.round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero))
+        .and_then(|c| c.to_i64())
+        .ok_or(Overflow("amount in cents"))
+}
+
+/// Largest one-off invoice line, units × unit amount, in cents (10¹⁵ cents = 10 trillion in
+/// the major unit): far above any real sale, far below where taxes and sums of lines could
+/// leave an `i64` of cents.
+pub const MAX_ONE_OFF_LINE_CENTS: Decimal = rust_decimal_macros::dec!(1_000_000_000_000_000);
+
+/// An Odoo move's amounts in cents, converted once (checked) when its view is built.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MoveCents {
+    /// `amount_untaxed`.
+    pub untaxed: i64,
+    /// `amount_tax`.
+    pub tax: i64,
+    /// `amount_total`.
+    pub total: i64,
+    /// `amount_residual` (what is still due).
+    pub residual: i64,
+}
+
+impl MoveCents {
+    /// The amounts of `m`.
+    ///
+    /// # Errors
+    /// [`Overflow`] when one does not fit in cents.
+    pub fn of(m: &Invoice) -> Result<MoveCents, Overflow> {
+        Ok(MoveCents {
+            untaxed: cents(m.amount_untaxed)?,
+            tax: cents(m.amount_tax)?,
+            total: cents(m.amount_total)?,
+            residual: cents(m.amount_residual)?,
+        })
+    }
+}
+
+/// A fee line's amounts in cents, converted once (checked) when its view is built.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LineCents {
+    /// `price_subtotal` (excluding taxes).
+    pub subtotal: i64,
+    /// `price_total` (including taxes).
+    pub total: i64,
+    /// `price_unit`.
+    pub unit: i64,
+}
+
+impl LineCents {
+    /// The amounts of `l`.
+    ///
+    /// # Errors
+    /// [`Overflow`] when one does not fit in cents.
+    pub fn of(l: &InvoiceLine) -> Result<LineCents, Overflow> {
+        Ok(LineCents {
+            subtotal: cents(l.price_subtotal)?,
+            total: cents(l.price_total)?,
+            unit: cents(l.price_unit)?,
+        })
+    }
 }
 
 /// Lago `status` of a move: `draft` → `draft`, `posted` → `finalized`, `cancel` → `voided`.
@@ -81,17 +144,19 @@ pub struct FeeView {
     pub credited_cents: i64,
     /// Sum of the line's percent tax rates (`account.tax.amount`), e.g. 13.0 for HST.
     pub tax_rate: f64,
+    /// The line's amounts in cents.
+    pub cents: LineCents,
 }
 
 impl FeeView {
     /// Amount excluding taxes, cents.
     pub fn amount_cents(&self) -> i64 {
-        cents(self.line.price_subtotal)
+        self.cents.subtotal
     }
 
     /// Taxes of the line, cents.
     pub fn taxes_cents(&self) -> i64 {
-        cents(self.line.price_total) - cents(self.line.price_subtotal)
+        self.cents.total - self.cents.subtotal
     }
 
     /// Tax rate in percent: the sum of the line's percent taxes in Odoo (e.g. 13.0).
@@ -112,6 +177,8 @@ pub struct InvoiceView {
     pub row: InvoiceRow,
     /// The Odoo move.
     pub mv: Invoice,
+    /// The move's amounts in cents.
+    pub cents: MoveCents,
     /// Its product lines as fees.
     pub fees: Vec<FeeView>,
     /// The customer.
@@ -328,15 +395,27 @@ impl Accounts {
                 &owned_subs
             }
         };
+        // Credited per fee: credit notes not voided, plus amounts reserved by credit notes
+        // being written (see `super::credit_notes`), except the reservation of a credit
+        // note that already has its row.
         let mut credited: HashMap<String, i64> = HashMap::new();
-        for cn in self.store.credit_notes_of(service.id, None).await? {
-            if cn.voided_at.is_some() {
-                continue;
+        let notes = self.store.credit_notes_of(service.id, None).await?;
+        let mut counted: Vec<(String, String)> = notes
+            .iter()
+            .filter(|cn| cn.voided_at.is_none())
+            .map(|cn| (cn.lago_id.clone(), cn.items.clone()))
+            .collect();
+        for r in self.store.credit_reservations(service.id).await? {
+            if !notes.iter().any(|cn| cn.lago_id == r.lago_id) {
+                counted.push((r.lago_id, r.items));
             }
-            let items: Vec<Value> = serde_json::from_str(&cn.items).unwrap_or_default();
+        }
+        for (_, items) in counted {
+            let items: Vec<Value> = serde_json::from_str(&items).unwrap_or_default();
             for it in items {
                 if let (Some(f), Some(a)) = (it["fee_id"].as_str(), it["amount_cents"].as_i64()) {
-                    *credited.entry(f.to_string()).or_default() += a;
+                    let slot = credited.entry(f.to_string()).or_default();
+                    *slot = slot.checked_add(a).ok_or(Overflow("credited amount"))?;
                 }
             }
         }
@@ -383,7 +462,7 @@ impl Accounts {
             let fees = lines
                 .iter()
                 .filter(|l| l.move_id.0 == row.move_id)
-                .map(|l| {
+                .map(|l| -> Result<FeeView, Overflow> {
                     let pid = l.product.as_ref().map(|p| p.id);
                     let code = pid.and_then(|p| codes.get(&p)).cloned().unwrap_or_default();
                     let name = l
@@ -427,19 +506,21 @@ impl Accounts {
                         .sum::<Decimal>()
                         .to_f64()
                         .unwrap_or(0.0);
-                    FeeView {
+                    Ok(FeeView {
                         tax_rate,
                         credited_cents: credited.get(&lago_id).copied().unwrap_or(0),
+                        cents: LineCents::of(l)?,
                         lago_id,
                         line: l.clone(),
                         item_type,
                         code,
                         name,
-                    }
+                    })
                 })
-                .collect();
+                .collect::<Result<Vec<_>, _>>()?;
             out.push(InvoiceView {
                 row,
+                cents: MoveCents::of(&mv)?,
                 mv,
                 fees,
                 customer,
@@ -597,6 +678,14 @@ impl Accounts {
             if units <= Decimal::ZERO {
                 return Err(AccountsError::field("units", "value_is_invalid"));
             }
+            // The line (and so the invoice, taxes included) must fit in cents before anything
+            // is written to Odoo: checked, never truncated to 0 after the fact.
+            let line_cents = Decimal::from(unit_cents)
+                .checked_mul(units)
+                .filter(|c| c.abs() <= MAX_ONE_OFF_LINE_CENTS);
+            if line_cents.is_none() {
+                return Err(AccountsError::field("units", "value_is_out_of_range"));
+            }
             let display = text(f, "invoice_display_name");
             let label = text(f, "description")
                 .or_else(|| display.clone())
@@ -743,6 +832,16 @@ impl Accounts {
         service: &ServiceRef,
         lago_id: &str,
     ) -> Result<InvoiceView, AccountsError> {
+        let lease = lease::names::invoice(service.id, lago_id);
+        self.under_lease(lease, || self.void_invoice_locked(service, lago_id))
+            .await
+    }
+
+    async fn void_invoice_locked(
+        &self,
+        service: &ServiceRef,
+        lago_id: &str,
+    ) -> Result<InvoiceView, AccountsError> {
         let v = self.invoice(service, lago_id).await?;
         let voidable = v.mv.state == MoveState::Posted
             && matches!(v.mv.payment_state, None | Some(PaymentState::NotPaid))
@@ -765,6 +864,16 @@ impl Accounts {
         service: &ServiceRef,
         lago_id: &str,
     ) -> Result<InvoiceView, AccountsError> {
+        let lease = lease::names::invoice(service.id, lago_id);
+        self.under_lease(lease, || self.finalize_invoice_locked(service, lago_id))
+            .await
+    }
+
+    async fn finalize_invoice_locked(
+        &self,
+        service: &ServiceRef,
+        lago_id: &str,
+    ) -> Result<InvoiceView, AccountsError> {
         let v = self.invoice(service, lago_id).await?;
         if v.mv.state != MoveState::Draft {
             return Err(AccountsError::NotFound("invoice_not_found"));
@@ -782,6 +891,19 @@ impl Accounts {
     /// 404 `invoice_not_found`; 405 `update_on_voided_invoice`, `invalid_status` (payment on a
     /// draft); 422 `payment_status` `value_is_invalid`; Odoo unavailable or refusing.
     pub async fn update_invoice(
+        &self,
+        service: &ServiceRef,
+        lago_id: &str,
+        input: &Map<String, Value>,
+    ) -> Result<InvoiceView, AccountsError> {
+        let lease = lease::names::invoice(service.id, lago_id);
+        self.under_lease(lease, || {
+            self.update_invoice_locked(service, lago_id, input)
+        })
+        .await
+    }
+
+    async fn update_invoice_locked(
         &self,
         service: &ServiceRef,
         lago_id: &str,
@@ -870,6 +992,18 @@ impl Accounts {
     /// `no_payment_method` (no saved token, or Odoo without the `payment` module); Odoo
     /// unavailable or refusing.
     pub async fn retry_invoice_payment(
+        &self,
+        service: &ServiceRef,
+        lago_id: &str,
+    ) -> Result<(), AccountsError> {
+        let lease = lease::names::invoice(service.id, lago_id);
+        self.under_lease(lease, || {
+            self.retry_invoice_payment_locked(service, lago_id)
+        })
+        .await
+    }
+
+    async fn retry_invoice_payment_locked(
         &self,
         service: &ServiceRef,
         lago_id: &str,

@@ -16,7 +16,9 @@ pub mod idempotency_repo;
 pub mod identity;
 pub mod invoice_repo;
 pub mod invoices;
+pub mod lease;
 pub mod odoo_link;
+pub mod partner_ownership;
 pub mod plan_odoo;
 pub mod plan_repo;
 pub mod plans;
@@ -46,9 +48,31 @@ pub struct Accounts {
     pub partner_match: Vec<PartnerMatch>,
     /// Running usage totals (see [`UsageCache`]).
     pub usage_cache: UsageCache,
+    /// Health of the background loops working on these accounts (failed items counted).
+    pub health: crate::background::LoopHealth,
 }
 
 impl Accounts {
+    /// Runs `work` holding the intent lease `name` (see [`lease`]): waits for another holder
+    /// to finish, releases when `work` ends (error paths included). An error that shows Odoo
+    /// lost the gateway's schema is turned into a retryable 503 ([`OdooLink::recheck_after`]).
+    ///
+    /// # Errors
+    /// [`AccountsError::Busy`] when the lease stays held past [`lease::WAIT`]; `work`'s errors.
+    pub async fn under_lease<T, F, Fut>(&self, name: String, work: F) -> Result<T, AccountsError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<T, AccountsError>>,
+    {
+        let guard = self.store.lease(name).await?;
+        let out = work().await;
+        guard.release().await;
+        match out {
+            Ok(v) => Ok(v),
+            Err(e) => Err(self.odoo.recheck_after(e).await),
+        }
+    }
+
     /// Flows over `store` and the Odoo of `settings`.
     pub fn new(settings: &Settings, store: Store) -> Accounts {
         Accounts {
@@ -56,35 +80,32 @@ impl Accounts {
             odoo: Arc::new(OdooLink::new(settings.odoo.clone())),
             partner_match: settings.customers.keys().unwrap_or_default(),
             usage_cache: UsageCache::new(100_000, Duration::from_secs(5)),
+            health: crate::background::LoopHealth::new(),
         }
     }
 
-    /// Runs [`Accounts::apply_due`] every `every` until `stop` turns true; a step in
-    /// progress finishes first (its Odoo calls are not cut).
+    /// Runs [`Accounts::apply_due`] every `every` until `stop` turns true, supervised (see
+    /// [`crate::background`]): a step in progress finishes first (its Odoo calls are not cut).
     pub fn spawn_scheduler(
         &self,
         every: Duration,
-        mut stop: tokio::sync::watch::Receiver<bool>,
+        stop: tokio::sync::watch::Receiver<bool>,
     ) -> tokio::task::JoinHandle<()> {
         let this = self.clone();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(every);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tokio::select! {
-                    _ = tick.tick() => {}
-                    _ = stop.wait_for(|s| *s) => return,
-                }
-                match this.apply_due().await {
-                    Ok(0) => {}
-                    Ok(n) => {
-                        tracing::info!(changed = n, "pending subscriptions and downgrades applied")
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %e, "subscription scheduler step failed; retried next tick")
-                    }
-                }
-            }
-        })
+        crate::background::spawn_loop(
+            crate::background::LoopSpec {
+                name: "scheduler",
+                every,
+                first_after: Duration::ZERO,
+                wake: None,
+            },
+            self.health.clone(),
+            stop,
+            move || {
+                let this = this.clone();
+                async move { this.apply_due().await }
+            },
+            |changed| *changed > 0,
+        )
     }
 }

@@ -3,8 +3,10 @@
 //! `x_fc_plan_code` fields the accounts flows write (created over RPC through
 //! `ir.model.fields` when absent; `odoo/addons/base/models/ir_model.py`).
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use serde_json::{json, Map};
-use tokio::sync::{Mutex, OnceCell};
+use tokio::sync::Mutex;
 
 use super::error::AccountsError;
 use crate::configuration::OdooSettings;
@@ -21,7 +23,11 @@ const PLAN_CODE_MODELS: &[&str] = &["product.template", "sale.order"];
 pub struct OdooLink {
     settings: OdooSettings,
     client: Mutex<Option<OdooClient>>,
-    fields: OnceCell<()>,
+    /// [`PLAN_CODE_FIELD`] is known to exist on every model of [`PLAN_CODE_MODELS`]; reset
+    /// by [`OdooLink::recheck_after`] when Odoo says otherwise.
+    fields_ok: AtomicBool,
+    /// Serializes the check-and-create of the fields.
+    fields_lock: Mutex<()>,
 }
 
 impl OdooLink {
@@ -30,7 +36,8 @@ impl OdooLink {
         OdooLink {
             settings,
             client: Mutex::new(None),
-            fields: OnceCell::new(),
+            fields_ok: AtomicBool::new(false),
+            fields_lock: Mutex::new(()),
         }
     }
 
@@ -59,23 +66,46 @@ impl OdooLink {
     }
 
     /// The client, with [`PLAN_CODE_FIELD`] present on `product.template` and `sale.order`
-    /// (created once per process when missing).
+    /// (checked, and created when missing, on first use and again after
+    /// [`OdooLink::recheck_after`] saw Odoo lose it).
     ///
     /// # Errors
     /// As [`OdooLink::client`]; Odoo's refusal to create the field (user without
     /// Administration/Settings rights) is [`AccountsError::OdooRefused`].
     pub async fn client_with_fields(&self) -> Result<OdooClient, AccountsError> {
         let c = self.client().await?;
-        self.fields
-            .get_or_try_init(|| async {
-                for model in PLAN_CODE_MODELS {
-                    ensure_char_field(&c, model, PLAN_CODE_FIELD, "Plan code (fusion-billing)")
-                        .await?;
-                }
-                Ok::<(), AccountsError>(())
-            })
-            .await?;
+        if self.fields_ok.load(Ordering::Acquire) {
+            return Ok(c);
+        }
+        let _one = self.fields_lock.lock().await;
+        if !self.fields_ok.load(Ordering::Acquire) {
+            for model in PLAN_CODE_MODELS {
+                ensure_char_field(&c, model, PLAN_CODE_FIELD, "Plan code (fusion-billing)").await?;
+            }
+            self.fields_ok.store(true, Ordering::Release);
+        }
         Ok(c)
+    }
+
+    /// Looks at a failed flow's error: when Odoo said the gateway's field is missing (Odoo
+    /// restored from an older backup, or recreated empty, while the gateway ran), forgets the
+    /// cached schema so the next call checks and creates the field again, and turns the error
+    /// into a retryable 503 ([`AccountsError::OdooUnavailable`]). Other errors pass unchanged.
+    pub async fn recheck_after(&self, e: AccountsError) -> AccountsError {
+        let AccountsError::OdooRefused(msg) = &e else {
+            return e;
+        };
+        if !msg.contains(PLAN_CODE_FIELD) {
+            return e;
+        }
+        tracing::warn!(error = %msg, field = PLAN_CODE_FIELD, "Odoo no longer has the gateway's field; it is checked again");
+        self.fields_ok.store(false, Ordering::Release);
+        if let Some(c) = self.client.lock().await.as_ref() {
+            for model in PLAN_CODE_MODELS {
+                c.forget_fields(model);
+            }
+        }
+        AccountsError::OdooUnavailable(format!("Odoo schema changed, retry: {msg}"))
     }
 }
 

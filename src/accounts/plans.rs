@@ -13,6 +13,7 @@ use serde_json::{json, Map, Value};
 
 use super::customer_repo::Inserted;
 use super::error::AccountsError;
+use super::lease;
 use super::plan_repo::PlanRow;
 use super::Accounts;
 use crate::billing::charge::Charge;
@@ -291,6 +292,16 @@ impl Accounts {
         input: &Map<String, Value>,
     ) -> Result<PlanRow, AccountsError> {
         let p = self.validate_plan(service, input, None).await?;
+        let name = lease::names::plan(service.id, &p.code);
+        self.under_lease(name, || self.create_plan_locked(service, p))
+            .await
+    }
+
+    async fn create_plan_locked(
+        &self,
+        service: &ServiceRef,
+        p: PlanInput,
+    ) -> Result<PlanRow, AccountsError> {
         if self
             .store
             .plan_by_code(service.id, &p.code)
@@ -333,6 +344,17 @@ impl Accounts {
     /// # Errors
     /// `plan_not_found`; as [`Accounts::create_plan`].
     pub async fn update_plan(
+        &self,
+        service: &ServiceRef,
+        code: &str,
+        input: &Map<String, Value>,
+    ) -> Result<PlanRow, AccountsError> {
+        let name = lease::names::plan(service.id, code);
+        self.under_lease(name, || self.update_plan_locked(service, code, input))
+            .await
+    }
+
+    async fn update_plan_locked(
         &self,
         service: &ServiceRef,
         code: &str,
@@ -382,6 +404,16 @@ impl Accounts {
         service: &ServiceRef,
         code: &str,
     ) -> Result<PlanRow, AccountsError> {
+        let name = lease::names::plan(service.id, code);
+        self.under_lease(name, || self.delete_plan_locked(service, code))
+            .await
+    }
+
+    async fn delete_plan_locked(
+        &self,
+        service: &ServiceRef,
+        code: &str,
+    ) -> Result<PlanRow, AccountsError> {
         let mut row = self.plan(service, code).await?;
         self.terminate_plan_subscriptions(service, &row).await?;
         self.archive_plan_products(&row).await?;
@@ -400,11 +432,13 @@ pub fn charges_of(row: &PlanRow) -> Vec<StoredCharge> {
 
 /// Plan amount over a year, in minor units, to tell an upgrade from a downgrade (Lago's
 /// `PlanUpgradeService`: yearly amount ≥ current → upgrade).
-pub fn yearly_amount_cents(row: &PlanRow) -> i64 {
+///
+/// In `i128`, so no plan amount can overflow it (never saturated).
+pub fn yearly_amount_cents(row: &PlanRow) -> i128 {
     let per_year = INTERVALS
         .iter()
         .find(|(n, _)| *n == row.interval)
         .map(|(_, k)| *k)
         .unwrap_or(12);
-    row.amount_cents.saturating_mul(per_year)
+    i128::from(row.amount_cents) * i128::from(per_year)
 }

@@ -7,6 +7,7 @@ use std::str::FromStr;
 
 use crate::billing::aggregation::{event_values, Aggregate, UsageEvent};
 use crate::billing::charge::{Charge, ChargeResult, PriceContext};
+use crate::billing::checked::Overflow;
 use crate::billing::metric::{AggregationType, MetricSpec};
 use crate::billing::money::Currency;
 use crate::billing::window::BillingWindow;
@@ -38,7 +39,8 @@ impl Accounts {
     /// `service_id` over `window`.
     ///
     /// # Errors
-    /// Store errors; a stored charge that no longer parses is an internal error.
+    /// Store errors; a stored charge that no longer parses is an internal error;
+    /// [`AccountsError::Overflow`] when usage or an amount leaves `Decimal`'s or `i64`'s range.
     pub async fn rate(
         &self,
         service_id: i64,
@@ -108,8 +110,11 @@ impl Accounts {
                     .collect();
                 ctx.event_values = event_values(&spec, window, &events);
             }
-            let result = priced.price(aggregate.units, &ctx);
-            let amount_cents = result.to_money(currency).to_cents().unwrap_or(0);
+            let result = priced.price(aggregate.units, &ctx)?;
+            let amount_cents = result
+                .to_money(currency)
+                .to_cents()
+                .map_err(|_| Overflow("charge amount in minor units"))?;
             out.push(RatedCharge {
                 charge,
                 metric,

@@ -15,6 +15,7 @@ use serde_json::{json, Map, Value};
 use super::customer_repo::{CustomerRow, Inserted};
 use super::customers::attributes;
 use super::error::AccountsError;
+use super::lease;
 use super::odoo_link::PLAN_CODE_FIELD;
 use super::plan_repo::PlanRow;
 use super::plans::{charges_of, yearly_amount_cents};
@@ -194,13 +195,47 @@ impl Accounts {
         let customer = self
             .customer_for_subscription(service, &ext_customer, &plan)
             .await?;
-        // Cut-over of an imported shadow copy (see `super::shadow`).
-        self.claim_shadow(service, &external_id, &customer, &plan)
-            .await?;
+        // One holder per external_id: thirty identical POSTs at once are served in turn, the
+        // first writes the order, the others find it live (see `super::lease`).
+        let lease_name = lease::names::subscription(service.id, &external_id);
+        self.under_lease(lease_name, || async {
+            // Cut-over of an imported shadow copy (see `super::shadow`).
+            self.claim_shadow(service, &external_id, &customer, &plan)
+                .await?;
+            self.create_locked(
+                service,
+                input,
+                &customer,
+                &plan,
+                &external_id,
+                &billing_time,
+                subscription_at,
+                ending_at,
+                now,
+            )
+            .await
+        })
+        .await
+    }
+
+    /// The part of [`Accounts::create_subscription`] that runs under the subscription's lease.
+    #[allow(clippy::too_many_arguments)]
+    async fn create_locked(
+        &self,
+        service: &ServiceRef,
+        input: &Map<String, Value>,
+        customer: &CustomerRow,
+        plan: &PlanRow,
+        external_id: &str,
+        billing_time: &str,
+        subscription_at: i64,
+        ending_at: Option<i64>,
+        now: i64,
+    ) -> Result<SubscriptionView, AccountsError> {
         loop {
             let live = self
                 .store
-                .live_subscription(service.id, &external_id)
+                .live_subscription(service.id, external_id)
                 .await?;
             let row = match live {
                 Some(l) if l.customer_id != customer.lago_id => {
@@ -208,23 +243,23 @@ impl Accounts {
                 }
                 Some(l) if l.plan_id == plan.lago_id => {
                     if l.status == "incomplete" {
-                        self.materialize(service, l, &customer, &plan).await?
+                        self.materialize(service, l, customer, plan).await?
                     } else {
                         l
                     }
                 }
-                Some(l) => self.change_plan(service, l, &customer, &plan).await?,
+                Some(l) => self.change_plan(service, l, customer, plan).await?,
                 None => {
                     let row = SubscriptionRow {
                         lago_id: uuid::Uuid::new_v4().to_string(),
                         service_id: service.id,
-                        external_id: external_id.clone(),
+                        external_id: external_id.to_string(),
                         customer_id: customer.lago_id.clone(),
                         plan_id: plan.lago_id.clone(),
                         sale_order_id: None,
                         status: "incomplete".into(),
                         name: text(input, "name"),
-                        billing_time: billing_time.clone(),
+                        billing_time: billing_time.to_string(),
                         subscription_at,
                         started_at: None,
                         ending_at,
@@ -237,7 +272,7 @@ impl Accounts {
                         updated_at: now,
                     };
                     match self.store.insert_subscription(&row).await? {
-                        Inserted::Yes => self.materialize(service, row, &customer, &plan).await?,
+                        Inserted::Yes => self.materialize(service, row, customer, plan).await?,
                         Inserted::Conflict => continue,
                     }
                 }
@@ -434,6 +469,17 @@ impl Accounts {
         external_id: &str,
         status: Option<&str>,
     ) -> Result<SubscriptionView, AccountsError> {
+        let name = lease::names::subscription(service.id, external_id);
+        self.under_lease(name, || self.terminate_locked(service, external_id, status))
+            .await
+    }
+
+    async fn terminate_locked(
+        &self,
+        service: &ServiceRef,
+        external_id: &str,
+        status: Option<&str>,
+    ) -> Result<SubscriptionView, AccountsError> {
         let wanted = status.unwrap_or("active");
         let mut row = self
             .store
@@ -451,6 +497,20 @@ impl Accounts {
     /// # Errors
     /// `subscription_not_found`; 422 `invalid_date`; Odoo unavailable.
     pub async fn update_subscription(
+        &self,
+        service: &ServiceRef,
+        external_id: &str,
+        status: Option<&str>,
+        input: &Map<String, Value>,
+    ) -> Result<SubscriptionView, AccountsError> {
+        let name = lease::names::subscription(service.id, external_id);
+        self.under_lease(name, || {
+            self.update_locked(service, external_id, status, input)
+        })
+        .await
+    }
+
+    async fn update_locked(
         &self,
         service: &ServiceRef,
         external_id: &str,
@@ -737,8 +797,22 @@ impl Accounts {
             if rows.is_empty() {
                 return Ok(());
             }
-            for mut row in rows {
-                self.end_subscription(&mut row).await?;
+            for row in rows {
+                let name = lease::names::subscription(service.id, &row.external_id);
+                self.under_lease(name, || async {
+                    // Re-read under the lease: another request may have ended or replaced it.
+                    match self
+                        .store
+                        .live_subscription(service.id, &row.external_id)
+                        .await?
+                    {
+                        Some(mut live) if live.lago_id == row.lago_id => {
+                            self.end_subscription(&mut live).await
+                        }
+                        _ => Ok(()),
+                    }
+                })
+                .await?;
             }
         }
     }
@@ -755,8 +829,39 @@ impl Accounts {
         let due = self.store.subscriptions_due(now, &today).await?;
         let mut changed = 0;
         for row in due {
+            let name = lease::names::subscription(row.service_id, &row.external_id);
+            let (lago_id, service_id) = (row.lago_id.clone(), row.service_id);
+            let step =
+                std::panic::AssertUnwindSafe(self.under_lease(name, || self.apply_due_one(row)));
+            match futures::FutureExt::catch_unwind(step).await {
+                Ok(Ok(true)) => changed += 1,
+                Ok(Ok(false)) => {}
+                Ok(Err(e)) => {
+                    self.health.item_failed("scheduler");
+                    tracing::warn!(subscription = %lago_id, service_id, error = %e, "scheduled subscription change failed; retried next step");
+                }
+                Err(_) => {
+                    self.health.item_failed("scheduler");
+                    tracing::error!(subscription = %lago_id, service_id, "scheduled subscription change panicked; retried next step");
+                }
+            }
+        }
+        Ok(changed)
+    }
+
+    /// One due subscription, re-read under its lease; whether it changed.
+    async fn apply_due_one(&self, row: SubscriptionRow) -> Result<bool, AccountsError> {
+        let Some(row) = self
+            .store
+            .live_subscription(row.service_id, &row.external_id)
+            .await?
+            .filter(|live| live.lago_id == row.lago_id)
+        else {
+            return Ok(false);
+        };
+        {
             let Some(service) = self.store.service_by_id(row.service_id).await? else {
-                continue;
+                return Ok(false);
             };
             let customer = match self
                 .store
@@ -764,7 +869,7 @@ impl Accounts {
                 .await?
             {
                 Some(c) => c,
-                None => continue,
+                None => return Ok(false),
             };
             if row.status == "pending" {
                 let plan = self.plan_of(&row).await?;
@@ -773,7 +878,7 @@ impl Accounts {
                 self.materialize(&service, r, &customer, &plan).await?;
             } else if let Some(next) = row.next_plan_id.clone() {
                 let Some(plan) = self.store.plan_by_id(&next).await? else {
-                    continue;
+                    return Ok(false);
                 };
                 let mut current = row.clone();
                 self.end_subscription(&mut current).await?;
@@ -782,8 +887,7 @@ impl Accounts {
                     self.materialize(&service, new, &customer, &plan).await?;
                 }
             }
-            changed += 1;
+            Ok(true)
         }
-        Ok(changed)
     }
 }

@@ -16,7 +16,6 @@ use super::pagination::PageParams;
 use super::state::AppState;
 use super::timefmt::iso_seconds;
 use crate::accounts::credit_notes::CreditNoteView;
-use crate::accounts::invoices::cents;
 use crate::meter::time::to_micros;
 
 /// Lago's credit note JSON (every field `CreditNoteResponse` of the python client requires is
@@ -56,7 +55,7 @@ pub fn credit_note_json(v: &CreditNoteView) -> Value {
         .filter(|f| credited.contains(&f.lago_id))
         .map(|f| f.taxes_rate())
         .fold(0.0_f64, f64::max);
-    let total = cents(m.amount_total);
+    let total = v.cents.total;
     json!({
         "lago_id": v.row.lago_id,
         // The gateway has one billing entity per app: Odoo's company.
@@ -73,10 +72,10 @@ pub fn credit_note_json(v: &CreditNoteView) -> Value {
         "currency": currency,
         "total_amount_cents": total,
         "precise_total_amount_cents": total.to_string(),
-        "taxes_amount_cents": cents(m.amount_tax),
-        "precise_taxes_amount_cents": cents(m.amount_tax).to_string(),
+        "taxes_amount_cents": v.cents.tax,
+        "precise_taxes_amount_cents": v.cents.tax.to_string(),
         "taxes_rate": taxes_rate,
-        "sub_total_excluding_taxes_amount_cents": cents(m.amount_untaxed),
+        "sub_total_excluding_taxes_amount_cents": v.cents.untaxed,
         "balance_amount_cents": v.balance_cents(),
         "credit_amount_cents": v.row.credit_amount_cents,
         "refund_amount_cents": v.row.refund_amount_cents,

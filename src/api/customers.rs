@@ -97,7 +97,8 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let input = root_object(&body, "customer")?;
     let (row, _) = state.accounts.upsert_customer(&auth.0, &input).await?;
-    Ok(HttpResponse::Ok().json(json!({ "customer": customer_json(&row) })))
+    let shown = state.accounts.shown_customers(&[row]).await;
+    Ok(HttpResponse::Ok().json(json!({ "customer": customer_json(&shown[0]) })))
 }
 
 /// `GET /api/v1/customers/{external_id}`.
@@ -107,7 +108,8 @@ pub async fn show(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let row = state.accounts.customer(&auth.0, &path).await?;
-    Ok(HttpResponse::Ok().json(json!({ "customer": customer_json(&row) })))
+    let shown = state.accounts.shown_customers(&[row]).await;
+    Ok(HttpResponse::Ok().json(json!({ "customer": customer_json(&shown[0]) })))
 }
 
 /// `DELETE /api/v1/customers/{external_id}`: returns the deleted customer.
@@ -145,7 +147,13 @@ pub async fn list(
         )
         .await
         .map_err(ApiError::internal)?;
-    let customers: Vec<Value> = rows.iter().map(customer_json).collect();
+    let customers: Vec<Value> = state
+        .accounts
+        .shown_customers(&rows)
+        .await
+        .iter()
+        .map(customer_json)
+        .collect();
     Ok(HttpResponse::Ok().json(json!({ "customers": customers, "meta": q.page.meta(total) })))
 }
 

@@ -248,6 +248,17 @@ impl From<crate::accounts::AccountsError> for ApiError {
                 }
             }
             A::OdooRefused(msg) => ApiError::ThirdParty(msg),
+            A::Busy(lease) => {
+                tracing::warn!(lease = %lease, "intent still held by another request");
+                ApiError::Unavailable {
+                    code: "operation_in_progress",
+                    retry_after_secs: 1,
+                }
+            }
+            A::Overflow(o) => {
+                tracing::warn!(error = %o, "usage or amount out of range");
+                ApiError::field("base", "value_is_out_of_range")
+            }
             A::Store(e) => ApiError::internal(e),
         }
     }

@@ -1,5 +1,5 @@
-//! Operations endpoints: `GET /health` (process up), `GET /ready` (store reachable),
-//! `GET /metrics` (Prometheus text). None needs an API key.
+//! Operations endpoints: `GET /health` (process up), `GET /ready` (store reachable and every
+//! background loop running), `GET /metrics` (Prometheus text). None needs an API key.
 
 use actix_web::{web, HttpResponse};
 use serde_json::json;
@@ -11,20 +11,31 @@ pub async fn health() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
-/// `GET /ready`: 200 when the store answers, else 503 in Lago's error shape.
+/// `GET /ready`: 200 when the store answers and every background loop runs (see
+/// [`crate::background`]); else 503 in Lago's error shape, code `store_unavailable` or
+/// `background_loop_stopped`, with the checks under `checks`.
 pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
     let store_ok = state.store.ping().await;
+    let health = &state.accounts.health;
+    let stopped = health.stopped_unexpectedly();
+    let ok = store_ok && stopped.is_empty();
     let body = json!({
-        "status": if store_ok { "ready" } else { "unavailable" },
+        "status": if ok { "ready" } else { "unavailable" },
         "store": {"backend": state.store.backend(), "ok": store_ok},
         "ingest_queue": state.ingest.queued(),
+        "background": health.snapshot(),
     });
-    if store_ok {
+    if ok {
         HttpResponse::Ok().json(body)
     } else {
+        let code = if store_ok {
+            "background_loop_stopped"
+        } else {
+            "store_unavailable"
+        };
         let mut err = super::error::error_body(
             actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
-            Some("store_unavailable"),
+            Some(code),
             None,
         );
         err["checks"] = body;

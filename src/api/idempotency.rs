@@ -13,7 +13,12 @@
 //!   next request takes the key over.
 //! - Keys are per service and kept 24 hours (older ones are purged on the next claim).
 //!
-//! Without the header every request gets a fresh random request id.
+//! Without the header, identical requests (same service, method, path and JSON body) within
+//! `idempotency.implicit_window_secs` (default 10 s) are one intent: they are serialized
+//! under one intent lease (`crate::accounts::lease`, shared by replicas), the first runs, and
+//! the others get its stored answer — thirty impatient copies move money once. The stored
+//! answer is kept under the key `implicit:<request hash>`; a 5xx is not stored (the next copy
+//! runs again). With the window at 0, every such request is a new intent with a fresh id.
 
 use std::future::Future;
 
@@ -27,6 +32,7 @@ use super::body::parse_json;
 use super::error::{error_body, ApiError};
 use super::state::AppState;
 use crate::accounts::invoice_repo::stable_uuid;
+use crate::accounts::lease::names as lease_names;
 use crate::meter::services::ServiceRef;
 use crate::meter::time::now_micros;
 
@@ -91,7 +97,7 @@ where
     Fut: Future<Output = Result<HttpResponse, ApiError>>,
 {
     let Some(raw) = req.headers().get(HEADER) else {
-        return run(uuid::Uuid::new_v4().to_string()).await;
+        return implicit(req, state, service, body, run).await;
     };
     let key = raw.to_str().map(str::trim).unwrap_or("");
     if key.is_empty() || key.len() > MAX_KEY_LEN {
@@ -133,6 +139,75 @@ where
         Ok(r) => r,
         Err(e) => e.error_response(),
     };
+    finish(state, service, key, resp).await
+}
+
+/// A request without the header (see the module doc).
+async fn implicit<F, Fut>(
+    req: &HttpRequest,
+    state: &AppState,
+    service: &ServiceRef,
+    body: &[u8],
+    run: F,
+) -> Result<HttpResponse, ApiError>
+where
+    F: FnOnce(String) -> Fut,
+    Fut: Future<Output = Result<HttpResponse, ApiError>>,
+{
+    let window_secs = state.settings.idempotency.implicit_window_secs;
+    if window_secs == 0 {
+        return run(uuid::Uuid::new_v4().to_string()).await;
+    }
+    let window = i64::try_from(window_secs)
+        .unwrap_or(i64::MAX / 1_000_000)
+        .saturating_mul(1_000_000);
+    let hash = request_hash(req, body);
+    let key = format!("implicit:{hash}");
+    let route = format!("{} {}", req.method(), req.path());
+    let guard = state
+        .store
+        .lease(lease_names::request(service.id, &hash))
+        .await?;
+    let out = async {
+        let now = now_micros();
+        let (row, inserted) = state
+            .store
+            .claim_idempotency_key(service.id, &key, &route, &hash, now)
+            .await
+            .map_err(ApiError::internal)?;
+        if !inserted {
+            match row.status {
+                Some(status) if now - row.created_at <= window => {
+                    return Ok(replay(status, row.response.as_deref().unwrap_or("")));
+                }
+                // An older answer, or a holder that died: this copy is a new intent.
+                _ => {
+                    state
+                        .store
+                        .renew_idempotency_key(service.id, &key, now)
+                        .await
+                        .map_err(ApiError::internal)?;
+                }
+            }
+        }
+        let resp = match run(uuid::Uuid::new_v4().to_string()).await {
+            Ok(r) => r,
+            Err(e) => e.error_response(),
+        };
+        finish(state, service, &key, resp).await
+    }
+    .await;
+    guard.release().await;
+    out
+}
+
+/// Stores a non-5xx answer under `key` and returns it; releases the key after a 5xx.
+async fn finish(
+    state: &AppState,
+    service: &ServiceRef,
+    key: &str,
+    resp: HttpResponse,
+) -> Result<HttpResponse, ApiError> {
     let status = resp.status();
     if status.is_server_error() {
         if let Err(e) = state.store.release_idempotency_key(service.id, key).await {

@@ -21,7 +21,7 @@ use super::subscriptions::subscription_json;
 use super::timefmt::iso_seconds;
 use crate::accounts::invoice_repo::stable_uuid;
 use crate::accounts::invoices::{
-    cents, lago_payment_status, lago_status, FeeView, InvoiceFilter, InvoiceView,
+    lago_payment_status, lago_status, FeeView, InvoiceFilter, InvoiceView,
 };
 use crate::accounts::subscriptions::{add_interval, SubscriptionView};
 use crate::meter::time::to_micros;
@@ -97,8 +97,8 @@ pub fn fee_json(v: &InvoiceView, f: &FeeView) -> Value {
         "taxes_rate": f.taxes_rate(),
         "units": f.line.quantity.normalize().to_string(),
         "precise_unit_amount": f.line.price_unit.normalize().to_string(),
-        "unit_amount_cents": cents(f.line.price_unit),
-        "total_amount_cents": cents(f.line.price_total),
+        "unit_amount_cents": f.cents.unit,
+        "total_amount_cents": f.cents.total,
         "total_amount_currency": currency,
         "total_aggregated_units": f.line.quantity.normalize().to_string(),
         "events_count": 0,
@@ -136,11 +136,11 @@ pub fn invoice_json(v: &InvoiceView) -> Value {
     let m = &v.mv;
     let currency = v.currency();
     let fees: Vec<Value> = v.fees.iter().map(|f| fee_json(v, f)).collect();
-    let fees_cents = cents(m.amount_untaxed);
-    let taxes_cents = cents(m.amount_tax);
-    let total_cents = cents(m.amount_total);
+    let fees_cents = v.cents.untaxed;
+    let taxes_cents = v.cents.tax;
+    let total_cents = v.cents.total;
     let due_cents = if m.state == crate::odoo::invoices::MoveState::Posted {
-        cents(m.amount_residual)
+        v.cents.residual
     } else {
         0
     };

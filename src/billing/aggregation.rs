@@ -47,6 +47,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::checked::{self, Overflow};
 use super::metric::{AggregationType, MetricSpec};
 use super::money::parse_decimal_str;
 use super::window::BillingWindow;
@@ -97,12 +98,15 @@ pub struct Aggregate {
 ///
 /// A spec that fails [`MetricSpec::validate`] for lack of `field_name` aggregates to zero
 /// for every type but `count_agg`.
+///
+/// # Errors
+/// [`Overflow`] when a total leaves `Decimal`'s range (never a panic, never saturated).
 pub fn aggregate(
     spec: &MetricSpec,
     window: &BillingWindow,
     events: &[UsageEvent],
     counters: &[UsageCounter],
-) -> Aggregate {
+) -> Result<Aggregate, Overflow> {
     let events = dedup_events(events);
     let counters = dedup_counters(counters);
     let field = spec.field_name.as_deref().unwrap_or_default();
@@ -113,18 +117,25 @@ pub fn aggregate(
                 .iter()
                 .filter(|e| window.contains(e.timestamp))
                 .count();
-            Aggregate {
-                units: Decimal::from(count) + counter_total(&counters, window, false),
+            Ok(Aggregate {
+                units: checked::add(
+                    Decimal::from(count),
+                    counter_total(&counters, window, false)?,
+                    "count_agg units",
+                )?,
                 events_count: count as u64,
-            }
+            })
         }
         AggregationType::Sum => {
             let values = numeric_values(&events, field, window, recurring);
-            Aggregate {
-                units: values.iter().map(|(_, v)| *v).sum::<Decimal>()
-                    + counter_total(&counters, window, recurring),
+            Ok(Aggregate {
+                units: checked::add(
+                    checked::sum(values.iter().map(|(_, v)| *v), "sum_agg units")?,
+                    counter_total(&counters, window, recurring)?,
+                    "sum_agg units",
+                )?,
                 events_count: values.len() as u64,
-            }
+            })
         }
         AggregationType::Max => {
             let values = numeric_values(&events, field, window, false);
@@ -134,12 +145,12 @@ pub fn aggregate(
                 .chain(counters_in(&counters, window, false).map(|c| c.quantity))
                 .max()
                 .unwrap_or_default();
-            Aggregate {
+            Ok(Aggregate {
                 units: max,
                 events_count: values.len() as u64,
-            }
+            })
         }
-        AggregationType::Latest => latest(&events, &counters, field, window),
+        AggregationType::Latest => Ok(latest(&events, &counters, field, window)),
         AggregationType::UniqueCount => {
             let mut count = 0_u64;
             let mut distinct = BTreeSet::new();
@@ -152,18 +163,24 @@ pub fn aggregate(
                     count += 1;
                 }
             }
-            Aggregate {
-                units: Decimal::from(distinct.len()) + counter_total(&counters, window, recurring),
+            Ok(Aggregate {
+                units: checked::add(
+                    Decimal::from(distinct.len()),
+                    counter_total(&counters, window, recurring)?,
+                    "unique_count_agg units",
+                )?,
                 events_count: count,
-            }
+            })
         }
         AggregationType::WeightedSum => {
             let initial = if recurring {
-                events
-                    .iter()
-                    .filter(|e| e.timestamp < window.from())
-                    .filter_map(|e| e.properties.get(field).and_then(numeric_value))
-                    .sum()
+                checked::sum(
+                    events
+                        .iter()
+                        .filter(|e| e.timestamp < window.from())
+                        .filter_map(|e| e.properties.get(field).and_then(numeric_value)),
+                    "weighted_sum_agg initial level",
+                )?
             } else {
                 Decimal::ZERO
             };
@@ -233,10 +250,15 @@ fn counters_in<'a>(
         .filter(move |c| in_scope(c.period_start, window, recurring))
 }
 
-fn counter_total(counters: &[&UsageCounter], window: &BillingWindow, recurring: bool) -> Decimal {
-    counters_in(counters, window, recurring)
-        .map(|c| c.quantity)
-        .sum()
+fn counter_total(
+    counters: &[&UsageCounter],
+    window: &BillingWindow,
+    recurring: bool,
+) -> Result<Decimal, Overflow> {
+    checked::sum(
+        counters_in(counters, window, recurring).map(|c| c.quantity),
+        "pushed counter total",
+    )
 }
 
 /// `(event, value)` for events in scope whose field is numeric, chronological.

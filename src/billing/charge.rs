@@ -21,6 +21,7 @@
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use super::checked::{self, Overflow};
 use super::money::{Currency, Money};
 
 mod parse;
@@ -166,9 +167,9 @@ pub struct ChargeResult {
 }
 
 impl ChargeResult {
-    fn from_lines(lines: Vec<TierLine>) -> Self {
-        let amount = lines.iter().map(|l| l.amount).sum();
-        Self { amount, lines }
+    fn from_lines(lines: Vec<TierLine>) -> Result<Self, Overflow> {
+        let amount = checked::sum(lines.iter().map(|l| l.amount), "charge total")?;
+        Ok(Self { amount, lines })
     }
 
     /// The total rounded to `currency`'s minor unit (half away from zero);
@@ -181,9 +182,12 @@ impl ChargeResult {
 impl ChargeModel {
     /// Prices `units` (the aggregated units; negative counts as nothing) with this model.
     /// `ctx` is read by `percentage` only. Never rounds.
-    pub fn price(&self, units: Decimal, ctx: &PriceContext) -> ChargeResult {
+    ///
+    /// # Errors
+    /// [`Overflow`] when an amount leaves `Decimal`'s range.
+    pub fn price(&self, units: Decimal, ctx: &PriceContext) -> Result<ChargeResult, Overflow> {
         if units.is_sign_negative() && !units.is_zero() {
-            return ChargeResult::default();
+            return Ok(ChargeResult::default());
         }
         match self {
             ChargeModel::Standard { amount } => tiers::standard(*amount, units),
@@ -202,7 +206,10 @@ impl ChargeModel {
 impl Charge {
     /// Prices `units`: the first `included_units` are free (an `Included` line), the rest
     /// goes to the model. Negative units bill nothing. Never rounds.
-    pub fn price(&self, units: Decimal, ctx: &PriceContext) -> ChargeResult {
+    ///
+    /// # Errors
+    /// [`Overflow`] when an amount leaves `Decimal`'s range.
+    pub fn price(&self, units: Decimal, ctx: &PriceContext) -> Result<ChargeResult, Overflow> {
         if units <= Decimal::ZERO || self.included_units.is_zero() {
             return self.model.price(units, ctx);
         }
@@ -216,7 +223,8 @@ impl Charge {
             flat_amount: Decimal::ZERO,
             amount: Decimal::ZERO,
         }];
-        lines.extend(self.model.price(units - free, ctx).lines);
+        let rest = checked::sub(units, free, "units after included units")?;
+        lines.extend(self.model.price(rest, ctx)?.lines);
         ChargeResult::from_lines(lines)
     }
 }

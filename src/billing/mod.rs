@@ -13,13 +13,16 @@
 //! - [`aggregation`]: usage events and pushed counters → aggregated units.
 //! - [`money`]: ISO-4217 currencies, major-unit amounts, cents, Lago decimal strings.
 //! - [`charge`]: charge models (standard, package, graduated, volume, percentage) → amounts.
+//! - [`checked`]: checked arithmetic; an overflow is an error, never a panic or a 0.
 
 pub mod aggregation;
 pub mod charge;
+pub mod checked;
 pub mod metric;
 pub mod money;
 pub mod window;
 
 mod errors;
 
+pub use checked::Overflow;
 pub use errors::ValidationErrors;

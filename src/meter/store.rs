@@ -33,6 +33,9 @@ pub enum StoreError {
     /// The ingest writer is gone (process shutting down).
     #[error("ingest writer stopped")]
     WriterStopped,
+    /// Stored usage aggregates beyond `Decimal`'s range (see [`crate::billing::checked`]).
+    #[error(transparent)]
+    Overflow(#[from] crate::billing::Overflow),
 }
 
 /// A connection pool to the configured backend. Cheap to clone.

@@ -46,7 +46,8 @@ impl Store {
     /// sums read everything before `to`, as the aggregation rules require.
     ///
     /// # Errors
-    /// Store errors; [`StoreError::Corrupt`] for an unreadable stored quantity.
+    /// Store errors; [`StoreError::Corrupt`] for an unreadable stored quantity;
+    /// [`StoreError::Overflow`] when the total leaves `Decimal`'s range.
     pub async fn aggregate_usage(
         &self,
         service_id: i64,
@@ -73,6 +74,6 @@ impl Store {
             .into_iter()
             .map(UsageCounter::try_from)
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(aggregate(spec, window, &events, &counters))
+        Ok(aggregate(spec, window, &events, &counters)?)
     }
 }

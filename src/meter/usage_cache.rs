@@ -20,6 +20,7 @@ use tokio::sync::Mutex;
 use super::store::{Store, StoreError};
 use super::time::{now_micros, to_micros};
 use crate::billing::aggregation::{aggregate, numeric_value, Aggregate, UsageCounter};
+use crate::billing::checked::{self, Overflow};
 use crate::billing::metric::{AggregationType, MetricSpec};
 use crate::billing::window::BillingWindow;
 use crate::dispatch;
@@ -45,21 +46,29 @@ struct Partial {
 }
 
 impl Partial {
-    fn fold(&mut self, aggregation: AggregationType, field: &str, properties: &str) {
+    fn fold(
+        &mut self,
+        aggregation: AggregationType,
+        field: &str,
+        properties: &str,
+    ) -> Result<(), Overflow> {
         match aggregation {
             AggregationType::Count => self.events_count += 1,
             _ => {
                 let Ok(serde_json::Value::Object(p)) = serde_json::from_str(properties) else {
-                    return;
+                    return Ok(());
                 };
                 let Some(v) = p.get(field).and_then(numeric_value) else {
-                    return;
+                    return Ok(());
                 };
+                // Checked before anything changes, so a refused fold leaves the total intact.
+                let sum = checked::add(self.sum, v, "cached usage total")?;
                 self.events_count += 1;
-                self.sum += v;
+                self.sum = sum;
                 self.max = Some(self.max.map_or(v, |m| m.max(v)));
             }
         }
+        Ok(())
     }
 }
 
@@ -158,10 +167,10 @@ impl Store {
         for r in &rows {
             folding = folding && r.created_at <= horizon;
             if folding {
-                stable.fold(spec.aggregation, field, &r.properties);
+                stable.fold(spec.aggregation, field, &r.properties)?;
                 stable.upto_seq = r.seq;
             }
-            total.fold(spec.aggregation, field, &r.properties);
+            total.fold(spec.aggregation, field, &r.properties)?;
         }
         drop(stable);
         let counters: Vec<UsageCounter> = self
@@ -170,10 +179,14 @@ impl Store {
             .into_iter()
             .map(UsageCounter::try_from)
             .collect::<Result<_, _>>()?;
-        let pushed = aggregate(spec, window, &[], &counters);
+        let pushed = aggregate(spec, window, &[], &counters)?;
         let units = match spec.aggregation {
-            AggregationType::Count => Decimal::from(total.events_count) + pushed.units,
-            AggregationType::Sum => total.sum + pushed.units,
+            AggregationType::Count => checked::add(
+                Decimal::from(total.events_count),
+                pushed.units,
+                "count_agg units",
+            )?,
+            AggregationType::Sum => checked::add(total.sum, pushed.units, "sum_agg units")?,
             _ => match (
                 total.max,
                 counters.iter().any(|c| window.contains(c.period_start)),

@@ -158,6 +158,19 @@ impl Partners<'_> {
             .next())
     }
 
+    /// The partners with these ids, archived included (missing ids are left out).
+    ///
+    /// # Errors
+    /// Any [`OdooError`].
+    #[tracing::instrument(skip_all, fields(model = MODEL, method = "search_read"))]
+    pub async fn get_many(&self, ids: &[PartnerId]) -> Result<Vec<Partner>, OdooError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<i64> = ids.iter().map(|p| p.0).collect();
+        self.find(json!([["id", "in", ids]]), None).await
+    }
+
     /// Active partners whose email equals `email` ignoring case. Searches with `=ilike` (which treats
     /// `_`/`%` as wildcards in Odoo, `odoo/orm/domains.py`), then keeps exact case-insensitive matches.
     ///

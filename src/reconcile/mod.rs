@@ -19,8 +19,6 @@ pub mod store;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{Datelike, NaiveDate};
-use rust_decimal::prelude::ToPrimitive;
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
@@ -225,10 +223,6 @@ struct OdooAmount {
     invoices: Vec<String>,
 }
 
-fn cents(d: Decimal) -> i64 {
-    (d * Decimal::ONE_HUNDRED).round().to_i64().unwrap_or(0)
-}
-
 /// What Odoo billed `service` in the period, per (customer, subscription).
 async fn odoo_amounts(
     accounts: &Accounts,
@@ -345,7 +339,12 @@ async fn odoo_amounts(
             1
         };
         let e = out.entry(key).or_default();
-        e.cents += sign * cents(m.decimal("amount_untaxed")?);
+        // One conversion (half away from zero, checked) for invoices and reconciliation alike.
+        let amount = crate::accounts::invoices::cents(m.decimal("amount_untaxed")?)?;
+        e.cents = e
+            .cents
+            .checked_add(sign * amount)
+            .ok_or(crate::billing::Overflow("reconciled amount"))?;
         e.currency = m.m2o("currency_id")?.map(|c| c.name).or(e.currency.take());
         e.invoices.push(m.str("name")?.unwrap_or_default());
     }

@@ -174,7 +174,9 @@ mod tests {
                 },
             ],
         };
-        let r = model.price(d("12500"), &PriceContext::default());
+        let r = model
+            .price(d("12500"), &PriceContext::default())
+            .expect("in range");
         let lines = charge_lines("API calls", &r.lines, Currency::CAD);
         assert_eq!(
             lines,
@@ -203,14 +205,18 @@ mod tests {
     #[test]
     fn zero_usage_writes_no_line() {
         let model = ChargeModel::Standard { amount: d("0.05") };
-        let r = model.price(Decimal::ZERO, &PriceContext::default());
+        let r = model
+            .price(Decimal::ZERO, &PriceContext::default())
+            .expect("in range");
         assert!(charge_lines("API calls", &r.lines, Currency::CAD).is_empty());
     }
 
     #[test]
     fn standard_is_one_plain_line() {
         let model = ChargeModel::Standard { amount: d("0.25") };
-        let r = model.price(d("40"), &PriceContext::default());
+        let r = model
+            .price(d("40"), &PriceContext::default())
+            .expect("in range");
         assert_eq!(
             charge_lines("Seats", &r.lines, Currency::CAD),
             vec![LineSpec {

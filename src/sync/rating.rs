@@ -16,8 +16,11 @@
 //!   the difference with what was billed (the last push plus late usage already billed) goes
 //!   on a labelled late-usage line of the current window: nothing dropped, nothing billed
 //!   twice.
-//! - **Failures.** If any write fails (Odoo down), the usage cursor does not move and the next
-//!   cycle retries; pushed quantities are absolute, so a resend is harmless.
+//! - **Failures.** Each subscription is rated and written in isolation: an error or a panic
+//!   in one (Odoo refusing its write, usage out of range) is logged with its ids, counted
+//!   (`fusion_background_item_failures_total{loop="rating"}`) and kept in `rating_retries`,
+//!   so it is rated again on every cycle until it succeeds, while the others go on and the
+//!   usage cursor moves forward. Pushed quantities are absolute, so a resend is harmless.
 //! - **Replicas.** On PostgreSQL a cycle runs under a session advisory lock: one replica
 //!   pushes per cycle, the others skip it.
 
@@ -37,6 +40,7 @@ use crate::accounts::rating::RatedCharge;
 use crate::accounts::subscription_repo::SubscriptionRow;
 use crate::accounts::subscriptions::{add_interval, lago_status};
 use crate::accounts::{Accounts, AccountsError};
+use crate::billing::checked::Overflow;
 use crate::billing::money::{Currency, Money};
 use crate::billing::window::BillingWindow;
 use crate::meter::time::now_micros;
@@ -50,6 +54,8 @@ const LOCK_KEY: i64 = 0x6662_7261_7465; // "fbrate"
 const SETTLE: Duration = Duration::from_secs(10);
 /// Past windows re-rated for late usage.
 const LATE_WINDOWS: usize = 12;
+/// The loop's name in logs, `/ready` and metrics.
+const LOOP: &str = "rating";
 
 /// What one cycle did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -176,6 +182,7 @@ fn commands(desired: &Desired, existing: &[SaleOrderLine]) -> Vec<Command> {
 
 /// A subscription to write this cycle.
 struct Pending {
+    subscription: SubscriptionRow,
     order: SaleOrderId,
     desired: Desired,
     state: RatingState,
@@ -197,33 +204,30 @@ impl RatingPush {
         }
     }
 
-    /// Runs a cycle every `every` (first after one interval) until `stop` turns true; a cycle
-    /// in progress finishes first, so no Odoo write is cut half-way.
+    /// Runs a cycle every `every` (first after one interval) until `stop` turns true,
+    /// supervised (see [`crate::background`]); a cycle in progress finishes first, so no Odoo
+    /// write is cut half-way.
     pub fn spawn(
         &self,
         every: Duration,
-        mut stop: tokio::sync::watch::Receiver<bool>,
+        stop: tokio::sync::watch::Receiver<bool>,
     ) -> tokio::task::JoinHandle<()> {
         let this = self.clone();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tokio::select! {
-                    _ = tick.tick() => {}
-                    _ = stop.wait_for(|s| *s) => return,
-                }
-                match this.cycle().await {
-                    Ok(r) if r.written > 0 || r.failed > 0 || r.rolled_over > 0 => {
-                        tracing::info!(report = ?r, "rating push cycle")
-                    }
-                    Ok(_) => {}
-                    Err(e) => {
-                        tracing::warn!(error = %e, "rating push cycle failed; retried next cycle")
-                    }
-                }
-            }
-        })
+        crate::background::spawn_loop(
+            crate::background::LoopSpec {
+                name: LOOP,
+                every,
+                first_after: every,
+                wake: None,
+            },
+            self.accounts.health.clone(),
+            stop,
+            move || {
+                let this = this.clone();
+                async move { this.cycle().await }
+            },
+            |r: &CycleReport| r.written > 0 || r.failed > 0 || r.rolled_over > 0,
+        )
     }
 
     /// One cycle (see the module doc).
@@ -255,6 +259,12 @@ impl RatingPush {
         let (streams, new_ev, new_ct) =
             store.changed_streams(ev_cursor, ct_cursor, settled).await?;
         let changed: HashSet<(i64, String)> = streams.into_iter().collect();
+        let retries: HashSet<String> = store
+            .rating_retries()
+            .await?
+            .into_iter()
+            .map(|r| r.subscription_id)
+            .collect();
         let subs = store.active_subscriptions().await?;
         report.subscriptions = subs.len();
         if subs.is_empty() {
@@ -284,29 +294,31 @@ impl RatingPush {
             let Some(order) = sub.sale_order_id.and_then(|id| orders.get(&id)) else {
                 continue;
             };
-            if lago_status(order) != "active" {
-                continue;
-            }
-            let Some(from) = order.last_invoice_date else {
-                continue;
-            };
-            let mut mine = states.remove(&sub.lago_id).unwrap_or_default();
-            report.rolled_over += self.roll_over(&mut mine, &from.to_string()).await?;
-            let is_new = !mine.iter().any(|s| s.window_from == from.to_string());
-            if !is_new && !changed.contains(&(sub.service_id, sub.external_id.clone())) {
-                continue;
-            }
-            if !plans.contains_key(&sub.plan_id) {
-                plans.insert(sub.plan_id.clone(), a.plan_of(sub).await?);
-            }
-            let plan = &plans[&sub.plan_id];
-            let to = order
-                .next_invoice_date
-                .filter(|t| *t > from)
-                .unwrap_or_else(|| add_interval(from, &plan.interval));
-            report.rated += 1;
-            if let Some(p) = self.rate_one(sub, plan, from, to, &mine, is_new).await? {
-                pending.push(p);
+            let mine = states.remove(&sub.lago_id).unwrap_or_default();
+            let touched = retries.contains(&sub.lago_id)
+                || changed.contains(&(sub.service_id, sub.external_id.clone()));
+            // Each subscription in isolation: an error or a panic in one is logged with its
+            // ids, counted and retried next cycle; the others go on.
+            let step = std::panic::AssertUnwindSafe(self.prepare_one(
+                sub,
+                order,
+                mine,
+                touched,
+                &mut plans,
+                &mut report,
+            ));
+            match futures::FutureExt::catch_unwind(step).await {
+                Ok(Ok(Some(p))) => pending.push(p),
+                Ok(Ok(None)) if retries.contains(&sub.lago_id) => {
+                    store.rating_succeeded(&sub.lago_id).await?;
+                }
+                Ok(Ok(None)) => {}
+                Ok(Err(e)) => self.failed(sub, &e.to_string(), &mut report).await?,
+                Err(panic) => {
+                    let msg = panic_message(&*panic);
+                    self.failed(sub, &format!("panic: {msg}"), &mut report)
+                        .await?
+                }
             }
         }
         let orders_to_read: Vec<SaleOrderId> = pending.iter().map(|p| p.order).collect();
@@ -319,33 +331,79 @@ impl RatingPush {
         for p in pending {
             let existing = lines.remove(&p.order.0).unwrap_or_default();
             let cmds = commands(&p.desired, &existing);
-            let ok = if cmds.is_empty() {
-                true
-            } else {
-                match write_lines(&c, p.order, cmds).await {
-                    Ok(()) => {
-                        report.written += 1;
-                        true
-                    }
-                    Err(e) => {
-                        tracing::warn!(sale_order_id = p.order.0, error = %e, "rating push write failed");
-                        report.failed += 1;
-                        false
-                    }
+            if !cmds.is_empty() {
+                if let Err(e) = write_lines(&c, p.order, cmds).await {
+                    tracing::warn!(subscription = %p.subscription.lago_id, service_id = p.subscription.service_id, sale_order_id = p.order.0, error = %e, "rating push write failed; retried next cycle");
+                    self.failed(&p.subscription, &e.to_string(), &mut report)
+                        .await?;
+                    continue;
                 }
-            };
-            if ok {
-                report.late_lines += serde_json::from_str::<Vec<LatePart>>(&p.state.late)
-                    .map(|l| l.len())
-                    .unwrap_or(0);
-                store.put_rating_state(&p.state).await?;
+                report.written += 1;
+            }
+            report.late_lines += serde_json::from_str::<Vec<LatePart>>(&p.state.late)
+                .map(|l| l.len())
+                .unwrap_or(0);
+            store.put_rating_state(&p.state).await?;
+            if retries.contains(&p.subscription.lago_id) {
+                store.rating_succeeded(&p.subscription.lago_id).await?;
             }
         }
-        if report.failed == 0 {
-            store.set_cursor("rating.events", new_ev).await?;
-            store.set_cursor("rating.counters", new_ct).await?;
-        }
+        // Failed subscriptions are kept in `rating_retries`, so the cursor moves on for all.
+        store.set_cursor("rating.events", new_ev).await?;
+        store.set_cursor("rating.counters", new_ct).await?;
         Ok(report)
+    }
+
+    /// Records a failed subscription: logged with its ids, counted in the report and in
+    /// `fusion_background_item_failures_total{loop="rating"}`, retried every cycle.
+    async fn failed(
+        &self,
+        sub: &SubscriptionRow,
+        error: &str,
+        report: &mut CycleReport,
+    ) -> Result<(), AccountsError> {
+        tracing::error!(subscription = %sub.lago_id, service_id = sub.service_id, external_id = %sub.external_id, error = %error, "rating failed for one subscription; retried next cycle");
+        report.failed += 1;
+        self.accounts.health.item_failed(LOOP);
+        self.accounts
+            .store
+            .rating_failed(&sub.lago_id, error, now_micros())
+            .await?;
+        Ok(())
+    }
+
+    /// Rolls `sub`'s windows over and rates it when it has new usage (`touched`) or a new
+    /// window; `None` when there is nothing to write.
+    async fn prepare_one(
+        &self,
+        sub: &SubscriptionRow,
+        order: &SaleOrder,
+        mut mine: Vec<RatingState>,
+        touched: bool,
+        plans: &mut HashMap<String, PlanRow>,
+        report: &mut CycleReport,
+    ) -> Result<Option<Pending>, AccountsError> {
+        if lago_status(order) != "active" {
+            return Ok(None);
+        }
+        let Some(from) = order.last_invoice_date else {
+            return Ok(None);
+        };
+        report.rolled_over += self.roll_over(&mut mine, &from.to_string()).await?;
+        let is_new = !mine.iter().any(|s| s.window_from == from.to_string());
+        if !is_new && !touched {
+            return Ok(None);
+        }
+        if !plans.contains_key(&sub.plan_id) {
+            plans.insert(sub.plan_id.clone(), self.accounts.plan_of(sub).await?);
+        }
+        let plan = &plans[&sub.plan_id];
+        let to = order
+            .next_invoice_date
+            .filter(|t| *t > from)
+            .unwrap_or_else(|| add_interval(from, &plan.interval));
+        report.rated += 1;
+        self.rate_one(sub, plan, from, to, &mine, is_new).await
     }
 
     /// Marks windows other than `current` as invoiced; the late parts they carried become
@@ -367,7 +425,10 @@ impl RatingPush {
         for part in billed {
             if let Some(s) = mine.iter_mut().find(|s| s.window_from == part.from) {
                 let mut b = json_map(&s.late_billed);
-                *b.entry(part.charge.clone()).or_insert(0) += part.cents;
+                let slot = b.entry(part.charge.clone()).or_insert(0);
+                *slot = slot
+                    .checked_add(part.cents)
+                    .ok_or(Overflow("billed late usage"))?;
                 s.late_billed = serde_json::to_string(&b).unwrap_or_else(|_| "{}".into());
             }
         }
@@ -423,9 +484,11 @@ impl RatingPush {
             let late_billed = json_map(&p.late_billed);
             for r in a.rate(sub.service_id, &sub.external_id, plan, &pw).await? {
                 let id = &r.charge.lago_id;
-                let delta = r.amount_cents
-                    - billed.get(id).copied().unwrap_or(0)
-                    - late_billed.get(id).copied().unwrap_or(0);
+                let delta = r
+                    .amount_cents
+                    .checked_sub(billed.get(id).copied().unwrap_or(0))
+                    .and_then(|d| d.checked_sub(late_billed.get(id).copied().unwrap_or(0)))
+                    .ok_or(Overflow("late usage amount"))?;
                 if delta <= 0 {
                     continue;
                 }
@@ -480,11 +543,21 @@ impl RatingPush {
             return Ok(None);
         }
         Ok(Some(Pending {
+            subscription: sub.clone(),
             order: SaleOrderId(sub.sale_order_id.unwrap_or_default()),
             desired,
             state,
         }))
     }
+}
+
+/// The text of a caught panic's payload.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
 }
 
 async fn write_lines(

@@ -162,3 +162,70 @@ impl Store {
         Ok((streams, cursors[0], cursors[1]))
     }
 }
+
+/// A subscription whose rating failed and is retried every cycle (`rating_retries`).
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct RatingRetry {
+    /// The subscription's `lago_id`.
+    pub subscription_id: String,
+    /// Failed attempts in a row.
+    pub failures: i64,
+    /// Why the last attempt failed (an error message; never a secret).
+    pub last_error: String,
+    /// Unix microseconds (UTC) of the last failure.
+    pub updated_at: i64,
+}
+
+impl Store {
+    /// Every subscription waiting for a rating retry.
+    ///
+    /// # Errors
+    /// Store errors.
+    pub async fn rating_retries(&self) -> Result<Vec<RatingRetry>, StoreError> {
+        Ok(dispatch!(self, |p| sqlx::query_as(
+            "SELECT subscription_id, failures, last_error, updated_at FROM rating_retries"
+        )
+        .fetch_all(p)
+        .await?))
+    }
+
+    /// Records a failed rating of `subscription_id` at `now` (one more failure in a row).
+    ///
+    /// # Errors
+    /// Store errors.
+    pub async fn rating_failed(
+        &self,
+        subscription_id: &str,
+        error: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        dispatch!(self, |p| sqlx::query(
+            "INSERT INTO rating_retries (subscription_id, failures, last_error, updated_at) \
+             VALUES ($1, 1, $2, $3) ON CONFLICT (subscription_id) DO UPDATE SET \
+             failures = rating_retries.failures + 1, last_error = excluded.last_error, \
+             updated_at = excluded.updated_at"
+        )
+        .bind(subscription_id)
+        .bind(error)
+        .bind(now)
+        .execute(p)
+        .await
+        .map(|_| ())?);
+        Ok(())
+    }
+
+    /// Clears the retry of `subscription_id` (it was rated and written).
+    ///
+    /// # Errors
+    /// Store errors.
+    pub async fn rating_succeeded(&self, subscription_id: &str) -> Result<(), StoreError> {
+        dispatch!(self, |p| sqlx::query(
+            "DELETE FROM rating_retries WHERE subscription_id = $1"
+        )
+        .bind(subscription_id)
+        .execute(p)
+        .await
+        .map(|_| ())?);
+        Ok(())
+    }
+}

@@ -69,30 +69,29 @@ impl Watcher {
         self.nudge.notify_one();
     }
 
-    /// Polls every `every` and on each nudge until `stop` turns true; a poll in progress
-    /// finishes first.
+    /// Polls every `every` and on each nudge until `stop` turns true, supervised (see
+    /// [`crate::background`]); a poll in progress finishes first.
     pub fn spawn(
         &self,
         every: Duration,
-        mut stop: tokio::sync::watch::Receiver<bool>,
+        stop: tokio::sync::watch::Receiver<bool>,
     ) -> tokio::task::JoinHandle<()> {
         let this = self.clone();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(every);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tokio::select! {
-                    _ = tick.tick() => {}
-                    _ = this.nudge.notified() => {}
-                    _ = stop.wait_for(|s| *s) => return,
-                }
-                match this.poll().await {
-                    Ok(r) if r.emitted > 0 => tracing::info!(report = ?r, "watcher poll"),
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!(error = %e, "watcher poll failed; retried next time"),
-                }
-            }
-        })
+        crate::background::spawn_loop(
+            crate::background::LoopSpec {
+                name: "watcher",
+                every,
+                first_after: Duration::ZERO,
+                wake: Some(self.nudge.clone()),
+            },
+            self.accounts.health.clone(),
+            stop,
+            move || {
+                let this = this.clone();
+                async move { this.poll().await }
+            },
+            |r: &PollReport| r.emitted > 0,
+        )
     }
 
     /// One poll (see the module doc).

@@ -257,6 +257,65 @@ impl TestApp {
         }
     }
 
+    /// A second gateway replica on the same store and the same Odoo (its own connection
+    /// pool, background loops and HTTP server); returns its base address.
+    pub async fn replica(&self) -> String {
+        let store = Store::connect(&self.settings.store).await.expect("store");
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let app =
+            Application::with_listener(self.settings.clone(), store, listener).expect("replica");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        address
+    }
+
+    /// `n` copies of `METHOD path` with `body` sent at once, spread over `addresses` (one
+    /// replica each, in turn), each with this app's key and the given `Idempotency-Key`
+    /// (`keys(i)`, or none); returns every (status, JSON body) in request order.
+    pub async fn burst(
+        &self,
+        addresses: &[String],
+        n: usize,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+        keys: impl Fn(usize) -> Option<String>,
+    ) -> Vec<(u16, Value)> {
+        let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(n));
+        let mut tasks = Vec::new();
+        for i in 0..n {
+            let mut req = self
+                .client
+                .request(
+                    method.parse().unwrap(),
+                    format!("{}{}", addresses[i % addresses.len()], path),
+                )
+                .bearer_auth(&self.api_key);
+            if let Some(b) = &body {
+                req = req.json(b);
+            }
+            if let Some(k) = keys(i) {
+                req = req.header("Idempotency-Key", k);
+            }
+            let barrier = barrier.clone();
+            tasks.push(tokio::spawn(async move {
+                barrier.wait().await;
+                let resp = req.send().await.expect("request");
+                let status = resp.status().as_u16();
+                let text = resp.text().await.unwrap();
+                (
+                    status,
+                    serde_json::from_str(&text).unwrap_or(Value::String(text)),
+                )
+            }));
+        }
+        let mut out = Vec::new();
+        for t in tasks {
+            out.push(t.await.expect("request task"));
+        }
+        out
+    }
+
     /// Another service (app) on the same gateway; returns its key.
     pub async fn add_service(&self, name: &str) -> String {
         self.store.add_service(name).await.expect("service").api_key

@@ -795,13 +795,17 @@ async fn responses_have_lagos_shapes() {
         None,
     )
     .await;
+    // Another intent: a different fee description (an identical body within
+    // `idempotency.implicit_window_secs` would replay the first invoice).
+    let mut second_body = one_off("acme");
+    second_body["invoice"]["fees"][0]["description"] = json!("Second setup");
     let second = call(
         &app,
         lago,
         "POST",
         "/api/v1/invoices",
         "/invoices",
-        Some(one_off("acme")),
+        Some(second_body),
     )
     .await;
     let spath = format!(

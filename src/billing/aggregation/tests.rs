@@ -46,7 +46,7 @@ fn spec(aggregation: AggregationType) -> MetricSpec {
 }
 
 fn agg(t: AggregationType, events: &[UsageEvent], counters: &[UsageCounter]) -> (Decimal, u64) {
-    let a = aggregate(&spec(t), &window(), events, counters);
+    let a = aggregate(&spec(t), &window(), events, counters).expect("in range");
     (a.units, a.events_count)
 }
 
@@ -236,7 +236,7 @@ fn weighted_sum_with_initial_level_and_same_instant_events() {
     // Initial level 4 for 10 days, then +2 and +4 on day 11 → 10 for 20 days:
     // (40 + 200) / 30 = 8.
     let events = [ev("a", day(11), json!(2)), ev("b", day(11), json!(4))];
-    let a = aggregate_weighted_sum("v", &window(), &events, &[], dec!(4));
+    let a = aggregate_weighted_sum("v", &window(), &events, &[], dec!(4)).expect("in range");
     assert_eq!(
         a,
         Aggregate {
@@ -245,7 +245,7 @@ fn weighted_sum_with_initial_level_and_same_instant_events() {
         }
     );
     // No events at all: the initial level is held the whole window.
-    let a = aggregate_weighted_sum("v", &window(), &[], &[], dec!(4));
+    let a = aggregate_weighted_sum("v", &window(), &[], &[], dec!(4)).expect("in range");
     assert_eq!(a.units, dec!(4));
 }
 
@@ -280,7 +280,7 @@ fn recurring_weighted_sum_carries_the_level_from_earlier_events() {
         recurring: true,
         ..spec(AggregationType::WeightedSum)
     };
-    let a = aggregate(&s, &window(), &events, &[]);
+    let a = aggregate(&s, &window(), &events, &[]).expect("in range");
     assert_eq!(
         a,
         Aggregate {
@@ -307,7 +307,8 @@ fn recurring_sum_and_unique_count_have_no_lower_bound() {
         recurring: true,
         ..spec(t)
     };
-    let sum = aggregate(&rec(AggregationType::Sum), &window(), &events, &counters);
+    let sum =
+        aggregate(&rec(AggregationType::Sum), &window(), &events, &counters).expect("in range");
     assert_eq!(
         sum,
         Aggregate {
@@ -315,7 +316,8 @@ fn recurring_sum_and_unique_count_have_no_lower_bound() {
             events_count: 2
         }
     );
-    let uc = aggregate(&rec(AggregationType::UniqueCount), &window(), &events, &[]);
+    let uc =
+        aggregate(&rec(AggregationType::UniqueCount), &window(), &events, &[]).expect("in range");
     assert_eq!(
         uc,
         Aggregate {
@@ -332,7 +334,7 @@ fn missing_field_name_aggregates_nothing() {
         field_name: None,
         recurring: false,
     };
-    let a = aggregate(&s, &window(), &[ev("a", day(2), json!(3))], &[]);
+    let a = aggregate(&s, &window(), &[ev("a", day(2), json!(3))], &[]).expect("in range");
     assert_eq!(a, Aggregate::default());
 }
 

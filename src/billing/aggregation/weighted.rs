@@ -24,6 +24,7 @@ use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 
 use super::{dedup_counters, dedup_events, numeric_value, Aggregate, UsageCounter, UsageEvent};
+use crate::billing::checked::{self, Overflow};
 use crate::billing::window::BillingWindow;
 
 /// `weighted_sum_agg` of the numeric property `field_name` over `window`, starting from
@@ -33,15 +34,17 @@ use crate::billing::window::BillingWindow;
 /// Only events inside the window are read: earlier history must be folded into
 /// `initial_level` by the caller. Duplicates count once; non-numeric values are skipped.
 /// `units` is the average level over the window (unrounded); `events_count` counts the
-/// numeric events in the window. Panics only if `level × window microseconds` exceeds
-/// `Decimal`'s range (≈ 7.9e28).
+/// numeric events in the window.
+///
+/// # Errors
+/// [`Overflow`] when `level × window microseconds` leaves `Decimal`'s range (≈ 7.9e28).
 pub fn aggregate_weighted_sum(
     field_name: &str,
     window: &BillingWindow,
     events: &[UsageEvent],
     counters: &[UsageCounter],
     initial_level: Decimal,
-) -> Aggregate {
+) -> Result<Aggregate, Overflow> {
     let events = dedup_events(events);
     let counters = dedup_counters(counters);
     weighted_sum(field_name, window, &events, &counters, initial_level)
@@ -54,12 +57,14 @@ pub(super) fn weighted_sum(
     events: &[&UsageEvent],
     counters: &[&UsageCounter],
     initial_level: Decimal,
-) -> Aggregate {
+) -> Result<Aggregate, Overflow> {
+    const WHAT: &str = "weighted_sum_agg units";
     let mut increments: BTreeMap<DateTime<Utc>, Decimal> = BTreeMap::new();
     let mut events_count = 0_u64;
     for e in events.iter().filter(|e| window.contains(e.timestamp)) {
         if let Some(v) = e.properties.get(field).and_then(numeric_value) {
-            *increments.entry(e.timestamp).or_default() += v;
+            let slot = increments.entry(e.timestamp).or_default();
+            *slot = checked::add(*slot, v, WHAT)?;
             events_count += 1;
         }
     }
@@ -69,22 +74,31 @@ pub(super) fn weighted_sum(
     let mut level = initial_level;
     let mut since = window.from();
     for (at, increment) in increments {
-        weighted += level * micros(at - since);
-        level += increment;
+        weighted = checked::add(
+            weighted,
+            checked::mul(level, micros(at - since), WHAT)?,
+            WHAT,
+        )?;
+        level = checked::add(level, increment, WHAT)?;
         since = at;
     }
-    weighted += level * micros(window.to() - since);
+    weighted = checked::add(
+        weighted,
+        checked::mul(level, micros(window.to() - since), WHAT)?,
+        WHAT,
+    )?;
 
     for c in counters {
-        weighted += c.quantity * micros(window.overlap(c.period_start, c.period_end));
+        let held = micros(window.overlap(c.period_start, c.period_end));
+        weighted = checked::add(weighted, checked::mul(c.quantity, held, WHAT)?, WHAT)?;
     }
 
     // A window shorter than a microsecond weighs as one microsecond (never divides by 0).
     let length = micros(window.to() - window.from()).max(Decimal::ONE);
-    Aggregate {
-        units: weighted / length,
+    Ok(Aggregate {
+        units: checked::div(weighted, length, WHAT)?,
         events_count,
-    }
+    })
 }
 
 /// A duration in whole microseconds, as a `Decimal`.

@@ -22,6 +22,10 @@
 use rust_decimal::Decimal;
 
 use super::{ChargeModel, ChargeResult, LineKind, PriceContext, TierLine};
+use crate::billing::checked::{self, Overflow};
+
+/// What an overflow in this model is reported as.
+const WHAT: &str = "percentage charge amount";
 
 const HUNDRED: Decimal = Decimal::ONE_HUNDRED;
 
@@ -35,7 +39,11 @@ struct Props {
 }
 
 /// Prices `units` (≥ 0) with a [`ChargeModel::Percentage`].
-pub(super) fn price(model: &ChargeModel, units: Decimal, ctx: &PriceContext) -> ChargeResult {
+pub(super) fn price(
+    model: &ChargeModel,
+    units: Decimal,
+    ctx: &PriceContext,
+) -> Result<ChargeResult, Overflow> {
     let ChargeModel::Percentage {
         rate,
         fixed_amount,
@@ -45,7 +53,7 @@ pub(super) fn price(model: &ChargeModel, units: Decimal, ctx: &PriceContext) -> 
         per_transaction_max_amount,
     } = model
     else {
-        return ChargeResult::default();
+        return Ok(ChargeResult::default());
     };
     let p = Props {
         rate: *rate,
@@ -56,17 +64,18 @@ pub(super) fn price(model: &ChargeModel, units: Decimal, ctx: &PriceContext) -> 
         max: *per_transaction_max_amount,
     };
     if units.is_zero() {
-        return ChargeResult::default();
+        return Ok(ChargeResult::default());
     }
 
-    let running = running_total(&p, &ctx.event_values);
+    let running = running_total(&p, &ctx.event_values)?;
     let free_units = free_units_value(&p, &running, units);
     let free_count = free_units_count(&p, &running);
-    let paid_units = (units - free_units).max(Decimal::ZERO);
-    let percentage_amount = paid_units * p.rate / HUNDRED;
+    let paid_units = checked::sub(units, free_units, WHAT)?.max(Decimal::ZERO);
+    let percentage_amount = checked::div(checked::mul(paid_units, p.rate, WHAT)?, HUNDRED, WHAT)?;
+    // Events beyond the free ones; a count, never money (0 when all are free).
     let paid_events = ctx.events_count.saturating_sub(free_count);
     let fixed_amount = match p.fixed {
-        Some(fixed) if paid_events > 0 => Decimal::from(paid_events) * fixed,
+        Some(fixed) if paid_events > 0 => checked::mul(Decimal::from(paid_events), fixed, WHAT)?,
         _ => Decimal::ZERO,
     };
 
@@ -76,20 +85,25 @@ pub(super) fn price(model: &ChargeModel, units: Decimal, ctx: &PriceContext) -> 
             LineKind::Included,
             free_units.min(units),
             Decimal::ZERO,
-        ));
+        )?);
     }
     if paid_units > Decimal::ZERO {
-        lines.push(line(LineKind::Percentage, paid_units, p.rate / HUNDRED));
+        let per_unit = checked::div(p.rate, HUNDRED, WHAT)?;
+        lines.push(line(LineKind::Percentage, paid_units, per_unit)?);
     }
     if fixed_amount > Decimal::ZERO {
         let fixed = p.fixed.unwrap_or_default();
-        lines.push(line(LineKind::FixedFee, Decimal::from(paid_events), fixed));
+        lines.push(line(LineKind::FixedFee, Decimal::from(paid_events), fixed)?);
     }
     if p.min.is_some() || p.max.is_some() {
-        let total = per_transaction_total(&p, units, &ctx.event_values);
-        let adjustment = total - percentage_amount - fixed_amount;
+        let total = per_transaction_total(&p, units, &ctx.event_values)?;
+        let adjustment = checked::sub(
+            checked::sub(total, percentage_amount, WHAT)?,
+            fixed_amount,
+            WHAT,
+        )?;
         if !adjustment.is_zero() {
-            let mut adj = line(LineKind::Adjustment, Decimal::ZERO, Decimal::ZERO);
+            let mut adj = line(LineKind::Adjustment, Decimal::ZERO, Decimal::ZERO)?;
             adj.amount = adjustment;
             lines.push(adj);
         }
@@ -97,21 +111,21 @@ pub(super) fn price(model: &ChargeModel, units: Decimal, ctx: &PriceContext) -> 
     ChargeResult::from_lines(lines)
 }
 
-fn line(kind: LineKind, units: Decimal, per_unit_amount: Decimal) -> TierLine {
-    TierLine {
+fn line(kind: LineKind, units: Decimal, per_unit_amount: Decimal) -> Result<TierLine, Overflow> {
+    Ok(TierLine {
         kind,
         from_value: Decimal::ZERO,
         to_value: None,
         units,
         per_unit_amount,
         flat_amount: Decimal::ZERO,
-        amount: units * per_unit_amount,
-    }
+        amount: checked::mul(units, per_unit_amount, WHAT)?,
+    })
 }
 
 /// Lago `SumService#running_total`: cumulative values of the first `free_events`
 /// transactions, or, with only a free total, cumulative values until the first one above it.
-fn running_total(p: &Props, values: &[Decimal]) -> Vec<Decimal> {
+fn running_total(p: &Props, values: &[Decimal]) -> Result<Vec<Decimal>, Overflow> {
     let mut total = Decimal::ZERO;
     if p.free_events > 0 {
         let limit = usize::try_from(p.free_events).unwrap_or(usize::MAX);
@@ -119,23 +133,23 @@ fn running_total(p: &Props, values: &[Decimal]) -> Vec<Decimal> {
             .iter()
             .take(limit)
             .map(|v| {
-                total += *v;
-                total
+                total = checked::add(total, *v, WHAT)?;
+                Ok(total)
             })
             .collect();
     }
     if p.free_total.is_zero() {
-        return Vec::new();
+        return Ok(Vec::new());
     }
     let mut out = Vec::new();
     for v in values {
         if p.free_total < total {
             break;
         }
-        total += *v;
+        total = checked::add(total, *v, WHAT)?;
         out.push(total);
     }
-    out
+    Ok(out)
 }
 
 /// Lago `free_units_value`.
@@ -164,7 +178,11 @@ fn free_units_count(p: &Props, running: &[Decimal]) -> u64 {
 
 /// Lago `compute_amount_with_transaction_min_max`, plus units not covered by
 /// `values` at the plain rate.
-fn per_transaction_total(p: &Props, units: Decimal, values: &[Decimal]) -> Decimal {
+fn per_transaction_total(
+    p: &Props,
+    units: Decimal,
+    values: &[Decimal],
+) -> Result<Decimal, Overflow> {
     let mut remaining_events = i128::from(p.free_events);
     let mut remaining_amount = p.free_total;
     let mut total = Decimal::ZERO;
@@ -176,24 +194,29 @@ fn per_transaction_total(p: &Props, units: Decimal, values: &[Decimal]) -> Decim
                 continue;
             }
             if remaining_amount > value {
-                remaining_amount -= value;
+                remaining_amount = checked::sub(remaining_amount, value, WHAT)?;
                 continue;
             }
-            value -= remaining_amount;
+            value = checked::sub(value, remaining_amount, WHAT)?;
             remaining_amount = Decimal::ZERO;
             remaining_events = 0;
         }
-        let mut amount = value * p.rate / HUNDRED + p.fixed.unwrap_or_default();
+        let mut amount = checked::add(
+            checked::div(checked::mul(value, p.rate, WHAT)?, HUNDRED, WHAT)?,
+            p.fixed.unwrap_or_default(),
+            WHAT,
+        )?;
         if let Some(min) = p.min.filter(|m| amount < *m) {
             amount = min;
         } else if let Some(max) = p.max.filter(|m| amount > *m) {
             amount = max;
         }
-        total += amount;
+        total = checked::add(total, amount, WHAT)?;
     }
-    let uncovered = units - values.iter().copied().sum::<Decimal>();
+    let uncovered = checked::sub(units, checked::sum(values.iter().copied(), WHAT)?, WHAT)?;
     if uncovered > Decimal::ZERO {
-        total += uncovered * p.rate / HUNDRED;
+        let rated = checked::div(checked::mul(uncovered, p.rate, WHAT)?, HUNDRED, WHAT)?;
+        total = checked::add(total, rated, WHAT)?;
     }
-    total
+    Ok(total)
 }

@@ -67,7 +67,7 @@ fn fixtures_price_as_hand_computed() {
                         .map(|vs| vs.iter().map(dec).collect())
                         .unwrap_or_default(),
                 };
-                let result = parsed.price(dec(&case["units"]), &ctx);
+                let result = parsed.price(dec(&case["units"]), &ctx).expect("in range");
                 assert_eq!(result.amount, dec(&case["amount"]), "{at}: amount");
                 let line_total: Decimal = result.lines.iter().map(|l| l.amount).sum();
                 assert_eq!(line_total, result.amount, "{at}: lines add up");
@@ -134,7 +134,7 @@ proptest! {
         let charge = graduated();
         let (lo, hi) = (Decimal::new(a.min(b), 2), Decimal::new(a.max(b), 2));
         let ctx = PriceContext::default();
-        let (p_lo, p_hi) = (charge.price(lo, &ctx), charge.price(hi, &ctx));
+        let (p_lo, p_hi) = (charge.price(lo, &ctx).expect("in range"), charge.price(hi, &ctx).expect("in range"));
         prop_assert!(p_lo.amount <= p_hi.amount);
         let covered: Decimal = p_hi.lines.iter().map(|l| l.units).sum();
         prop_assert_eq!(covered, hi);

@@ -3,11 +3,12 @@
 use rust_decimal::Decimal;
 
 use super::{ChargeResult, LineKind, PriceRange, TierLine};
+use crate::billing::checked::{self, Overflow};
 
 /// Lago `standard_service.rb`: `units × amount`.
-pub(super) fn standard(amount: Decimal, units: Decimal) -> ChargeResult {
+pub(super) fn standard(amount: Decimal, units: Decimal) -> Result<ChargeResult, Overflow> {
     if units.is_zero() {
-        return ChargeResult::default();
+        return Ok(ChargeResult::default());
     }
     ChargeResult::from_lines(vec![TierLine {
         kind: LineKind::Tier,
@@ -16,15 +17,21 @@ pub(super) fn standard(amount: Decimal, units: Decimal) -> ChargeResult {
         units,
         per_unit_amount: amount,
         flat_amount: Decimal::ZERO,
-        amount: units * amount,
+        amount: checked::mul(units, amount, "standard charge amount")?,
     }])
 }
 
 /// Lago `package_service.rb`: paid units = units − free units; packages =
 /// `ceil(paid / size)` (a started package counts); amount = packages × price.
-pub(super) fn package(amount: Decimal, size: u64, free_units: u64, units: Decimal) -> ChargeResult {
+pub(super) fn package(
+    amount: Decimal,
+    size: u64,
+    free_units: u64,
+    units: Decimal,
+) -> Result<ChargeResult, Overflow> {
+    const WHAT: &str = "package charge amount";
     if units.is_zero() {
-        return ChargeResult::default();
+        return Ok(ChargeResult::default());
     }
     let free = Decimal::from(free_units);
     let mut lines = Vec::new();
@@ -39,9 +46,9 @@ pub(super) fn package(amount: Decimal, size: u64, free_units: u64, units: Decima
             amount: Decimal::ZERO,
         });
     }
-    let paid = units - free;
+    let paid = checked::sub(units, free, WHAT)?;
     if paid > Decimal::ZERO {
-        let packages = (paid / Decimal::from(size)).ceil();
+        let packages = checked::div(paid, Decimal::from(size), WHAT)?.ceil();
         lines.push(TierLine {
             kind: LineKind::Package {
                 package_size: size,
@@ -52,7 +59,7 @@ pub(super) fn package(amount: Decimal, size: u64, free_units: u64, units: Decima
             units: packages,
             per_unit_amount: amount,
             flat_amount: Decimal::ZERO,
-            amount: packages * amount,
+            amount: checked::mul(packages, amount, WHAT)?,
         });
     }
     ChargeResult::from_lines(lines)
@@ -71,9 +78,10 @@ pub(super) fn adjacent(ranges: &[PriceRange]) -> bool {
 /// Lago `graduated_service.rb` + `amount_details/range_graduated_service.rb`: each range
 /// bills the units that fall in it; a range reached with at least one unit also bills its
 /// flat amount. One line per range with units.
-pub(super) fn graduated(ranges: &[PriceRange], units: Decimal) -> ChargeResult {
+pub(super) fn graduated(ranges: &[PriceRange], units: Decimal) -> Result<ChargeResult, Overflow> {
+    const WHAT: &str = "graduated charge amount";
     if units.is_zero() {
-        return ChargeResult::default();
+        return Ok(ChargeResult::default());
     }
     let adjacent = adjacent(ranges);
     let mut lines = Vec::new();
@@ -85,9 +93,13 @@ pub(super) fn graduated(ranges: &[PriceRange], units: Decimal) -> ChargeResult {
         let in_range = if range.from_value.is_zero() {
             effective
         } else if adjacent {
-            effective - range.from_value
+            checked::sub(effective, range.from_value, WHAT)?
         } else {
-            effective - range.from_value + Decimal::ONE
+            checked::add(
+                checked::sub(effective, range.from_value, WHAT)?,
+                Decimal::ONE,
+                WHAT,
+            )?
         };
         if in_range > Decimal::ZERO {
             lines.push(TierLine {
@@ -97,7 +109,11 @@ pub(super) fn graduated(ranges: &[PriceRange], units: Decimal) -> ChargeResult {
                 units: in_range,
                 per_unit_amount: range.per_unit_amount,
                 flat_amount: range.flat_amount,
-                amount: in_range * range.per_unit_amount + range.flat_amount,
+                amount: checked::add(
+                    checked::mul(in_range, range.per_unit_amount, WHAT)?,
+                    range.flat_amount,
+                    WHAT,
+                )?,
             });
         }
         match range.to_value {
@@ -111,7 +127,8 @@ pub(super) fn graduated(ranges: &[PriceRange], units: Decimal) -> ChargeResult {
 /// Lago `volume_service.rb`: the range with `from_value <= ceil(units) <= …` and
 /// `units <= to_value` prices **all** units, plus its flat amount. At zero units the first
 /// range matches, so its flat amount is billed (Lago's behaviour, pinned by its spec).
-pub(super) fn volume(ranges: &[PriceRange], units: Decimal) -> ChargeResult {
+pub(super) fn volume(ranges: &[PriceRange], units: Decimal) -> Result<ChargeResult, Overflow> {
+    const WHAT: &str = "volume charge amount";
     let matching = ranges.iter().find(|r| {
         let below_to = match r.to_value {
             None => true,
@@ -120,11 +137,15 @@ pub(super) fn volume(ranges: &[PriceRange], units: Decimal) -> ChargeResult {
         r.from_value <= units.ceil() && below_to
     });
     let Some(range) = matching else {
-        return ChargeResult::default();
+        return Ok(ChargeResult::default());
     };
-    let amount = units * range.per_unit_amount + range.flat_amount;
+    let amount = checked::add(
+        checked::mul(units, range.per_unit_amount, WHAT)?,
+        range.flat_amount,
+        WHAT,
+    )?;
     if units.is_zero() && amount.is_zero() {
-        return ChargeResult::default();
+        return Ok(ChargeResult::default());
     }
     ChargeResult::from_lines(vec![TierLine {
         kind: LineKind::Tier,

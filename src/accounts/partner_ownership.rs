@@ -1,0 +1,232 @@
+//! Who may change a shared `res.partner` (one partner per real client across apps, see
+//! [`super::identity`]).
+//!
+//! **The owner** of a partner is the app that created it: its `ref` is that app's
+//! [`super::identity::partner_reference`]. The owner's upserts write every field they send
+//! (name, e-mail, address, country, Tax ID, phone, language, company/person).
+//!
+//! **Every other app** linked to the partner (matched by Tax ID or e-mail), and every app on a
+//! partner that finance created in Odoo (no gateway `ref`), fills **empty** fields only:
+//! - a sent value for a field that is empty in Odoo is written;
+//! - a value equal to Odoo's (e-mail and Tax ID ignoring case and spaces) changes nothing;
+//! - a value the app already sent before (its own last upsert) changes nothing either, so an
+//!   app that upserts the same customer on every sign-in keeps working;
+//! - any other value is a change of someone else's data: the whole upsert is refused with 422
+//!   `{"<field>":["value_owned_by_another_app"]}` naming each such Lago field, and nothing is
+//!   written, neither in Odoo nor locally.
+//!
+//! `GET /customers` then shows what Odoo holds for these fields (see
+//! [`super::customers::with_partner`]), so an app never believes a change it could not make.
+
+use serde_json::{json, Map, Value};
+
+use super::error::AccountsError;
+use crate::odoo::partners::{Partner, PartnerValues};
+
+/// Lago's error code for a refused change of another app's partner field.
+pub const OWNED_BY_ANOTHER_APP: &str = "value_owned_by_another_app";
+
+fn norm(s: &str) -> String {
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+fn is_empty(v: &Option<String>) -> bool {
+    v.as_deref().map_or(true, |s| s.trim().is_empty())
+}
+
+/// One partner field as the ownership rule sees it.
+struct Field<'a> {
+    /// The Lago field named in a refusal.
+    lago: &'static str,
+    /// What the app sends now (`None`: not sent).
+    sent: &'a mut Option<String>,
+    /// What Odoo holds.
+    odoo: Option<String>,
+    /// What the app sent last time (`None`: never).
+    before: Option<String>,
+}
+
+/// Applies the rule of the module doc to `values` (what a non-owner app sends), given the
+/// partner as Odoo holds it and the app's previous attributes. Returns the values to write
+/// (only fills of empty fields).
+///
+/// # Errors
+/// [`AccountsError::Validation`] with [`OWNED_BY_ANOTHER_APP`] for each refused field.
+pub fn non_owner_values(
+    mut values: PartnerValues,
+    partner: &Partner,
+    before: &Map<String, Value>,
+) -> Result<PartnerValues, AccountsError> {
+    let prev = |k: &str| before.get(k).and_then(Value::as_str).map(str::to_string);
+    let before_name = prev("name").or_else(|| prev("legal_name")).or_else(|| {
+        let full: Vec<String> = ["firstname", "lastname"]
+            .iter()
+            .filter_map(|k| prev(k))
+            .collect();
+        (!full.is_empty()).then(|| full.join(" "))
+    });
+    let before_type = prev("customer_type").map(|t| (t == "company").to_string());
+    let mut is_company = values.is_company.map(|b| b.to_string());
+    let mut refused = Map::new();
+    {
+        let fields = [
+            Field {
+                lago: "name",
+                sent: &mut values.name,
+                odoo: partner.name.clone(),
+                before: before_name,
+            },
+            Field {
+                lago: "email",
+                sent: &mut values.email,
+                odoo: partner.email.clone(),
+                before: prev("email"),
+            },
+            Field {
+                lago: "address_line1",
+                sent: &mut values.street,
+                odoo: partner.street.clone(),
+                before: prev("address_line1"),
+            },
+            Field {
+                lago: "address_line2",
+                sent: &mut values.street2,
+                odoo: partner.street2.clone(),
+                before: prev("address_line2"),
+            },
+            Field {
+                lago: "city",
+                sent: &mut values.city,
+                odoo: partner.city.clone(),
+                before: prev("city"),
+            },
+            Field {
+                lago: "zipcode",
+                sent: &mut values.zip,
+                odoo: partner.zip.clone(),
+                before: prev("zipcode"),
+            },
+            Field {
+                lago: "country",
+                sent: &mut values.country_code,
+                odoo: partner.country_code.clone(),
+                before: prev("country").map(|c| c.to_uppercase()),
+            },
+            Field {
+                lago: "tax_identification_number",
+                sent: &mut values.vat,
+                odoo: partner.vat.clone(),
+                before: prev("tax_identification_number"),
+            },
+            Field {
+                lago: "phone",
+                sent: &mut values.phone,
+                odoo: partner.phone.clone(),
+                before: prev("phone"),
+            },
+            Field {
+                lago: "customer_type",
+                sent: &mut is_company,
+                // `is_company` is never empty in Odoo: only an equal value passes.
+                odoo: Some(partner.is_company.to_string()),
+                before: before_type,
+            },
+        ];
+        for f in fields {
+            let Some(new) = f.sent.clone() else {
+                continue;
+            };
+            if is_empty(&f.odoo) {
+                continue; // a fill: written
+            }
+            let same_as_odoo = f.odoo.as_deref().map(norm) == Some(norm(&new));
+            let unchanged_by_app = f.before.as_deref().map(norm) == Some(norm(&new));
+            if !(same_as_odoo || unchanged_by_app) {
+                refused.insert(f.lago.to_string(), json!([OWNED_BY_ANOTHER_APP]));
+            }
+            *f.sent = None; // not a fill: nothing to write
+        }
+    }
+    if !refused.is_empty() {
+        return Err(AccountsError::Validation(refused));
+    }
+    values.is_company = None;
+    // The language is the document language of the partner: the owner's choice.
+    values.lang = values.lang.filter(|_| is_empty(&partner.lang));
+    values.reference = None;
+    Ok(values)
+}
+
+/// Whether the app with reference `reference` owns `partner`.
+pub fn owns(partner: &Partner, reference: &str) -> bool {
+    partner.reference.as_deref() == Some(reference)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::odoo::PartnerId;
+
+    fn partner() -> Partner {
+        Partner {
+            id: PartnerId(7),
+            name: Some("Acme Inc".into()),
+            email: Some("billing@acme.ca".into()),
+            vat: Some("CA123".into()),
+            reference: Some("fusion:a:acme".into()),
+            is_company: true,
+            street: Some("1 King St".into()),
+            street2: None,
+            city: Some("Toronto".into()),
+            zip: None,
+            country: None,
+            country_code: Some("CA".into()),
+            lang: None,
+            phone: None,
+            active: true,
+            write_date: None,
+        }
+    }
+
+    #[test]
+    fn fills_empty_fields_and_refuses_changes() {
+        let v = PartnerValues {
+            zip: Some("M5H 1A1".into()),
+            email: Some("BILLING@acme.ca".into()),
+            ..PartnerValues::default()
+        };
+        let out = non_owner_values(v, &partner(), &Map::new()).unwrap();
+        assert_eq!(out.zip.as_deref(), Some("M5H 1A1"));
+        assert_eq!(out.email, None, "equal ignoring case: nothing to write");
+
+        let v = PartnerValues {
+            name: Some("Mallory".into()),
+            vat: Some("XX999".into()),
+            ..PartnerValues::default()
+        };
+        let err = non_owner_values(v, &partner(), &Map::new()).unwrap_err();
+        let AccountsError::Validation(m) = err else {
+            panic!("validation")
+        };
+        assert_eq!(m["name"], json!([OWNED_BY_ANOTHER_APP]));
+        assert_eq!(
+            m["tax_identification_number"],
+            json!([OWNED_BY_ANOTHER_APP])
+        );
+    }
+
+    #[test]
+    fn resending_what_the_app_sent_before_is_not_a_change() {
+        let before: Map<String, Value> =
+            serde_json::from_value(json!({"name": "ACME (chat)"})).unwrap();
+        let v = PartnerValues {
+            name: Some("ACME (chat)".into()),
+            ..PartnerValues::default()
+        };
+        let out = non_owner_values(v, &partner(), &before).unwrap();
+        assert_eq!(out, PartnerValues::default());
+    }
+}
