@@ -355,15 +355,18 @@ async fn partial_payment_is_partial() {
 }
 
 #[tokio::test]
-async fn payment_register_refuses_draft_invoices() {
+async fn register_payment_action_refuses_drafts_but_the_wizard_does_not() {
+    // The "posted only" check is in `account.move.action_register_payment`; the wizard created
+    // directly with a draft invoice in `active_ids` is accepted by Odoo 19.0, so a caller that
+    // must not pay drafts checks the state itself.
     let t = Target::new().await;
     let inv = t.draft_invoice(1.0, 10.0).await;
     let e = t
         .err(
-            "account.payment.register",
-            "create",
-            json!([{}]),
-            json!({"context": {"active_model": "account.move", "active_ids": [inv]}}),
+            "account.move",
+            "action_register_payment",
+            json!([[inv]]),
+            json!({}),
         )
         .await;
     assert_eq!(e["data"]["name"], "odoo.exceptions.UserError");
@@ -371,6 +374,25 @@ async fn payment_register_refuses_draft_invoices() {
         e["data"]["message"],
         "You can only register payment for posted journal entries."
     );
+    let wiz = t
+        .ok(
+            "account.payment.register",
+            "create",
+            json!([{}]),
+            json!({"context": {"active_model": "account.move", "active_ids": [inv]}}),
+        )
+        .await;
+    assert!(wiz.is_i64(), "the wizard accepts a draft invoice: {wiz}");
+    let posted = t.posted_invoice(1.0, 10.0).await;
+    let action = t
+        .ok(
+            "account.move",
+            "action_register_payment",
+            json!([[posted]]),
+            json!({}),
+        )
+        .await;
+    assert_eq!(action["res_model"], "account.payment.register", "{action}");
 }
 
 #[tokio::test]
@@ -585,23 +607,23 @@ async fn confirmed_orders_cannot_be_deleted_until_cancelled() {
 }
 
 #[tokio::test]
-async fn archive_and_unarchive() {
+async fn archive_and_unarchive_return_none() {
+    // Odoo 19.0 returns None: JSON-RPC omits `result`, JSON-2 answers `null`.
     let t = Target::new().await;
     let id = t.partner().await;
-    assert_eq!(
-        t.ok("res.partner", "action_archive", json!([[id]]), json!({}))
-            .await,
-        json!(true)
-    );
+    let v = t
+        .kw("res.partner", "action_archive", json!([[id]]), json!({}))
+        .await;
+    assert!(v.get("error").is_none(), "{v}");
+    assert!(v.get("result").is_none(), "None omits result: {v}");
     assert_eq!(
         t.read1("res.partner", id, &["active"]).await["active"],
         json!(false)
     );
-    assert_eq!(
-        t.ok("res.partner", "action_unarchive", json!([[id]]), json!({}))
-            .await,
-        json!(true)
-    );
+    let (s, _, body) = t
+        .json2("res.partner", "action_unarchive", json!({"ids": [id]}))
+        .await;
+    assert_eq!((s, body), (200, Value::Null));
     assert_eq!(
         t.read1("res.partner", id, &["active"]).await["active"],
         json!(true)

@@ -28,6 +28,32 @@ pub fn uniq(prefix: &str) -> String {
     )
 }
 
+/// Contract tests that need an Odoo Enterprise module, by test path, with the module. Against
+/// a server without the module they are not run, and say so; any other test that finds a module
+/// missing fails (see [`Target::enterprise_module`]).
+pub const ENTERPRISE_ONLY: &[(&str, &str)] = &[
+    (
+        "subscriptions::subscription_state_transitions",
+        "sale_subscription",
+    ),
+    (
+        "subscriptions::invoicing_advances_next_invoice_date_and_bills_usage",
+        "sale_subscription",
+    ),
+    (
+        "subscriptions::yearly_plan_advances_one_year",
+        "sale_subscription",
+    ),
+];
+
+/// The current test's path (`module::name`), as libtest names its thread.
+pub fn test_name() -> String {
+    std::thread::current()
+        .name()
+        .unwrap_or("unnamed")
+        .to_string()
+}
+
 /// Skips the current test when it needs simulator-only controls and the target is a real Odoo.
 #[macro_export]
 macro_rules! sim_only {
@@ -51,8 +77,16 @@ impl Target {
     /// Like [`Target::new`] with custom simulator options (ignored against a real Odoo).
     pub async fn with(opts: SimOptions) -> Target {
         let http = reqwest::Client::new();
-        let mut t = match std::env::var("ODOO_TEST_URL") {
-            Ok(url) => Target {
+        let url = std::env::var("ODOO_TEST_URL").ok().filter(|u| !u.is_empty());
+        if url.is_none() && std::env::var_os("ODOO_TEST_REAL").is_some() {
+            panic!(
+                "ODOO_TEST_REAL is set (the real-Odoo run) but ODOO_TEST_URL is not: \
+                 start the server (../shared/odoo/real/start.sh) and export ODOO_TEST_URL, \
+                 ODOO_TEST_DB, ODOO_TEST_LOGIN, ODOO_TEST_PASSWORD"
+            );
+        }
+        let mut t = match url {
+            Some(url) => Target {
                 url: url.trim_end_matches('/').to_string(),
                 db: std::env::var("ODOO_TEST_DB").expect("ODOO_TEST_DB"),
                 login: std::env::var("ODOO_TEST_LOGIN").expect("ODOO_TEST_LOGIN"),
@@ -61,7 +95,7 @@ impl Target {
                 sim: None,
                 http,
             },
-            Err(_) => {
+            None => {
                 let sim = spawn(opts.clone()).await.expect("simulator starts");
                 Target {
                     url: sim.base_url(),
@@ -85,6 +119,43 @@ impl Target {
             .as_i64()
             .expect("valid credentials authenticate");
         t
+    }
+
+    /// True when `model` exists on the target (`ir.model`).
+    pub async fn has_model(&self, model: &str) -> bool {
+        let n = self
+            .ok(
+                "ir.model",
+                "search_count",
+                json!([[["model", "=", model]]]),
+                json!({}),
+            )
+            .await;
+        n.as_u64().unwrap_or(0) > 0
+    }
+
+    /// Whether the current test can run: true when the target has `model`, which Enterprise's
+    /// `module` provides. When it lacks it, a test listed in [`ENTERPRISE_ONLY`] with that
+    /// module prints that it was not run and gets false (it must return); any other test fails.
+    pub async fn enterprise_module(&self, module: &str, model: &str) -> bool {
+        if self.has_model(model).await {
+            return true;
+        }
+        let name = test_name();
+        let listed = ENTERPRISE_ONLY
+            .iter()
+            .any(|(t, m)| name.ends_with(t) && *m == module);
+        assert!(
+            listed,
+            "{name}: the server lacks {model} (Enterprise module {module}) and the test is not \
+             declared in ENTERPRISE_ONLY"
+        );
+        eprintln!(
+            "NOT RUN (Enterprise-only): {name} needs Odoo Enterprise module {module} \
+             ({model} is missing on {})",
+            self.url
+        );
+        false
     }
 
     /// True when running against the simulator.
