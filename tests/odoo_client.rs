@@ -982,6 +982,9 @@ async fn subscriptions_write_delivered_quantities_in_one_call() {
 async fn credit_note_and_pdf_url_flows() {
     let mock = spawn_mock(|s, _| {
         base_reply(s).unwrap_or_else(|| match s.call() {
+            (m, f) if m == "account.move" && f == "read" => {
+                result(json!([{"id": 42, "journal_id": [3, "Sales"]}]))
+            }
             (m, f) if m == "account.move.reversal" && f == "create" => result(json!(77)),
             (m, f) if m == "account.move.reversal" && f == "refund_moves" => result(json!({
                 "name": "Reverse Moves", "type": "ir.actions.act_window", "res_model": "account.move",
@@ -1005,14 +1008,20 @@ async fn credit_note_and_pdf_url_flows() {
         .unwrap();
     assert_eq!(cn, MoveId(88));
     let calls = mock.calls();
-    let create = &calls[0];
+    assert_eq!(calls[0].call(), ("account.move".into(), "read".into()));
+    let create = &calls[1];
     assert_eq!(create.args()[0]["move_ids"], json!([[6, 0, [42]]]));
+    assert_eq!(
+        create.args()[0]["journal_id"],
+        json!(3),
+        "the reversed invoice's journal: Odoo 19 requires journal_id"
+    );
     assert_eq!(create.args()[0]["date"], json!("2025-06-02"));
     assert_eq!(
         create.kwargs()["context"],
         json!({"active_model": "account.move", "active_ids": [42]})
     );
-    assert_eq!(calls[1].args(), &json!([[77]]));
+    assert_eq!(calls[2].args(), &json!([[77]]));
 
     let url = client.invoices().pdf_url(MoveId(42)).await.unwrap();
     assert_eq!(

@@ -231,6 +231,52 @@ async fn reverse(t: &Target, inv: i64, lines: Option<Value>) -> i64 {
 }
 
 #[tokio::test]
+async fn reversal_wizard_requires_the_journal() {
+    // Neither the context's active_ids nor move_ids fill `journal_id` on an RPC create.
+    let t = Target::new().await;
+    let inv = t.posted_invoice(1.0, 100.0).await;
+    let ctx = json!({"context": {"active_model": "account.move", "active_ids": [inv]}});
+    let e = t
+        .err(
+            "account.move.reversal",
+            "create",
+            json!([{"move_ids": [[6, 0, [inv]]], "reason": "no journal"}]),
+            ctx.clone(),
+        )
+        .await;
+    assert_eq!(e["data"]["name"], "odoo.exceptions.ValidationError");
+    assert_eq!(
+        e["data"]["message"],
+        "The operation cannot be completed: Missing required value for the field 'Journal' (journal_id).\nModel: 'Account Move Reversal' (account.move.reversal)\n- create/update: a mandatory field is not set\n- delete: another model requires the record being deleted, you can archive it instead\n"
+    );
+    let journal = t.read1("account.move", inv, &["journal_id"]).await["journal_id"][0].clone();
+    let wiz = t
+        .ok(
+            "account.move.reversal",
+            "create",
+            json!([{"move_ids": [[6, 0, [inv]]], "reason": "with journal", "journal_id": journal}]),
+            ctx.clone(),
+        )
+        .await
+        .as_i64()
+        .expect("wizard id");
+    let action = t
+        .ok("account.move.reversal", "refund_moves", json!([[wiz]]), ctx)
+        .await;
+    let refund = action["res_id"].as_i64().expect("res_id");
+    let r = t
+        .read1(
+            "account.move",
+            refund,
+            &["move_type", "journal_id", "reversed_entry_id"],
+        )
+        .await;
+    assert_eq!(r["move_type"], "out_refund");
+    assert_eq!(r["journal_id"][0], journal);
+    assert_eq!(r["reversed_entry_id"][0], inv);
+}
+
+#[tokio::test]
 async fn full_credit_note_reverses_the_invoice() {
     let t = Target::new().await;
     let inv = t.posted_invoice(1.0, 100.0).await;

@@ -42,8 +42,10 @@ pub fn prepare_create(
     match model {
         "product.product" => product::prepare_variant(sim, vals, ctx),
         "ir.model.fields" => ir_model::prepare_field(sim, vals),
-        "account.payment.register" | "account.move.reversal" => {
-            payment::check_active_moves(sim, model, ctx)
+        "account.payment.register" => payment::check_active_moves(sim, model, ctx),
+        "account.move.reversal" => {
+            payment::check_active_moves(sim, model, ctx)?;
+            reversal::check_create(sim, vals)
         }
         "payment.link.wizard" => payment::prepare_link(sim, vals, ctx),
         _ => Ok(()),
