@@ -17,6 +17,7 @@ mod lago_python;
 mod odoo_cli;
 mod openapi;
 mod operations;
+mod provinces;
 mod rating;
 mod reconciliation;
 mod usage;

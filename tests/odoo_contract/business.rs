@@ -675,3 +675,110 @@ async fn archive_and_unarchive_return_none() {
         json!(true)
     );
 }
+
+/// Fiscal position name and tax of a one-line order of 100.00 (product with the default 13 %
+/// HST) for a new partner with these address values.
+async fn order_tax_for(t: &Target, address: Value) -> (Value, Value, Value) {
+    let mut vals = json!({"name": uniq("Fiscal"), "is_company": true});
+    for (k, v) in address.as_object().unwrap() {
+        vals[k] = v.clone();
+    }
+    let partner = t
+        .ok("res.partner", "create", json!([vals]), json!({}))
+        .await;
+    let (_, product) = t.product(100.0, "order", false).await;
+    let so = t
+        .ok(
+            "sale.order",
+            "create",
+            json!([{"partner_id": partner, "order_line": [[0, 0, {"product_id": product, "product_uom_qty": 1}]]}]),
+            json!({}),
+        )
+        .await;
+    let r = t
+        .read1(
+            "sale.order",
+            so.as_i64().unwrap(),
+            &["fiscal_position_id", "amount_tax", "order_line"],
+        )
+        .await;
+    let line = t
+        .read1("sale.order.line", r["order_line"][0].as_i64().unwrap(), &["tax_ids"])
+        .await;
+    let taxes = t
+        .ok("account.tax", "read", json!([line["tax_ids"], ["name"]]), json!({}))
+        .await;
+    let names: Vec<Value> = taxes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["name"].clone())
+        .collect();
+    let fp = match &r["fiscal_position_id"] {
+        Value::Array(a) => a[1].clone(),
+        other => other.clone(),
+    };
+    (fp, r["amount_tax"].clone(), json!(names))
+}
+
+#[tokio::test]
+async fn canadian_fiscal_position_follows_the_province() {
+    // l10n_ca: one auto-applied position per province; a Canadian partner without a province
+    // matches none of them and gets "International" (0 %); without a country, no position.
+    let t = Target::new().await;
+    let ca = t
+        .ok("res.country", "search", json!([[["code", "=", "CA"]]]), json!({}))
+        .await[0]
+        .clone();
+    let state = |code: &'static str| {
+        let ca = ca.clone();
+        let t = &t;
+        async move {
+            t.ok(
+                "res.country.state",
+                "search",
+                json!([[["country_id", "=", ca], ["code", "=", code]]]),
+                json!({}),
+            )
+            .await[0]
+                .clone()
+        }
+    };
+    let on = state("ON").await;
+    let qc = state("QC").await;
+    let ab = state("AB").await;
+    assert_eq!(
+        t.read1("res.country.state", on.as_i64().unwrap(), &["display_name"])
+            .await["display_name"],
+        "Ontario (CA)"
+    );
+    assert_eq!(
+        order_tax_for(&t, json!({"country_id": ca})).await,
+        (json!("International (INTL)"), json!(0.0), json!(["0% Int"]))
+    );
+    assert_eq!(
+        order_tax_for(&t, json!({"country_id": ca, "state_id": on})).await,
+        (json!("Ontario (ON)"), json!(13.0), json!(["13% HST"]))
+    );
+    assert_eq!(
+        order_tax_for(&t, json!({"country_id": ca, "state_id": qc})).await,
+        (json!("Quebec (QC)"), json!(14.98), json!(["14.975% GST+QST"]))
+    );
+    assert_eq!(
+        order_tax_for(&t, json!({"country_id": ca, "state_id": ab})).await,
+        (json!("Alberta (AB)"), json!(5.0), json!(["5% GST"]))
+    );
+    assert_eq!(
+        order_tax_for(&t, json!({})).await,
+        (json!(false), json!(13.0), json!(["13% HST"]))
+    );
+    let company = t
+        .ok(
+            "res.company",
+            "search_read",
+            json!([[]]),
+            json!({"fields": ["state_id", "country_id"], "limit": 1}),
+        )
+        .await;
+    assert_eq!(company[0]["state_id"][0], on, "the company is in Ontario");
+}
