@@ -61,7 +61,10 @@ macro_rules! sim_only {
         match $t.sim.as_ref() {
             Some(s) => s,
             None => {
-                eprintln!("skipped: needs simulator controls");
+                eprintln!(
+                    "skipped: {} needs simulator controls",
+                    $crate::harness::test_name()
+                );
                 return;
             }
         }
@@ -221,8 +224,20 @@ impl Target {
         .await
     }
 
-    /// `execute_kw` that must succeed: returns `result` (panics on an error envelope).
+    /// A call that must succeed: returns its result (panics on an error). Sent with
+    /// `execute_kw` over JSON-RPC, or, when `ODOO_TEST_PROTOCOL=json2`, as the same call over
+    /// JSON-2 (see [`json2_body`]), so the business flows run over both protocols. Wire-level
+    /// tests use [`Target::kw`], [`Target::err`] and [`Target::json2`], which never switch.
     pub async fn ok(&self, model: &str, method: &str, args: Value, kwargs: Value) -> Value {
+        if protocol_is_json2() {
+            let (body, single) = json2_body(method, &args, &kwargs);
+            let (s, _, v) = self.json2(model, method, body).await;
+            assert_eq!(s, 200, "{model}.{method} failed over JSON-2: {v}");
+            return match single {
+                true => v[0].clone(),
+                false => v,
+            };
+        }
         let v = self.kw(model, method, args, kwargs).await;
         assert!(v.get("error").is_none(), "{model}.{method} failed: {v}");
         v.get("result").cloned().unwrap_or(Value::Null)
@@ -332,6 +347,63 @@ impl Target {
             .as_i64()
             .unwrap()
     }
+}
+
+/// True when `ODOO_TEST_PROTOCOL` is `json2`: [`Target::ok`] calls go over JSON-2.
+pub fn protocol_is_json2() -> bool {
+    match std::env::var("ODOO_TEST_PROTOCOL").as_deref() {
+        Ok("json2") => true,
+        Ok("jsonrpc") | Ok("") | Err(_) => false,
+        Ok(other) => panic!("ODOO_TEST_PROTOCOL must be jsonrpc or json2, not {other:?}"),
+    }
+}
+
+/// The JSON-2 body of an `execute_kw(model, method, args, kwargs)` call: positional arguments
+/// named after the method's parameters (ids first for record methods), keyword arguments and
+/// `context` as they are. Returns the body and whether JSON-RPC would have answered one id
+/// where JSON-2 answers a list (`create` with one dict). Panics on a method whose positional
+/// parameters it does not know, so a new test says what to add.
+pub fn json2_body(method: &str, args: &Value, kwargs: &Value) -> (Value, bool) {
+    let model_params: Option<&[&str]> = match method {
+        "create" => Some(&["vals_list"]),
+        "search" => Some(&["domain", "offset", "limit", "order"]),
+        "search_read" => Some(&["domain", "fields", "offset", "limit", "order"]),
+        "search_count" => Some(&["domain", "limit"]),
+        "fields_get" => Some(&["allfields", "attributes"]),
+        "name_search" => Some(&["name", "domain", "operator", "limit"]),
+        "name_create" => Some(&["name"]),
+        "default_get" => Some(&["fields"]),
+        _ => None,
+    };
+    let record_params: &[&str] = match method {
+        "read" => &["fields", "load"],
+        "write" => &["vals"],
+        "copy" => &["default"],
+        _ => &[],
+    };
+    let mut body = kwargs.as_object().cloned().unwrap_or_default();
+    let mut pos = args.as_array().cloned().unwrap_or_default().into_iter();
+    let names: &[&str] = match model_params {
+        Some(p) => p,
+        None => {
+            body.insert("ids".into(), pos.next().unwrap_or(json!([])));
+            record_params
+        }
+    };
+    let mut single = false;
+    for (i, v) in pos.enumerate() {
+        let name = names.get(i).unwrap_or_else(|| {
+            panic!("json2_body: positional argument {i} of {method} has no known name")
+        });
+        let v = if *name == "vals_list" && v.is_object() {
+            single = true;
+            json!([v])
+        } else {
+            v
+        };
+        body.insert((*name).to_string(), v);
+    }
+    (Value::Object(body), single)
 }
 
 /// Asserts the exact JSON-RPC error envelope of CONTRACT.md §1.4.
