@@ -42,7 +42,9 @@ impl CreditNotes<'_> {
             .flatten()
             .map(|j| j.id)
             .ok_or_else(|| {
-                OdooError::Decode(format!("account.move {invoice} has no journal (or is gone)"))
+                OdooError::Decode(format!(
+                    "account.move {invoice} has no journal (or is gone)"
+                ))
             })
     }
 

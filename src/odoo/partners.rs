@@ -317,7 +317,11 @@ impl Partners<'_> {
                 &SearchOptions::default(),
             )
             .await?;
-        let Some(company) = users.first().map(|u| u.m2o("company_id")).transpose()?.flatten()
+        let Some(company) = users
+            .first()
+            .map(|u| u.m2o("company_id"))
+            .transpose()?
+            .flatten()
         else {
             return Ok((None, None));
         };
@@ -360,21 +364,17 @@ impl Partners<'_> {
             // No country: a province means nothing to the fiscal position; leave it.
             return Ok(None);
         };
-        let country_changed = current.and_then(|p| p.country.as_ref()).map(|c| c.id) != Some(country.0);
-        match given.filter(|g| !g.is_empty()) {
-            Some(g) => {
-                if let Some(s) = self.state_id(country, &code, g).await? {
-                    return Ok(Some(Value::from(s.0)));
-                }
-                tracing::warn!(state = g, country = %code, "unknown province; using the default");
+        let country_changed =
+            current.and_then(|p| p.country.as_ref()).map(|c| c.id) != Some(country.0);
+        if let Some(g) = given.filter(|g| !g.is_empty()) {
+            if let Some(s) = self.state_id(country, &code, g).await? {
+                return Ok(Some(Value::from(s.0)));
             }
+            tracing::warn!(state = g, country = %code, "unknown province; using the default");
+        } else if given.is_none() && !country_changed && current.is_some_and(|p| p.state.is_some())
+        {
             // Not mentioned: a partner that has a province in this country keeps it.
-            None if given.is_none() && !country_changed => {
-                if current.is_some_and(|p| p.state.is_some()) {
-                    return Ok(None);
-                }
-            }
-            None => {}
+            return Ok(None);
         }
         let (company_country, company_state) = self.company_address().await?;
         Ok(match (company_country, company_state) {

@@ -354,7 +354,8 @@ impl Sim {
     pub fn missing_required(&self, model: &str, field: &str) -> OdooError {
         let (string, description) = match self.schema.model(model) {
             Some(m) => (
-                m.field(field).map_or(field.to_string(), |f| f.string.clone()),
+                m.field(field)
+                    .map_or(field.to_string(), |f| f.string.clone()),
                 m.description.clone(),
             ),
             None => (field.to_string(), model.to_string()),

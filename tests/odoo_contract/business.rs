@@ -703,10 +703,19 @@ async fn order_tax_for(t: &Target, address: Value) -> (Value, Value, Value) {
         )
         .await;
     let line = t
-        .read1("sale.order.line", r["order_line"][0].as_i64().unwrap(), &["tax_ids"])
+        .read1(
+            "sale.order.line",
+            r["order_line"][0].as_i64().unwrap(),
+            &["tax_ids"],
+        )
         .await;
     let taxes = t
-        .ok("account.tax", "read", json!([line["tax_ids"], ["name"]]), json!({}))
+        .ok(
+            "account.tax",
+            "read",
+            json!([line["tax_ids"], ["name"]]),
+            json!({}),
+        )
         .await;
     let names: Vec<Value> = taxes
         .as_array()
@@ -727,7 +736,12 @@ async fn canadian_fiscal_position_follows_the_province() {
     // matches none of them and gets "International" (0 %); without a country, no position.
     let t = Target::new().await;
     let ca = t
-        .ok("res.country", "search", json!([[["code", "=", "CA"]]]), json!({}))
+        .ok(
+            "res.country",
+            "search",
+            json!([[["code", "=", "CA"]]]),
+            json!({}),
+        )
         .await[0]
         .clone();
     let state = |code: &'static str| {
@@ -762,7 +776,11 @@ async fn canadian_fiscal_position_follows_the_province() {
     );
     assert_eq!(
         order_tax_for(&t, json!({"country_id": ca, "state_id": qc})).await,
-        (json!("Quebec (QC)"), json!(14.98), json!(["14.975% GST+QST"]))
+        (
+            json!("Quebec (QC)"),
+            json!(14.98),
+            json!(["14.975% GST+QST"])
+        )
     );
     assert_eq!(
         order_tax_for(&t, json!({"country_id": ca, "state_id": ab})).await,

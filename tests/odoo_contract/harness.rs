@@ -80,7 +80,9 @@ impl Target {
     /// Like [`Target::new`] with custom simulator options (ignored against a real Odoo).
     pub async fn with(opts: SimOptions) -> Target {
         let http = reqwest::Client::new();
-        let url = std::env::var("ODOO_TEST_URL").ok().filter(|u| !u.is_empty());
+        let url = std::env::var("ODOO_TEST_URL")
+            .ok()
+            .filter(|u| !u.is_empty());
         if url.is_none() && std::env::var_os("ODOO_TEST_REAL").is_some() {
             panic!(
                 "ODOO_TEST_REAL is set (the real-Odoo run) but ODOO_TEST_URL is not: \

@@ -141,7 +141,12 @@ async fn unparsable_bodies_are_400_other_json_means_no_arguments() {
     assert_json2_error(&v, "werkzeug.exceptions.UnprocessableEntity");
     assert_eq!(v["message"], "missing a required argument: 'domain'");
     let (s, _, text, _) = t
-        .post_raw("/json/2/res.users/context_get", "application/json", "[1]", &h)
+        .post_raw(
+            "/json/2/res.users/context_get",
+            "application/json",
+            "[1]",
+            &h,
+        )
         .await;
     assert_eq!(s, 200, "{text}");
     let v: Value = serde_json::from_str(&text).unwrap();

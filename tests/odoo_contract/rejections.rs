@@ -159,7 +159,10 @@ async fn missing_records_are_left_out_of_read_and_refused_by_write() {
         ("unlink", json!([[999_999_999]])),
     ] {
         let e = t.err("res.partner", method, args, json!({})).await;
-        assert_eq!(e["data"]["name"], "odoo.exceptions.MissingError", "{method}");
+        assert_eq!(
+            e["data"]["name"], "odoo.exceptions.MissingError",
+            "{method}"
+        );
         assert!(
             e["data"]["message"].as_str().unwrap().starts_with(
                 "Record does not exist or has been deleted.\n(Record: res.partner(999999999,), User: "
