@@ -151,6 +151,11 @@ async fn unparsable_bodies_are_400_other_json_means_no_arguments() {
     assert_eq!(s, 200, "{text}");
     let v: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(v["uid"], t.uid);
+    // No body at all: any Content-Type is accepted and the method gets no arguments.
+    let (s, _, text, _) = t
+        .post_raw("/json/2/res.users/context_get", "text/plain", "", &h)
+        .await;
+    assert_eq!(s, 200, "{text}");
     let (s, ct, _, _) = t
         .post_raw("/json/2/res.partner/search", "text/plain", "{}", &h)
         .await;
