@@ -331,7 +331,8 @@ fn json2_server(s: &Seen) -> Reply {
             200,
             json!([{"id": 3, "name": "Acme", "email": false, "vat": false, "ref": false,
                 "is_company": true, "street": false, "street2": false, "city": "Toronto", "zip": false,
-                "country_id": [38, "Canada"], "country_code": "CA", "lang": "en_CA", "phone": false,
+                "country_id": [38, "Canada"], "country_code": "CA", "state_id": [541, "Ontario (CA)"],
+                "lang": "en_CA", "phone": false,
                 "active": true, "write_date": "2025-06-01 14:03:22"}]),
         ),
         (m, f) if m == "res.partner" && f == "create" => json2(200, json!([41])),
@@ -364,6 +365,7 @@ async fn auto_prefers_json2_and_sends_named_arguments() {
     let p = client.partners().get(PartnerId(3)).await.unwrap().unwrap();
     assert_eq!(p.name.as_deref(), Some("Acme"));
     assert_eq!(p.country.unwrap().name, "Canada");
+    assert_eq!(p.state.unwrap().name, "Ontario (CA)");
     let last = mock.seen().pop().unwrap();
     assert_eq!(last.path, "/json/2/res.partner/search_read");
     assert_eq!(last.database.as_deref(), Some("db"));
@@ -833,15 +835,18 @@ async fn partner_lookup_by_email_is_case_insensitive_and_exact() {
     let mock = spawn_mock(|s, _| {
         base_reply(s).unwrap_or_else(|| match s.call() {
             (m, _) if m == "res.country" => result(json!([38])),
+            (m, _) if m == "res.users" => result(json!([{"id": 2, "company_id": [1, "My Company"]}])),
+            (m, _) if m == "res.company" => result(json!([
+                {"id": 1, "country_id": [38, "Canada"], "state_id": [541, "Ontario (CA)"]}])),
             (_, f) if f == "search_read" => result(json!([
                 {"id": 1, "name": "A", "email": "Jane_Doe@Example.com", "vat": false, "ref": false,
                  "is_company": false, "street": false, "street2": false, "city": false, "zip": false,
-                 "country_id": false, "country_code": false, "lang": false, "phone": false,
-                 "active": true, "write_date": false},
+                 "country_id": false, "country_code": false, "state_id": false, "lang": false,
+                 "phone": false, "active": true, "write_date": false},
                 {"id": 2, "name": "B", "email": "janeXdoe@example.com", "vat": false, "ref": false,
                  "is_company": false, "street": false, "street2": false, "city": false, "zip": false,
-                 "country_id": false, "country_code": false, "lang": false, "phone": false,
-                 "active": true, "write_date": false}])),
+                 "country_id": false, "country_code": false, "state_id": false, "lang": false,
+                 "phone": false, "active": true, "write_date": false}])),
             (_, f) if f == "write" => result(json!(true)),
             _ => result(json!(99)),
         })
@@ -876,13 +881,17 @@ async fn partner_lookup_by_email_is_case_insensitive_and_exact() {
         .await
         .unwrap();
     let calls = mock.calls();
-    let country = &calls[calls.len() - 2];
+    let country = calls
+        .iter()
+        .find(|c| c.call().0 == "res.country")
+        .expect("country looked up");
     assert_eq!(country.kwargs()["domain"], json!([["code", "=", "CA"]]));
     let write = calls.last().unwrap();
     assert_eq!(write.args(), &json!([[1]]));
     assert_eq!(
         write.kwargs()["vals"],
-        json!({"city": "Ottawa", "country_id": 38, "vat": false})
+        json!({"city": "Ottawa", "country_id": 38, "vat": false, "state_id": 541}),
+        "a Canadian partner without a province gets the company's (Ontario)"
     );
     // The country id is cached.
     client
@@ -896,7 +905,12 @@ async fn partner_lookup_by_email_is_case_insensitive_and_exact() {
         )
         .await
         .unwrap();
-    assert_eq!(mock.calls().len(), calls.len() + 1);
+    assert!(
+        !mock.calls()[calls.len()..]
+            .iter()
+            .any(|c| c.call().0 == "res.country"),
+        "the country id is not looked up again"
+    );
 }
 
 #[tokio::test]
@@ -982,6 +996,9 @@ async fn subscriptions_write_delivered_quantities_in_one_call() {
 async fn credit_note_and_pdf_url_flows() {
     let mock = spawn_mock(|s, _| {
         base_reply(s).unwrap_or_else(|| match s.call() {
+            (m, f) if m == "account.move" && f == "read" => {
+                result(json!([{"id": 42, "journal_id": [3, "Sales"]}]))
+            }
             (m, f) if m == "account.move.reversal" && f == "create" => result(json!(77)),
             (m, f) if m == "account.move.reversal" && f == "refund_moves" => result(json!({
                 "name": "Reverse Moves", "type": "ir.actions.act_window", "res_model": "account.move",
@@ -1005,14 +1022,20 @@ async fn credit_note_and_pdf_url_flows() {
         .unwrap();
     assert_eq!(cn, MoveId(88));
     let calls = mock.calls();
-    let create = &calls[0];
+    assert_eq!(calls[0].call(), ("account.move".into(), "read".into()));
+    let create = &calls[1];
     assert_eq!(create.args()[0]["move_ids"], json!([[6, 0, [42]]]));
+    assert_eq!(
+        create.args()[0]["journal_id"],
+        json!(3),
+        "the reversed invoice's journal: Odoo 19 requires journal_id"
+    );
     assert_eq!(create.args()[0]["date"], json!("2025-06-02"));
     assert_eq!(
         create.kwargs()["context"],
         json!({"active_model": "account.move", "active_ids": [42]})
     );
-    assert_eq!(calls[1].args(), &json!([[77]]));
+    assert_eq!(calls[2].args(), &json!([[77]]));
 
     let url = client.invoices().pdf_url(MoveId(42)).await.unwrap();
     assert_eq!(

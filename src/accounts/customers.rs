@@ -200,7 +200,8 @@ fn odoo_lang(locale: &str) -> Option<String> {
 
 /// Partner values for the keys present in `changes` (Lago → Odoo: `name`/`legal_name`/
 /// `firstname lastname` → `name`, `address_line1/2` → `street/street2`, `zipcode` → `zip`,
-/// `country` → `country_id`, `tax_identification_number` → `vat`, `customer_type` →
+/// `country` → `country_id`, `state` → `state_id` (the province, which picks the tax; see
+/// `odoo::partners`), `tax_identification_number` → `vat`, `customer_type` →
 /// `is_company`, `billing_configuration.document_locale` → `lang`).
 pub fn partner_values(
     changes: &Map<String, Value>,
@@ -224,6 +225,7 @@ pub fn partner_values(
         city: field("city"),
         zip: field("zipcode"),
         country_code: field("country").map(|c| c.to_uppercase()),
+        state: field("state"),
         vat: field("tax_identification_number"),
         lang: changes
             .get("billing_configuration")

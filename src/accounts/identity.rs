@@ -46,6 +46,7 @@ fn only_empty(v: PartnerValues, p: &Partner) -> PartnerValues {
         city: v.city.filter(|_| empty(&p.city)),
         zip: v.zip.filter(|_| empty(&p.zip)),
         country_code: v.country_code.filter(|_| p.country.is_none()),
+        state: v.state.filter(|_| p.state.is_none()),
         vat: v.vat.filter(|_| empty(&p.vat)),
         lang: None,
         phone: v.phone.filter(|_| empty(&p.phone)),

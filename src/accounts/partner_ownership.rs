@@ -11,6 +11,7 @@
 //! - a value equal to Odoo's (e-mail and Tax ID ignoring case and spaces) changes nothing;
 //! - a value the app already sent before (its own last upsert) changes nothing either, so an
 //!   app that upserts the same customer on every sign-in keeps working;
+//! - the province (`state`) is written only where the partner has none;
 //! - any other value is a change of someone else's data: the whole upsert is refused with 422
 //!   `{"<field>":["value_owned_by_another_app"]}` naming each such Lago field, and nothing is
 //!   written, neither in Odoo nor locally.
@@ -154,6 +155,9 @@ pub fn non_owner_values(
         return Err(AccountsError::Validation(refused));
     }
     values.is_company = None;
+    // The province picks the tax (see `crate::odoo::partners`): another app may set it only
+    // where Odoo has none; otherwise it is left as the owner (or finance) set it.
+    values.state = values.state.filter(|_| partner.state.is_none());
     // The language is the document language of the partner: the owner's choice.
     values.lang = values.lang.filter(|_| is_empty(&partner.lang));
     values.reference = None;
@@ -184,6 +188,7 @@ mod tests {
             zip: None,
             country: None,
             country_code: Some("CA".into()),
+            state: None,
             lang: None,
             phone: None,
             active: true,

@@ -1,6 +1,10 @@
 //! Credit notes facade: the `account.move.reversal` wizard (CONTRACT.md §4.6;
 //! `addons/account/wizard/account_move_reversal.py`). `refund_moves()` creates a **draft**
 //! `out_refund` with `reversed_entry_id`; posting it reconciles it with the invoice.
+//!
+//! The wizard's `journal_id` is required and, created over RPC, is not filled from the moves:
+//! Odoo 19.0 refuses a wizard without it ("Missing required value for the field 'Journal'
+//! (journal_id)"), so the gateway passes the reversed invoice's own journal.
 
 use chrono::NaiveDate;
 use serde_json::{json, Map};
@@ -26,13 +30,32 @@ impl OdooClient {
 }
 
 impl CreditNotes<'_> {
+    /// The journal of a move (`journal_id`), which the reversal wizard needs.
+    async fn journal_of(&self, invoice: MoveId) -> Result<i64, OdooError> {
+        let recs = self
+            .client
+            .read("account.move", &[invoice.0], &["journal_id"])
+            .await?;
+        recs.first()
+            .map(|r| r.m2o("journal_id"))
+            .transpose()?
+            .flatten()
+            .map(|j| j.id)
+            .ok_or_else(|| {
+                OdooError::Decode(format!(
+                    "account.move {invoice} has no journal (or is gone)"
+                ))
+            })
+    }
+
     /// Creates a draft credit note reversing the whole of a **posted** invoice: wizard created with
     /// context `active_model = account.move`, `active_ids = [invoice]` and vals `move_ids`,
-    /// `reason`, `date`, then `refund_moves()`; the new move id is the action's `res_id`.
+    /// `journal_id` (the invoice's journal), `reason`, `date`, then `refund_moves()`; the new move
+    /// id is the action's `res_id`.
     ///
     /// # Errors
     /// Odoo's errors (e.g. `UserError` when the invoice is not posted); [`OdooError::Decode`] when
-    /// the action names no single move.
+    /// the invoice cannot be read or the action names no single move.
     #[tracing::instrument(skip_all, fields(model = WIZARD, method = "refund_moves"))]
     pub async fn create_draft(
         &self,
@@ -40,6 +63,7 @@ impl CreditNotes<'_> {
         reason: &str,
         date: Option<NaiveDate>,
     ) -> Result<MoveId, OdooError> {
+        let journal = self.journal_of(invoice).await?;
         let mut ctx = Map::new();
         ctx.insert("active_model".into(), json!("account.move"));
         ctx.insert("active_ids".into(), json!([invoice.0]));
@@ -48,6 +72,7 @@ impl CreditNotes<'_> {
             "move_ids".into(),
             Command::list(&[Command::Set(vec![invoice.0])]),
         );
+        vals.insert("journal_id".into(), json!(journal));
         vals.insert("reason".into(), json!(reason));
         if let Some(d) = date {
             vals.insert("date".into(), to_odoo_date(d));

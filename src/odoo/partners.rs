@@ -1,11 +1,21 @@
 //! `res.partner` facade: customers (CONTRACT.md §4.1; `odoo/addons/base/models/res_partner.py`).
+//!
+//! **Province.** Odoo picks a customer's fiscal position, and so its sales tax, from the
+//! partner's country and province (`state_id`). With the Canadian localisation a partner in
+//! Canada without a province gets the "International" position and 0 % tax (checked on a real
+//! Odoo 19.0: ON → 13 % HST, QC → 14.975 % GST+QST, AB → 5 % GST, no province → 0 % Int). So
+//! the facade sends `state_id`: the province given (`state`: a code such as `ON` or `CA-ON`, or
+//! a name such as `Ontario`/`Québec`, matched in the partner's country), and, for a partner in
+//! the company's own country with no (or an unknown) province, **the company's province**: the
+//! tax the seller charges at home, which is what such customers paid before the gateway. A
+//! partner with a province already keeps it unless a new one is given.
 
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 
 use super::client::{OdooClient, SearchOptions};
 use super::error::OdooError;
-use super::value::{to_odoo_str, CountryId, Many2one, PartnerId, Record};
+use super::value::{to_odoo_str, CountryId, Many2one, PartnerId, Record, StateId};
 
 const MODEL: &str = "res.partner";
 const FIELDS: &[&str] = &[
@@ -20,6 +30,7 @@ const FIELDS: &[&str] = &[
     "zip",
     "country_id",
     "country_code",
+    "state_id",
     "lang",
     "phone",
     "active",
@@ -53,6 +64,8 @@ pub struct Partner {
     pub country: Option<Many2one>,
     /// ISO 3166-1 alpha-2 code of the country (`country_code`).
     pub country_code: Option<String>,
+    /// Province/state as `[id, "Ontario (CA)"]` (`state_id`).
+    pub state: Option<Many2one>,
     /// Language code such as `en_CA`, `fr_CA`.
     pub lang: Option<String>,
     /// Phone (`phone`).
@@ -78,6 +91,7 @@ impl Partner {
             zip: r.str("zip")?,
             country: r.m2o("country_id")?,
             country_code: r.str("country_code")?,
+            state: r.m2o("state_id")?,
             lang: r.str("lang")?,
             phone: r.str("phone")?,
             active: r.bool("active")?,
@@ -104,6 +118,9 @@ pub struct PartnerValues {
     pub zip: Option<String>,
     /// ISO 3166-1 alpha-2 code (`CA`), resolved to a `res.country` id; `""` clears the country.
     pub country_code: Option<String>,
+    /// Province/state (Lago's `state`): a code (`ON`, `CA-ON`) or a name (`Ontario`), resolved to
+    /// a `res.country.state` of the partner's country; see the module doc for the default.
+    pub state: Option<String>,
     /// Tax ID (`vat`).
     pub vat: Option<String>,
     /// Installed language code (`en_CA`, `fr_CA`); an uninstalled one is refused by Odoo.
@@ -253,7 +270,138 @@ impl Partners<'_> {
         Ok(CountryId(id))
     }
 
-    async fn vals(&self, v: &PartnerValues) -> Result<Map<String, Value>, OdooError> {
+    /// The provinces of a country, `(id, code, name)`.
+    async fn states(&self, country: CountryId) -> Result<Vec<(i64, String, String)>, OdooError> {
+        self.client
+            .search_read(
+                "res.country.state",
+                json!([["country_id", "=", country.0]]),
+                &["code", "name"],
+                &SearchOptions::default(),
+            )
+            .await?
+            .iter()
+            .map(|r| {
+                Ok((
+                    r.id()?,
+                    r.str("code")?.unwrap_or_default(),
+                    r.str("name")?.unwrap_or_default(),
+                ))
+            })
+            .collect()
+    }
+
+    /// The `res.country.state` of `country` whose code or name is `given` (case, accents, a
+    /// `CA-` prefix and dots ignored); `None` when none matches.
+    ///
+    /// # Errors
+    /// Any [`OdooError`] of the search.
+    pub async fn state_id(
+        &self,
+        country: CountryId,
+        country_code: &str,
+        given: &str,
+    ) -> Result<Option<StateId>, OdooError> {
+        let wanted = fold(given);
+        let prefix = format!("{}-", fold(country_code));
+        let wanted = wanted.strip_prefix(&prefix).unwrap_or(&wanted).to_string();
+        if wanted.is_empty() {
+            return Ok(None);
+        }
+        Ok(self
+            .states(country)
+            .await?
+            .into_iter()
+            .find(|(_, code, name)| fold(code) == wanted || fold(name) == wanted)
+            .map(|(id, _, _)| StateId(id)))
+    }
+
+    /// The current company's country and province (`res.company.country_id`, `state_id`).
+    ///
+    /// # Errors
+    /// Any [`OdooError`].
+    pub async fn company_address(&self) -> Result<(Option<i64>, Option<StateId>), OdooError> {
+        let users = self
+            .client
+            .search_read(
+                "res.users",
+                json!([["id", "=", self.client.uid().0]]),
+                &["company_id"],
+                &SearchOptions::default(),
+            )
+            .await?;
+        let Some(company) = users
+            .first()
+            .map(|u| u.m2o("company_id"))
+            .transpose()?
+            .flatten()
+        else {
+            return Ok((None, None));
+        };
+        let rec = self
+            .client
+            .search_read(
+                "res.company",
+                json!([["id", "=", company.id]]),
+                &["country_id", "state_id"],
+                &SearchOptions::default(),
+            )
+            .await?;
+        let Some(r) = rec.first() else {
+            return Ok((None, None));
+        };
+        Ok((
+            r.m2o("country_id")?.map(|c| c.id),
+            r.m2o("state_id")?.map(|s| StateId(s.id)),
+        ))
+    }
+
+    /// `state_id` to send, if any (see the module doc): `current` is the partner being updated.
+    async fn province(
+        &self,
+        v: &PartnerValues,
+        country: Option<(CountryId, String)>,
+        current: Option<&Partner>,
+    ) -> Result<Option<Value>, OdooError> {
+        let given = v.state.as_deref().map(str::trim);
+        // The partner's country after this change.
+        let country = match (&v.country_code, country) {
+            (Some(c), _) if c.trim().is_empty() => return Ok(Some(Value::Bool(false))),
+            (Some(_), Some(c)) => Some(c),
+            _ => match current.and_then(|p| p.country.clone().zip(p.country_code.clone())) {
+                Some((c, code)) => Some((CountryId(c.id), code)),
+                None => None,
+            },
+        };
+        let Some((country, code)) = country else {
+            // No country: a province means nothing to the fiscal position; leave it.
+            return Ok(None);
+        };
+        let country_changed =
+            current.and_then(|p| p.country.as_ref()).map(|c| c.id) != Some(country.0);
+        if let Some(g) = given.filter(|g| !g.is_empty()) {
+            if let Some(s) = self.state_id(country, &code, g).await? {
+                return Ok(Some(Value::from(s.0)));
+            }
+            tracing::warn!(state = g, country = %code, "unknown province; using the default");
+        } else if given.is_none() && !country_changed && current.is_some_and(|p| p.state.is_some())
+        {
+            // Not mentioned: a partner that has a province in this country keeps it.
+            return Ok(None);
+        }
+        let (company_country, company_state) = self.company_address().await?;
+        Ok(match (company_country, company_state) {
+            (Some(cc), Some(s)) if cc == country.0 => Some(Value::from(s.0)),
+            _ if given.is_some() || country_changed => Some(Value::Bool(false)),
+            _ => None,
+        })
+    }
+
+    async fn vals(
+        &self,
+        v: &PartnerValues,
+        current: Option<&Partner>,
+    ) -> Result<Map<String, Value>, OdooError> {
         let mut m = Map::new();
         let mut put = |k: &str, s: &Option<String>| {
             if let Some(s) = s {
@@ -273,13 +421,21 @@ impl Partners<'_> {
         if let Some(b) = v.is_company {
             m.insert("is_company".into(), Value::Bool(b));
         }
+        let mut country = None;
         if let Some(code) = &v.country_code {
             let value = if code.trim().is_empty() {
                 Value::Bool(false)
             } else {
-                Value::from(self.country_id(code).await?)
+                let id = self.country_id(code).await?;
+                country = Some((id, code.trim().to_uppercase()));
+                Value::from(id)
             };
             m.insert("country_id".into(), value);
+        }
+        if v.country_code.is_some() || v.state.is_some() {
+            if let Some(state) = self.province(v, country, current).await? {
+                m.insert("state_id".into(), state);
+            }
         }
         Ok(m)
     }
@@ -299,7 +455,7 @@ impl Partners<'_> {
         {
             return Err(OdooError::Invalid("a partner needs a name".into()));
         }
-        let vals = self.vals(values).await?;
+        let vals = self.vals(values, None).await?;
         Ok(PartnerId(
             self.client.create_one(MODEL, vals, Map::new()).await?,
         ))
@@ -311,7 +467,12 @@ impl Partners<'_> {
     /// [`OdooError::Invalid`] for an unknown country; Odoo's errors (e.g. `MissingError`).
     #[tracing::instrument(skip_all, fields(model = MODEL, method = "write"))]
     pub async fn update(&self, id: PartnerId, values: &PartnerValues) -> Result<(), OdooError> {
-        let vals = self.vals(values).await?;
+        let current = if values.country_code.is_some() || values.state.is_some() {
+            self.get(id).await?
+        } else {
+            None
+        };
+        let vals = self.vals(values, current.as_ref()).await?;
         if vals.is_empty() {
             return Ok(());
         }
@@ -345,4 +506,22 @@ impl Partners<'_> {
             .map(Partner::from_record)
             .collect()
     }
+}
+
+/// Lower case without accents, dots or surrounding spaces, for matching province names.
+fn fold(s: &str) -> String {
+    s.trim()
+        .chars()
+        .filter(|c| *c != '.')
+        .map(|c| match c {
+            'à' | 'á' | 'â' | 'ä' | 'À' | 'Á' | 'Â' | 'Ä' => 'a',
+            'ç' | 'Ç' => 'c',
+            'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' => 'e',
+            'î' | 'ï' | 'Î' | 'Ï' => 'i',
+            'ô' | 'ö' | 'Ô' | 'Ö' => 'o',
+            'ù' | 'û' | 'ü' | 'Ù' | 'Û' | 'Ü' => 'u',
+            other => other,
+        })
+        .collect::<String>()
+        .to_lowercase()
 }

@@ -62,6 +62,8 @@ typed_id!(
     CurrencyId,
     /// Id of a `res.country`.
     CountryId,
+    /// Id of a `res.country.state` (a province).
+    StateId,
     /// Id of a `res.company`.
     CompanyId,
     /// Id of an `account.journal`.

@@ -262,7 +262,9 @@ fn dispatch(sim: &mut Sim, c: &Call, kw: &Map<String, Value>) -> OResult<Option<
                     .into_iter()
                     .collect();
             sim.write(model, ids, &vals, ctx)?;
-            json!(true)
+            // `action_archive`/`action_unarchive` return None in 19.0 (JSON-RPC omits `result`,
+            // JSON-2 answers `null`); checked on the real server, DIVERGENCES.md.
+            return Ok(None);
         }
         "copy" => {
             let mut out = vec![];

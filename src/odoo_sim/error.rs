@@ -63,6 +63,11 @@ impl OdooError {
     pub fn type_error(msg: impl Into<String>) -> Self {
         Self::new("builtins.TypeError", msg, 500)
     }
+    /// `builtins.KeyError` (500 over JSON-2): Python's `str(KeyError(k))` is `'k'` but Odoo's
+    /// `serialize_exception` sends the bare key as message and `[key]` as arguments.
+    pub fn key_error(key: &str) -> Self {
+        Self::new("builtins.KeyError", key, 500)
+    }
     /// `builtins.AttributeError` (500).
     pub fn attribute(msg: impl Into<String>) -> Self {
         Self::new("builtins.AttributeError", msg, 500)

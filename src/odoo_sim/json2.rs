@@ -24,7 +24,8 @@ fn error(e: &OdooError) -> Reply {
     r.status = e.status;
     r.content_type = "application/json; charset=utf-8";
     if e.status == 401 {
-        r.headers.push(("WWW-Authenticate", "bearer".into()));
+        // Odoo 19.0 sends `WWW-Authenticate: Bearer ` (werkzeug's `WWWAuthenticate('bearer')`).
+        r.headers.push(("WWW-Authenticate", "Bearer".into()));
     }
     r
 }
@@ -36,7 +37,8 @@ pub fn handle(sim: &mut Sim, model: &str, method: &str, h: &Json2Headers, body: 
             return Reply::html(404, "Not Found", "The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.");
         }
     }
-    if !is_json(h.content_type.as_deref()) {
+    // `Json2Dispatcher.is_compatible_with`: a JSON mimetype, or no body at all.
+    if !body.is_empty() && !is_json(h.content_type.as_deref()) {
         return unsupported_media("json2");
     }
     let key = h.authorization.as_deref().and_then(|a| {
@@ -49,7 +51,7 @@ pub fn handle(sim: &mut Sim, model: &str, method: &str, h: &Json2Headers, body: 
         None => {
             return error(&OdooError::werkzeug(
                 "Unauthorized",
-                "User not authenticated, use the \"Authorization\" header",
+                "User not authenticated, use an API Key with a Bearer Authorization header.",
                 401,
             ));
         }
@@ -59,6 +61,7 @@ pub fn handle(sim: &mut Sim, model: &str, method: &str, h: &Json2Headers, body: 
         Some(_) => {}
     }
     let parsed: Value = match serde_json::from_slice(body) {
+        _ if body.is_empty() => Value::Null,
         Ok(v) => v,
         Err(e) => {
             let msg = format!(
@@ -68,12 +71,13 @@ pub fn handle(sim: &mut Sim, model: &str, method: &str, h: &Json2Headers, body: 
             return error(&OdooError::werkzeug("BadRequest", msg, 400));
         }
     };
-    let Value::Object(mut args) = parsed else {
-        return error(&OdooError::werkzeug(
-            "BadRequest",
-            "could not parse the body, expecting a json object",
-            400,
-        ));
+    // A JSON body that is not an object (`null`, a list, a number) is not refused: 19.0's
+    // `Json2Dispatcher.dispatch` does `self.jsonrequest | args`, catches the TypeError and calls
+    // the method with no arguments (real server: `null` to `search` → 422 "missing a required
+    // argument: 'domain'", to `context_get` → 200; DIVERGENCES.md).
+    let mut args = match parsed {
+        Value::Object(m) => m,
+        _ => Map::new(),
     };
     if sim.schema.model(model).is_none() {
         return error(&OdooError::werkzeug(

@@ -128,7 +128,9 @@ impl Sim {
     }
 
     /// `read(ids, fields, load)`: list of dicts with `id` first-class. Unknown field →
-    /// `ValueError: Invalid field 'x' on 'model'`; missing record → MissingError.
+    /// `ValueError: Invalid field 'x' on 'model'`. Ids that do not exist are left out of the
+    /// answer, without an error (`BaseModel._read_format` drops records whose values raised
+    /// MissingError; checked on Odoo 19.0: `read([999999999])` → `[]`, DIVERGENCES.md).
     pub fn read(
         &self,
         model: &str,
@@ -152,9 +154,8 @@ impl Sim {
             }
             _ => mdef.fields.iter().map(|f| f.name.clone()).collect(),
         };
-        self.check_exist(model, ids)?;
         let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
+        for id in ids.iter().filter(|i| self.exists(model, **i)) {
             let mut o = Map::new();
             o.insert("id".into(), json!(id));
             for n in &names {
@@ -169,15 +170,18 @@ impl Sim {
         Ok(out)
     }
 
-    fn check_keys(&self, model: &str, vals: &Map<String, Value>) -> OResult<()> {
+    /// Unknown keys in `vals`, worded as Odoo 19.0 words them (checked on the real server,
+    /// DIVERGENCES.md): `create` raises `ValueError: Invalid field 'x' in 'model'`
+    /// (`_add_missing_default_values`), `write` a bare `KeyError: 'x'` (`self._fields[fname]`).
+    fn check_keys(&self, model: &str, vals: &Map<String, Value>, on_write: bool) -> OResult<()> {
         let mdef = self.model_def(model)?;
         for k in vals.keys() {
             if !mdef.has_field(k) {
-                return Err(OdooError::value(format!(
-                    "Invalid field {} on model {}",
-                    pystr(k),
-                    pystr(model)
-                )));
+                return Err(if on_write {
+                    OdooError::key_error(k)
+                } else {
+                    OdooError::value(format!("Invalid field {} in {}", pystr(k), pystr(model)))
+                });
             }
         }
         Ok(())
@@ -185,7 +189,7 @@ impl Sim {
 
     /// `create(vals)` for one record; returns the new id.
     pub fn create(&mut self, model: &str, vals: &Map<String, Value>, ctx: &Ctx) -> OResult<i64> {
-        self.check_keys(model, vals)?;
+        self.check_keys(model, vals, false)?;
         let mut vals = vals.clone();
         for (k, v) in ctx {
             if let Some(f) = k.strip_prefix("default_") {
@@ -237,7 +241,7 @@ impl Sim {
         vals: &Map<String, Value>,
         ctx: &Ctx,
     ) -> OResult<()> {
-        self.check_keys(model, vals)?;
+        self.check_keys(model, vals, true)?;
         self.check_exist(model, ids)?;
         let mdef = self.model_def(model)?.clone();
         models::before_write(self, model, ids, vals, ctx)?;
@@ -339,13 +343,26 @@ impl Sim {
             }
             let v = self.get(model, id, &f.name);
             if matches!(v, Value::Null | Value::Bool(false)) {
-                return Err(OdooError::validation(format!(
-                    "The operation cannot be completed: Missing required value for the field '{}' ({}).\nModel: '{}' ({})\n- create/update: a mandatory field is not set\n- delete: another model requires the record being deleted, you can archive it instead\n",
-                    f.string, f.name, mdef.description, model
-                )));
+                return Err(self.missing_required(model, &f.name));
             }
         }
         Ok(())
+    }
+
+    /// The `ValidationError` of a required field left empty (the NOT NULL violation as
+    /// `odoo/service/model.py` words it).
+    pub fn missing_required(&self, model: &str, field: &str) -> OdooError {
+        let (string, description) = match self.schema.model(model) {
+            Some(m) => (
+                m.field(field)
+                    .map_or(field.to_string(), |f| f.string.clone()),
+                m.description.clone(),
+            ),
+            None => (field.to_string(), model.to_string()),
+        };
+        OdooError::validation(format!(
+            "The operation cannot be completed: Missing required value for the field '{string}' ({field}).\nModel: '{description}' ({model})\n- create/update: a mandatory field is not set\n- delete: another model requires the record being deleted, you can archive it instead\n"
+        ))
     }
 
     /// Converts and stores one incoming value (CONTRACT.md §3.4), applying x2many commands.

@@ -68,6 +68,7 @@ pub fn seed(sim: &mut Sim, demo: bool) -> OResult<()> {
     }
     sim.refs.currency = cad;
     // A few of base's countries (`odoo/addons/base/data/res_country_data.xml`).
+    let mut canada = 0;
     for (code, name, phone) in [
         ("CA", "Canada", 1),
         ("US", "United States", 1),
@@ -78,7 +79,7 @@ pub fn seed(sim: &mut Sim, demo: bool) -> OResult<()> {
         ("IN", "India", 91),
         ("AU", "Australia", 61),
     ] {
-        raw(
+        let id = raw(
             sim,
             "res.country",
             vec![
@@ -87,6 +88,38 @@ pub fn seed(sim: &mut Sim, demo: bool) -> OResult<()> {
                 ("phone_code", json!(phone)),
             ],
         );
+        if code == "CA" {
+            canada = id;
+        }
+    }
+    // Canada's provinces and territories (`base/data/res.country.state.csv`, as named on a real
+    // 19.0 server).
+    let mut provinces = std::collections::HashMap::new();
+    for (code, name) in [
+        ("AB", "Alberta"),
+        ("BC", "British Columbia"),
+        ("MB", "Manitoba"),
+        ("NB", "New Brunswick"),
+        ("NL", "Newfoundland and Labrador"),
+        ("NT", "Northwest Territories"),
+        ("NS", "Nova Scotia"),
+        ("NU", "Nunavut"),
+        ("ON", "Ontario"),
+        ("PE", "Prince Edward Island"),
+        ("QC", "Quebec"),
+        ("SK", "Saskatchewan"),
+        ("YT", "Yukon"),
+    ] {
+        let id = raw(
+            sim,
+            "res.country.state",
+            vec![
+                ("name", json!(name)),
+                ("code", json!(code)),
+                ("country_id", json!(canada)),
+            ],
+        );
+        provinces.insert(code, id);
     }
     let cp = raw(
         sim,
@@ -100,6 +133,8 @@ pub fn seed(sim: &mut Sim, demo: bool) -> OResult<()> {
             ("city", json!("Toronto")),
             ("zip", json!("M5V 2T6")),
             ("street", json!("100 King St W")),
+            ("country_id", json!(canada)),
+            ("state_id", json!(provinces["ON"])),
             ("customer_rank", json!(0)),
             ("supplier_rank", json!(0)),
         ],
@@ -211,9 +246,10 @@ pub fn seed(sim: &mut Sim, demo: bool) -> OResult<()> {
         )
     };
     sim.refs.sale_tax = tax(sim, "13% HST", "13", "sale", 1);
-    tax(sim, "5% GST", "5", "sale", 2);
-    tax(sim, "15% HST", "15", "sale", 3);
+    let gst = tax(sim, "5% GST", "5", "sale", 2);
+    let hst15 = tax(sim, "15% HST", "15", "sale", 3);
     tax(sim, "13% HST", "13", "purchase", 1);
+    fiscal_positions(sim, company, canada, &provinces, gst, hst15, &tax);
     let journal = |sim: &mut Sim, name: &str, code: &str, kind: &str, seq: i64| {
         raw(
             sim,
@@ -286,6 +322,86 @@ pub fn seed(sim: &mut Sim, demo: bool) -> OResult<()> {
         seed_demo(sim)?;
     }
     Ok(())
+}
+
+/// l10n_ca's sale taxes beyond 13 % HST, 5 % GST and 15 % HST, their `original_tax_ids`, and
+/// its auto-applied fiscal positions (one per province, International without a country), as
+/// read on a real 19.0 server (DIVERGENCES.md).
+fn fiscal_positions(
+    sim: &mut Sim,
+    company: i64,
+    canada: i64,
+    provinces: &std::collections::HashMap<&str, i64>,
+    gst: i64,
+    hst15: i64,
+    tax: &dyn Fn(&mut Sim, &str, &str, &str, i64) -> i64,
+) {
+    let hst13 = sim.refs.sale_tax;
+    let hst14 = tax(sim, "14% HST", "14", "sale", 20);
+    let intl = tax(sim, "0% Int", "0", "sale", 10);
+    let group = |sim: &mut Sim, name: &str, pst: (&str, &str)| {
+        let part = tax(sim, pst.0, pst.1, "sale", 20);
+        let g = tax(sim, name, "100", "sale", 1);
+        if let Some(r) = sim.db.row_mut("account.tax", g) {
+            r.insert("amount_type".into(), json!("group"));
+            r.insert("children_tax_ids".into(), json!([gst, part]));
+        }
+        g
+    };
+    let sk = group(sim, "11% GST+PST SK", ("6% PST SK", "6"));
+    let bc = group(sim, "12% GST+PST BC", ("7% PST BC", "7"));
+    let mb = group(sim, "12% GST+PST MB", ("7% PST MB", "7"));
+    let qc = group(sim, "14.975% GST+QST", ("9.975% QST", "9.975"));
+    let main = [sk, bc, mb, qc, gst, hst13, hst14, hst15];
+    for t in main.iter().chain([&intl]) {
+        let others: Vec<i64> = main.iter().copied().filter(|o| o != t).collect();
+        if let Some(r) = sim.db.row_mut("account.tax", *t) {
+            r.insert("original_tax_ids".into(), json!(others));
+        }
+    }
+    let positions: [(&str, &str, i64); 13] = [
+        ("Alberta (AB)", "AB", gst),
+        ("British Columbia (BC)", "BC", bc),
+        ("Manitoba (MB)", "MB", mb),
+        ("New Brunswick (NB)", "NB", hst15),
+        ("Newfoundland and Labrador (NL)", "NL", hst15),
+        ("Nova Scotia (NS)", "NS", hst14),
+        ("Northwest Territories (NT)", "NT", gst),
+        ("Nunavut (NU)", "NU", gst),
+        ("Ontario (ON)", "ON", hst13),
+        ("Prince Edward Islands (PE)", "PE", hst15),
+        ("Quebec (QC)", "QC", qc),
+        ("Saskatchewan (SK)", "SK", sk),
+        ("Yukon (YT)", "YT", gst),
+    ];
+    for (seq, (name, code, t)) in (1i64..).zip(positions) {
+        raw(
+            sim,
+            "account.fiscal.position",
+            vec![
+                ("name", json!(name)),
+                ("sequence", json!(seq * 10)),
+                ("active", json!(true)),
+                ("auto_apply", json!(true)),
+                ("company_id", json!(company)),
+                ("country_id", json!(canada)),
+                ("state_ids", json!([provinces[code]])),
+                ("tax_ids", json!([t])),
+            ],
+        );
+    }
+    raw(
+        sim,
+        "account.fiscal.position",
+        vec![
+            ("name", json!("International (INTL)")),
+            ("sequence", json!(140)),
+            ("active", json!(true)),
+            ("auto_apply", json!(true)),
+            ("company_id", json!(company)),
+            ("tax_ids", json!([intl])),
+        ],
+    );
 }
 
 fn seed_demo(sim: &mut Sim) -> OResult<()> {

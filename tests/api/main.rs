@@ -18,6 +18,7 @@ mod money_safety;
 mod odoo_cli;
 mod openapi;
 mod operations;
+mod provinces;
 mod races;
 mod rating;
 mod reconciliation;

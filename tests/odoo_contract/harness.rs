@@ -28,6 +28,32 @@ pub fn uniq(prefix: &str) -> String {
     )
 }
 
+/// Contract tests that need an Odoo Enterprise module, by test path, with the module. Against
+/// a server without the module they are not run, and say so; any other test that finds a module
+/// missing fails (see [`Target::enterprise_module`]).
+pub const ENTERPRISE_ONLY: &[(&str, &str)] = &[
+    (
+        "subscriptions::subscription_state_transitions",
+        "sale_subscription",
+    ),
+    (
+        "subscriptions::invoicing_advances_next_invoice_date_and_bills_usage",
+        "sale_subscription",
+    ),
+    (
+        "subscriptions::yearly_plan_advances_one_year",
+        "sale_subscription",
+    ),
+];
+
+/// The current test's path (`module::name`), as libtest names its thread.
+pub fn test_name() -> String {
+    std::thread::current()
+        .name()
+        .unwrap_or("unnamed")
+        .to_string()
+}
+
 /// Skips the current test when it needs simulator-only controls and the target is a real Odoo.
 #[macro_export]
 macro_rules! sim_only {
@@ -35,7 +61,10 @@ macro_rules! sim_only {
         match $t.sim.as_ref() {
             Some(s) => s,
             None => {
-                eprintln!("skipped: needs simulator controls");
+                eprintln!(
+                    "skipped: {} needs simulator controls",
+                    $crate::harness::test_name()
+                );
                 return;
             }
         }
@@ -51,8 +80,18 @@ impl Target {
     /// Like [`Target::new`] with custom simulator options (ignored against a real Odoo).
     pub async fn with(opts: SimOptions) -> Target {
         let http = reqwest::Client::new();
-        let mut t = match std::env::var("ODOO_TEST_URL") {
-            Ok(url) => Target {
+        let url = std::env::var("ODOO_TEST_URL")
+            .ok()
+            .filter(|u| !u.is_empty());
+        if url.is_none() && std::env::var_os("ODOO_TEST_REAL").is_some() {
+            panic!(
+                "ODOO_TEST_REAL is set (the real-Odoo run) but ODOO_TEST_URL is not: \
+                 start the server (../shared/odoo/real/start.sh) and export ODOO_TEST_URL, \
+                 ODOO_TEST_DB, ODOO_TEST_LOGIN, ODOO_TEST_PASSWORD"
+            );
+        }
+        let mut t = match url {
+            Some(url) => Target {
                 url: url.trim_end_matches('/').to_string(),
                 db: std::env::var("ODOO_TEST_DB").expect("ODOO_TEST_DB"),
                 login: std::env::var("ODOO_TEST_LOGIN").expect("ODOO_TEST_LOGIN"),
@@ -61,7 +100,7 @@ impl Target {
                 sim: None,
                 http,
             },
-            Err(_) => {
+            None => {
                 let sim = spawn(opts.clone()).await.expect("simulator starts");
                 Target {
                     url: sim.base_url(),
@@ -85,6 +124,43 @@ impl Target {
             .as_i64()
             .expect("valid credentials authenticate");
         t
+    }
+
+    /// True when `model` exists on the target (`ir.model`).
+    pub async fn has_model(&self, model: &str) -> bool {
+        let n = self
+            .ok(
+                "ir.model",
+                "search_count",
+                json!([[["model", "=", model]]]),
+                json!({}),
+            )
+            .await;
+        n.as_u64().unwrap_or(0) > 0
+    }
+
+    /// Whether the current test can run: true when the target has `model`, which Enterprise's
+    /// `module` provides. When it lacks it, a test listed in [`ENTERPRISE_ONLY`] with that
+    /// module prints that it was not run and gets false (it must return); any other test fails.
+    pub async fn enterprise_module(&self, module: &str, model: &str) -> bool {
+        if self.has_model(model).await {
+            return true;
+        }
+        let name = test_name();
+        let listed = ENTERPRISE_ONLY
+            .iter()
+            .any(|(t, m)| name.ends_with(t) && *m == module);
+        assert!(
+            listed,
+            "{name}: the server lacks {model} (Enterprise module {module}) and the test is not \
+             declared in ENTERPRISE_ONLY"
+        );
+        eprintln!(
+            "NOT RUN (Enterprise-only): {name} needs Odoo Enterprise module {module} \
+             ({model} is missing on {})",
+            self.url
+        );
+        false
     }
 
     /// True when running against the simulator.
@@ -150,8 +226,20 @@ impl Target {
         .await
     }
 
-    /// `execute_kw` that must succeed: returns `result` (panics on an error envelope).
+    /// A call that must succeed: returns its result (panics on an error). Sent with
+    /// `execute_kw` over JSON-RPC, or, when `ODOO_TEST_PROTOCOL=json2`, as the same call over
+    /// JSON-2 (see [`json2_body`]), so the business flows run over both protocols. Wire-level
+    /// tests use [`Target::kw`], [`Target::err`] and [`Target::json2`], which never switch.
     pub async fn ok(&self, model: &str, method: &str, args: Value, kwargs: Value) -> Value {
+        if protocol_is_json2() {
+            let (body, single) = json2_body(method, &args, &kwargs);
+            let (s, _, v) = self.json2(model, method, body).await;
+            assert_eq!(s, 200, "{model}.{method} failed over JSON-2: {v}");
+            return match single {
+                true => v[0].clone(),
+                false => v,
+            };
+        }
         let v = self.kw(model, method, args, kwargs).await;
         assert!(v.get("error").is_none(), "{model}.{method} failed: {v}");
         v.get("result").cloned().unwrap_or(Value::Null)
@@ -261,6 +349,63 @@ impl Target {
             .as_i64()
             .unwrap()
     }
+}
+
+/// True when `ODOO_TEST_PROTOCOL` is `json2`: [`Target::ok`] calls go over JSON-2.
+pub fn protocol_is_json2() -> bool {
+    match std::env::var("ODOO_TEST_PROTOCOL").as_deref() {
+        Ok("json2") => true,
+        Ok("jsonrpc") | Ok("") | Err(_) => false,
+        Ok(other) => panic!("ODOO_TEST_PROTOCOL must be jsonrpc or json2, not {other:?}"),
+    }
+}
+
+/// The JSON-2 body of an `execute_kw(model, method, args, kwargs)` call: positional arguments
+/// named after the method's parameters (ids first for record methods), keyword arguments and
+/// `context` as they are. Returns the body and whether JSON-RPC would have answered one id
+/// where JSON-2 answers a list (`create` with one dict). Panics on a method whose positional
+/// parameters it does not know, so a new test says what to add.
+pub fn json2_body(method: &str, args: &Value, kwargs: &Value) -> (Value, bool) {
+    let model_params: Option<&[&str]> = match method {
+        "create" => Some(&["vals_list"]),
+        "search" => Some(&["domain", "offset", "limit", "order"]),
+        "search_read" => Some(&["domain", "fields", "offset", "limit", "order"]),
+        "search_count" => Some(&["domain", "limit"]),
+        "fields_get" => Some(&["allfields", "attributes"]),
+        "name_search" => Some(&["name", "domain", "operator", "limit"]),
+        "name_create" => Some(&["name"]),
+        "default_get" => Some(&["fields"]),
+        _ => None,
+    };
+    let record_params: &[&str] = match method {
+        "read" => &["fields", "load"],
+        "write" => &["vals"],
+        "copy" => &["default"],
+        _ => &[],
+    };
+    let mut body = kwargs.as_object().cloned().unwrap_or_default();
+    let mut pos = args.as_array().cloned().unwrap_or_default().into_iter();
+    let names: &[&str] = match model_params {
+        Some(p) => p,
+        None => {
+            body.insert("ids".into(), pos.next().unwrap_or(json!([])));
+            record_params
+        }
+    };
+    let mut single = false;
+    for (i, v) in pos.enumerate() {
+        let name = names.get(i).unwrap_or_else(|| {
+            panic!("json2_body: positional argument {i} of {method} has no known name")
+        });
+        let v = if *name == "vals_list" && v.is_object() {
+            single = true;
+            json!([v])
+        } else {
+            v
+        };
+        body.insert((*name).to_string(), v);
+    }
+    (Value::Object(body), single)
 }
 
 /// Asserts the exact JSON-RPC error envelope of CONTRACT.md §1.4.

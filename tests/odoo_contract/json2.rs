@@ -89,23 +89,15 @@ async fn authentication_errors_are_401() {
     assert_eq!(
         h.get("www-authenticate")
             .and_then(|v| v.to_str().ok())
-            .map(str::to_lowercase)
+            .map(|v| v.trim().to_lowercase())
             .as_deref(),
         Some("bearer")
     );
     let v: Value = serde_json::from_str(&text).unwrap();
     assert_json2_error(&v, "werkzeug.exceptions.Unauthorized");
-    assert_eq!(
-        v["message"],
-        "User not authenticated, use the \"Authorization\" header"
-    );
-    assert_eq!(
-        v["arguments"],
-        json!([
-            "User not authenticated, use the \"Authorization\" header",
-            401
-        ])
-    );
+    let msg = "User not authenticated, use an API Key with a Bearer Authorization header.";
+    assert_eq!(v["message"], msg);
+    assert_eq!(v["arguments"], json!([msg, 401]));
     let (s, _, text, _) = t
         .post_raw(
             "/json/2/res.partner/search",
@@ -123,7 +115,7 @@ async fn authentication_errors_are_401() {
 }
 
 #[tokio::test]
-async fn body_errors_are_400() {
+async fn unparsable_bodies_are_400_other_json_means_no_arguments() {
     let t = Target::new().await;
     let auth = format!("bearer {}", t.password);
     let h = [
@@ -140,15 +132,30 @@ async fn body_errors_are_400() {
         v["message"],
         "could not parse the body as json: Expecting value: line 1 column 1 (char 0)"
     );
+    // JSON that is not an object is dropped: the method is called without arguments.
     let (s, _, text, _) = t
         .post_raw("/json/2/res.partner/search", "application/json", "null", &h)
         .await;
-    assert_eq!(s, 400);
+    assert_eq!(s, 422, "{text}");
     let v: Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(
-        v["message"],
-        "could not parse the body, expecting a json object"
-    );
+    assert_json2_error(&v, "werkzeug.exceptions.UnprocessableEntity");
+    assert_eq!(v["message"], "missing a required argument: 'domain'");
+    let (s, _, text, _) = t
+        .post_raw(
+            "/json/2/res.users/context_get",
+            "application/json",
+            "[1]",
+            &h,
+        )
+        .await;
+    assert_eq!(s, 200, "{text}");
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["uid"], t.uid);
+    // No body at all: any Content-Type is accepted and the method gets no arguments.
+    let (s, _, text, _) = t
+        .post_raw("/json/2/res.users/context_get", "text/plain", "", &h)
+        .await;
+    assert_eq!(s, 200, "{text}");
     let (s, ct, _, _) = t
         .post_raw("/json/2/res.partner/search", "text/plain", "{}", &h)
         .await;
@@ -208,11 +215,20 @@ async fn argument_errors_are_422() {
 #[tokio::test]
 async fn exception_classes_map_to_statuses() {
     let t = Target::new().await;
+    // `read` leaves missing ids out; `write` on one raises MissingError (404).
     let (s, _, v) = t
         .json2(
             "res.partner",
             "read",
             json!({"ids": [999_999_999], "fields": ["name"]}),
+        )
+        .await;
+    assert_eq!((s, v), (200, json!([])));
+    let (s, _, v) = t
+        .json2(
+            "res.partner",
+            "write",
+            json!({"ids": [999_999_999], "vals": {"ref": "x"}}),
         )
         .await;
     assert_eq!(s, 404);

@@ -17,7 +17,7 @@ async fn unknown_field_on_create_write_read_and_domain() {
     assert_eq!(e["data"]["name"], "builtins.ValueError");
     assert_eq!(
         e["data"]["message"],
-        "Invalid field 'x_foo' on model 'res.partner'"
+        "Invalid field 'x_foo' in 'res.partner'"
     );
     let id = t.partner().await;
     let e = t
@@ -28,10 +28,10 @@ async fn unknown_field_on_create_write_read_and_domain() {
             json!({}),
         )
         .await;
-    assert_eq!(
-        e["data"]["message"],
-        "Invalid field 'x_foo' on model 'res.partner'"
-    );
+    // `write` looks the name up in `_fields`: a bare KeyError.
+    assert_eq!(e["data"]["name"], "builtins.KeyError");
+    assert_eq!(e["data"]["message"], "x_foo");
+    assert_eq!(e["data"]["arguments"], json!(["x_foo"]));
     let e = t
         .err("res.partner", "read", json!([[id], ["x_foo"]]), json!({}))
         .await;
@@ -132,32 +132,44 @@ async fn unknown_method_is_attribute_error() {
 }
 
 #[tokio::test]
-async fn missing_record_is_missing_error() {
+async fn missing_records_are_left_out_of_read_and_refused_by_write() {
     let t = Target::new().await;
-    let e = t
-        .err(
+    let id = t.partner().await;
+    let r = t
+        .ok(
             "res.partner",
             "read",
             json!([[999_999_999], ["name"]]),
             json!({}),
         )
         .await;
-    assert_eq!(e["data"]["name"], "odoo.exceptions.MissingError");
-    assert!(
-        e["data"]["message"].as_str().unwrap().starts_with(
-            "Record does not exist or has been deleted.\n(Record: res.partner(999999999,), User: "
-        ),
-        "{e}"
-    );
-    let e = t
-        .err(
+    assert_eq!(r, json!([]), "read of a missing id");
+    let r = t
+        .ok(
             "res.partner",
-            "write",
-            json!([[999_999_999], {"ref": "x"}]),
+            "read",
+            json!([[id, 999_999_999], ["name"]]),
             json!({}),
         )
         .await;
-    assert_eq!(e["data"]["name"], "odoo.exceptions.MissingError");
+    assert_eq!(r.as_array().map(Vec::len), Some(1), "{r}");
+    assert_eq!(r[0]["id"], id);
+    for (method, args) in [
+        ("write", json!([[999_999_999], {"ref": "x"}])),
+        ("unlink", json!([[999_999_999]])),
+    ] {
+        let e = t.err("res.partner", method, args, json!({})).await;
+        assert_eq!(
+            e["data"]["name"], "odoo.exceptions.MissingError",
+            "{method}"
+        );
+        assert!(
+            e["data"]["message"].as_str().unwrap().starts_with(
+                "Record does not exist or has been deleted.\n(Record: res.partner(999999999,), User: "
+            ),
+            "{method}: {e}"
+        );
+    }
 }
 
 #[tokio::test]

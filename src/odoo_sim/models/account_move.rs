@@ -89,10 +89,10 @@ pub fn after_line_change(sim: &mut Sim, ids: &[i64]) -> OResult<()> {
                 ));
             }
             if !rec.contains_key("tax_ids") && mtype(sim, m).starts_with("out_") {
-                upd.push((
-                    "tax_ids",
-                    json!(as_ids(&sim.get("product.product", p, "taxes_id"))),
-                ));
+                let partner = as_id(&sim.get(AM, m, "partner_id"));
+                let taxes = as_ids(&sim.get("product.product", p, "taxes_id"));
+                let fp = super::fiscal::position_for(sim, partner);
+                upd.push(("tax_ids", json!(super::fiscal::map_taxes(sim, fp, &taxes))));
             }
             if !rec.contains_key("product_uom_id") {
                 upd.push(("product_uom_id", sim.get("product.product", p, "uom_id")));

@@ -96,6 +96,11 @@ pub fn compute(sim: &Sim, model: &str, id: i64, field: &str) -> Option<Value> {
         )))),
         ("res.currency", "rate" | "inverse_rate") => Some(json!("1")),
         ("res.currency", "is_current_company_currency") => Some(json!(id == sim.refs.currency)),
+        ("res.company", "country_id" | "state_id") => Some(sim.get(
+            "res.partner",
+            as_id(&sim.get(model, id, "partner_id"))?,
+            field,
+        )),
         ("res.company", "name") => Some(sim.get(
             "res.partner",
             as_id(&sim.get(model, id, "partner_id"))?,

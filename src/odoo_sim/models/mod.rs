@@ -3,6 +3,7 @@
 
 pub mod account_move;
 pub mod base;
+pub mod fiscal;
 pub mod invoice_lines;
 pub mod ir_model;
 pub mod move_actions;
@@ -42,8 +43,10 @@ pub fn prepare_create(
     match model {
         "product.product" => product::prepare_variant(sim, vals, ctx),
         "ir.model.fields" => ir_model::prepare_field(sim, vals),
-        "account.payment.register" | "account.move.reversal" => {
-            payment::check_active_moves(sim, model, ctx)
+        "account.payment.register" => payment::check_active_moves(sim, model, ctx),
+        "account.move.reversal" => {
+            payment::check_active_moves(sim, model, ctx)?;
+            reversal::check_create(sim, vals)
         }
         "payment.link.wizard" => payment::prepare_link(sim, vals, ctx),
         _ => Ok(()),
@@ -151,6 +154,10 @@ pub fn compute(sim: &Sim, model: &str, id: i64, field: &str) -> Option<Value> {
     if field == "display_name" {
         return Some(Value::String(sim.display_name(model, id)));
     }
+    if field == "fiscal_position_id" && (model == "sale.order" || model == "account.move") {
+        let partner = super::value::as_id(&sim.get(model, id, "partner_id"));
+        return Some(fiscal::position_for(sim, partner).map_or(Value::Bool(false), Value::from));
+    }
     match model {
         "res.partner" | "res.currency" | "res.users" | "res.company" | "sale.subscription.plan" => {
             base::compute(sim, model, id, field)
@@ -172,6 +179,14 @@ pub fn display_name(sim: &Sim, model: &str, id: i64) -> Option<String> {
         "res.partner" => base::partner_display_name(sim, id),
         "product.product" => product::variant_display_name(sim, id),
         "account.move" => account_move::display_name(sim, id),
+        "res.country.state" => {
+            let country = super::value::as_id(&sim.get(model, id, "country_id"))
+                .map(|c| sim.get("res.country", c, "code"));
+            match (sim.get(model, id, "name"), country) {
+                (Value::String(n), Some(Value::String(c))) => Some(format!("{n} ({c})")),
+                _ => None,
+            }
+        }
         "sale.order.line" => sale_order::line_display_name(sim, id),
         "ir.model.fields" => sim
             .get(model, id, "field_description")

@@ -220,11 +220,22 @@ pub fn call(
             "view_mode": "form", "views": [[false, "form"]], "target": "new",
             "context": {"active_model": "account.move", "active_ids": ids},
         }))),
-        "action_register_payment" | "action_force_register_payment" => Ok(Some(json!({
+        "action_register_payment" | "action_force_register_payment" => {
+            if method == "action_register_payment"
+                && ids
+                    .iter()
+                    .any(|i| sim.get(AM, *i, "state").as_str() != Some("posted"))
+            {
+                return Err(OdooError::user(
+                    "You can only register payment for posted journal entries.",
+                ));
+            }
+            Ok(Some(json!({
             "name": "Pay", "type": "ir.actions.act_window", "res_model": "account.payment.register",
             "view_mode": "form", "views": [[false, "form"]], "target": "new",
             "context": {"active_model": "account.move", "active_ids": ids},
-        }))),
+            })))
+        }
         "action_invoice_download_pdf" => {
             let list = ids
                 .iter()

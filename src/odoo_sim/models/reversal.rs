@@ -11,17 +11,26 @@ use serde_json::{json, Map, Value};
 const W: &str = "account.move.reversal";
 const AM: &str = "account.move";
 
-/// `move_ids`, `journal_id` from context `active_model='account.move'` + `active_ids`.
+/// `move_ids` from context `active_model='account.move'` + `active_ids`. No `journal_id`: on
+/// Odoo 19.0 the wizard's `create` without `journal_id` is refused ("Missing required value for
+/// the field 'Journal' (journal_id)") whatever the context or `move_ids` say, because the
+/// computed default is not applied on `create` over RPC (checked on the real server,
+/// DIVERGENCES.md).
 pub fn defaults(sim: &Sim, ctx: &Ctx, rec: &mut Record) {
     rec.insert("company_id".into(), json!(sim.refs.company));
     if ctx.get("active_model").and_then(|m| m.as_str()) != Some(AM) {
         return;
     }
     let ids = ctx.get("active_ids").map(as_ids).unwrap_or_default();
-    if let Some(first) = ids.first() {
-        rec.insert("journal_id".into(), sim.get(AM, *first, "journal_id"));
-    }
     rec.insert("move_ids".into(), json!(ids));
+}
+
+/// `create` checks after `default_get`: `journal_id` is required.
+pub fn check_create(sim: &Sim, vals: &Map<String, Value>) -> OResult<()> {
+    if !vals.get("journal_id").is_some_and(truthy) {
+        return Err(sim.missing_required(W, "journal_id"));
+    }
+    Ok(())
 }
 
 /// Non-stored wizard fields.

@@ -99,10 +99,11 @@ pub fn after_line_change(sim: &mut Sim, ids: &[i64], vals: &Map<String, Value>) 
                 ));
             }
             if fill("tax_ids") {
-                upd.push((
-                    "tax_ids",
-                    json!(as_ids(&sim.get("product.product", p, "taxes_id"))),
-                ));
+                let order = as_id(&sim.get(SOL, *id, "order_id"));
+                let partner = order.and_then(|o| as_id(&sim.get(SO, o, "partner_id")));
+                let taxes = as_ids(&sim.get("product.product", p, "taxes_id"));
+                let fp = super::fiscal::position_for(sim, partner);
+                upd.push(("tax_ids", json!(super::fiscal::map_taxes(sim, fp, &taxes))));
             }
             if fill("product_uom_id") {
                 upd.push(("product_uom_id", sim.get("product.product", p, "uom_id")));
