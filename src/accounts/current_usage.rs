@@ -7,6 +7,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
+
+use crate::billing::checked::{self, Overflow};
 use serde_json::json;
 
 use super::error::AccountsError;
@@ -30,19 +32,23 @@ pub struct CurrentUsage {
     pub plan: PlanRow,
     /// Each charge rated, with its tax in minor units.
     pub charges: Vec<(RatedCharge, i64)>,
+    /// Σ charge amounts, minor units (checked when built).
+    pub amount_cents: i64,
+    /// Σ taxes, minor units (checked when built).
+    pub taxes_amount_cents: i64,
+    /// `amount_cents + taxes_amount_cents` (checked when built).
+    pub total_amount_cents: i64,
 }
 
-impl CurrentUsage {
-    /// Σ charge amounts, minor units.
-    pub fn amount_cents(&self) -> i64 {
-        self.charges.iter().map(|(c, _)| c.amount_cents).sum()
-    }
-
-    /// Σ taxes, minor units.
-    pub fn taxes_amount_cents(&self) -> i64 {
-        self.charges.iter().map(|(_, t)| t).sum()
-    }
+/// Σ `cents`, checked.
+fn sum_cents(mut cents: impl Iterator<Item = i64>) -> Result<i64, Overflow> {
+    cents.try_fold(0_i64, |a, c| {
+        a.checked_add(c).ok_or(Overflow("current usage total"))
+    })
 }
+
+/// What an overflow while taxing current usage is reported as.
+const WHAT: &str = "current usage taxes";
 
 /// Percent tax rate (e.g. 13 for 13 %) of each product's customer taxes.
 async fn product_tax_rates(
@@ -130,17 +136,27 @@ impl Accounts {
                     .copied()
                     .unwrap_or_default();
                 let base = Money::from_cents(r.amount_cents, currency).amount;
-                let tax = Money::new(base * rate / Decimal::ONE_HUNDRED, currency)
+                let tax =
+                    checked::div(checked::mul(base, rate, WHAT)?, Decimal::ONE_HUNDRED, WHAT)?;
+                let tax = Money::new(tax, currency)
                     .to_cents()
-                    .unwrap_or(0);
-                (r, tax)
+                    .map_err(|_| Overflow(WHAT))?;
+                Ok((r, tax))
             })
-            .collect();
+            .collect::<Result<Vec<_>, Overflow>>()?;
+        let amount_cents = sum_cents(charges.iter().map(|(c, _)| c.amount_cents))?;
+        let taxes_amount_cents = sum_cents(charges.iter().map(|(_, t)| *t))?;
+        let total_amount_cents = amount_cents
+            .checked_add(taxes_amount_cents)
+            .ok_or(Overflow("current usage total"))?;
         Ok(CurrentUsage {
             from,
             to,
             plan,
             charges,
+            amount_cents,
+            taxes_amount_cents,
+            total_amount_cents,
         })
     }
 }

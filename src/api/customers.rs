@@ -235,8 +235,8 @@ pub fn usage_json(u: &CurrentUsage) -> Value {
             })
         })
         .collect();
-    let amount = u.amount_cents();
-    let taxes = u.taxes_amount_cents();
+    let amount = u.amount_cents;
+    let taxes = u.taxes_amount_cents;
     let last = to_micros(u.to) - 1_000_000;
     json!({
         "from_datetime": iso_seconds(to_micros(u.from)),
@@ -245,7 +245,7 @@ pub fn usage_json(u: &CurrentUsage) -> Value {
         "currency": currency,
         "amount_cents": amount,
         "taxes_amount_cents": taxes,
-        "total_amount_cents": amount + taxes,
+        "total_amount_cents": u.total_amount_cents,
         "lago_invoice_id": null,
         "charges_usage": charges,
     })
