@@ -253,6 +253,11 @@ impl Accounts {
         if pay_in_advance && model == "volume" {
             add(errors, "pay_in_advance", "invalid_pay_in_advance");
         }
+        // Charge options the rating does not apply are refused, never stored and ignored
+        // (that would bill differently from what the app asked for).
+        for field in unpriced_options(c, &properties) {
+            add(errors, field, NOT_SUPPORTED);
+        }
         let code = str_of(c, "code").unwrap_or_else(|| metric.code.clone());
         let id = str_of(c, "id").or_else(|| str_of(c, "lago_id"));
         let previous = old.iter().find(|o| {
@@ -423,6 +428,43 @@ impl Accounts {
         self.store.update_plan(&row).await?;
         Ok(row)
     }
+}
+
+/// Error code of a charge option the gateway does not price (see [`unpriced_options`]).
+pub const NOT_SUPPORTED: &str = "not_supported";
+
+/// The Lago charge options that `c` sets and the rating does not apply: `filters` (non-empty),
+/// `properties.grouped_by` / `properties.pricing_group_keys` (non-empty), `pay_in_advance`
+/// (true: the gateway bills usage in arrears on Odoo's recurring invoice), `prorated` (true),
+/// `invoiceable` (false) and `min_amount_cents` (above 0). Defaults pass.
+pub fn unpriced_options(c: &Map<String, Value>, properties: &Value) -> Vec<&'static str> {
+    let non_empty = |v: Option<&Value>| match v {
+        None | Some(Value::Null) => false,
+        Some(Value::Array(a)) => !a.is_empty(),
+        Some(Value::Object(o)) => !o.is_empty(),
+        Some(Value::String(s)) => !s.is_empty(),
+        Some(_) => true,
+    };
+    let mut out = Vec::new();
+    if non_empty(c.get("filters")) {
+        out.push("filters");
+    }
+    if non_empty(properties.get("grouped_by")) || non_empty(properties.get("pricing_group_keys")) {
+        out.push("grouped_by");
+    }
+    if bool_of(c, "pay_in_advance", false) {
+        out.push("pay_in_advance");
+    }
+    if bool_of(c, "prorated", false) {
+        out.push("prorated");
+    }
+    if !bool_of(c, "invoiceable", true) {
+        out.push("invoiceable");
+    }
+    if int_of(c, "min_amount_cents").ok().flatten().unwrap_or(0) > 0 {
+        out.push("min_amount_cents");
+    }
+    out
 }
 
 /// The charges of a stored plan.

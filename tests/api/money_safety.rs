@@ -16,6 +16,7 @@ both_backends!(
     shared_partner_changes_only_through_its_owner,
     one_off_fee_beyond_cents_is_refused_before_odoo,
     odoo_recreated_empty_is_rechecked,
+    charge_options_that_are_not_priced_are_refused,
 );
 
 /// `Decimal::MAX`: what two 200-answered usage pushes once stored.
@@ -407,5 +408,37 @@ async fn odoo_recreated_empty_is_rechecked(backend: Backend) {
             .len(),
         2,
         "the field exists again on product.template and sale.order"
+    );
+}
+
+async fn charge_options_that_are_not_priced_are_refused(backend: Backend) {
+    let app = TestApp::spawn_with_odoo(backend).await;
+    let (s, m) = app
+        .call("POST", "/api/v1/billable_metrics", Some(json!({"billable_metric": {
+            "name": "Tokens", "code": "tokens", "aggregation_type": "sum_agg", "field_name": "n"}})))
+        .await;
+    assert_eq!(s, 200, "{m}");
+    // Filters priced per model, a minimum and pay-in-advance: none of it is applied by the
+    // rating, so none of it may be stored and silently billed at the default price.
+    let (s, b) = app
+        .call("POST", "/api/v1/plans", Some(json!({"plan": {"name": "LLM", "code": "llm",
+            "interval": "monthly", "amount_cents": 0, "amount_currency": "CAD", "charges": [
+            {"billable_metric_id": m["billable_metric"]["lago_id"], "charge_model": "standard",
+             "properties": {"amount": "0.001"}, "min_amount_cents": 500, "pay_in_advance": true,
+             "filters": [{"invoice_display_name": "GPT", "properties": {"amount": "0.01"},
+                          "values": {"model": ["gpt"]}}]}]}})))
+        .await;
+    assert_eq!(s, 422, "{b}");
+    for field in ["filters", "min_amount_cents", "pay_in_advance"] {
+        assert_eq!(b["error_details"][field], json!(["not_supported"]), "{b}");
+    }
+    let (s, _) = app.call("GET", "/api/v1/plans/llm", None).await;
+    assert_eq!(s, 404, "nothing stored");
+    assert!(
+        app.sim()
+            .search("product.template", json!([["default_code", "like", "FC-app-llm"]]))
+            .unwrap()
+            .is_empty(),
+        "nothing created in Odoo"
     );
 }
