@@ -421,12 +421,16 @@ async fn charge_options_that_are_not_priced_are_refused(backend: Backend) {
     // Filters priced per model, a minimum and pay-in-advance: none of it is applied by the
     // rating, so none of it may be stored and silently billed at the default price.
     let (s, b) = app
-        .call("POST", "/api/v1/plans", Some(json!({"plan": {"name": "LLM", "code": "llm",
+        .call(
+            "POST",
+            "/api/v1/plans",
+            Some(json!({"plan": {"name": "LLM", "code": "llm",
             "interval": "monthly", "amount_cents": 0, "amount_currency": "CAD", "charges": [
             {"billable_metric_id": m["billable_metric"]["lago_id"], "charge_model": "standard",
              "properties": {"amount": "0.001"}, "min_amount_cents": 500, "pay_in_advance": true,
              "filters": [{"invoice_display_name": "GPT", "properties": {"amount": "0.01"},
-                          "values": {"model": ["gpt"]}}]}]}})))
+                          "values": {"model": ["gpt"]}}]}]}})),
+        )
         .await;
     assert_eq!(s, 422, "{b}");
     for field in ["filters", "min_amount_cents", "pay_in_advance"] {
@@ -436,7 +440,10 @@ async fn charge_options_that_are_not_priced_are_refused(backend: Backend) {
     assert_eq!(s, 404, "nothing stored");
     assert!(
         app.sim()
-            .search("product.template", json!([["default_code", "like", "FC-app-llm"]]))
+            .search(
+                "product.template",
+                json!([["default_code", "like", "FC-app-llm"]])
+            )
             .unwrap()
             .is_empty(),
         "nothing created in Odoo"
