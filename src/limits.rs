@@ -1,7 +1,8 @@
 //! Input bounds: every limit the gateway puts on what a client may send, in one place.
 //!
 //! Lago's limits where Lago has them, ours where it does not. A value out of bounds is a
-//! 422 `validation_errors` naming the field (the leaf key, as the other field errors do):
+//! 422 `validation_errors` naming the field (the leaf key, as the other field errors do;
+//! `<object>.<field>` inside `shipping_address` and `billing_configuration`):
 //!
 //! | what | bound | code |
 //! |---|---|---|
@@ -9,7 +10,7 @@
 //! | names (`name`, `invoice_display_name`, `legal_name`, address lines, `email`, …) | ≤ [`MAX_NAME_LEN`] (255) characters | `value_is_too_long` |
 //! | any other string of a body (`description`, `reason`, URLs, …) | ≤ [`MAX_TEXT_LEN`] (1,024) characters | `value_is_too_long` |
 //! | fields echoed as sent (`shipping_address.*`, `billing_configuration.*`, plan `description`, `invoice_display_name`, `trial_period` ≤ 36,500 days, `bill_charges_monthly`, customer `finalize_zero_amount_invoice` ∈ {`inherit`, `finalize`, `skip`}) | their JSON type as Lago's schema gives it | `value_is_invalid` |
-//! | customer `country`, `shipping_address.country`, `timezone` | a value of Lago's `Country` / `Timezone` enums | `value_is_invalid` |
+//! | customer `country` (two letters), `shipping_address.country`, `timezone` | a value of Lago's `Country` / `Timezone` enums | `country_code_invalid`, `value_is_invalid` |
 //! | nesting of a body below its root object | ≤ [`MAX_DEPTH`] (8) levels | `value_is_invalid` |
 //! | items of any array of a body (charges, ranges, fees, credit note items, …) | ≤ [`MAX_ITEMS`] (100) | `too_many_items` |
 //! | customer metadata (Lago `Metadata::CustomerMetadata`) | ≤ 5 entries, key ≤ 20, value ≤ 100 characters, flat, key and value non-blank strings | `too_many_keys`, `key_too_long`, `value_too_long`, `nested_structure_not_allowed`, `invalid_key_value_pair` |
@@ -145,8 +146,12 @@ pub fn amount_cents(c: i64) -> Result<i64, &'static str> {
 /// `None` for keys that are not numeric charge properties.
 pub fn charge_property_max(key: &str) -> Option<Decimal> {
     match key {
-        "amount" | "per_unit_amount" | "flat_amount" | "fixed_amount"
-        | "per_transaction_min_amount" | "per_transaction_max_amount" => Some(MAX_UNIT_PRICE),
+        "amount"
+        | "per_unit_amount"
+        | "flat_amount"
+        | "fixed_amount"
+        | "per_transaction_min_amount"
+        | "per_transaction_max_amount" => Some(MAX_UNIT_PRICE),
         "rate" => Some(MAX_RATE),
         "included_units"
         | "free_units_per_total_aggregation"
@@ -198,6 +203,10 @@ enum Kind {
     /// A string among the `enum` of this schema of Lago's spec (`Country`, `Timezone`),
     /// compared in upper case when the flag is set (the gateway renders the value so).
     LagoEnum(&'static str, bool),
+    /// A customer's top-level `country`: two letters are checked against Lago's `Country`
+    /// (`country_code_invalid`); anything else is left to the customer's own validation,
+    /// which answers the same code.
+    CustomerCountry,
     /// An array of ≤ [`MAX_ITEMS`] strings of ≤ [`MAX_NAME_LEN`] characters.
     Strings,
     /// An array of objects, each checked against these fields.
@@ -221,7 +230,7 @@ const CUSTOMER: &[(&str, Kind)] = &[
     ("city", Kind::Name),
     ("state", Kind::Name),
     ("zipcode", Kind::Name),
-    ("country", Kind::LagoEnum("Country", true)),
+    ("country", Kind::CustomerCountry),
     ("currency", Kind::Name),
     ("timezone", Kind::LagoEnum("Timezone", false)),
     ("customer_type", Kind::Name),
@@ -231,14 +240,20 @@ const CUSTOMER: &[(&str, Kind)] = &[
         Kind::OneOf(&["inherit", "finalize", "skip"]),
     ),
     ("metadata", Kind::Metadata(CUSTOMER_METADATA)),
-    ("billing_configuration", Kind::FlatWith(BILLING_CONFIGURATION)),
+    (
+        "billing_configuration",
+        Kind::FlatWith(BILLING_CONFIGURATION),
+    ),
     ("shipping_address", Kind::FlatWith(ADDRESS)),
 ];
 
 /// Lago's `CustomerBillingConfiguration` (payment providers as its spec enumerates them;
 /// a grace period of at most 365 days, as Lago's UI).
 const BILLING_CONFIGURATION: &[(&str, Kind)] = &[
-    ("payment_provider", Kind::OneOf(&["stripe", "adyen", "gocardless"])),
+    (
+        "payment_provider",
+        Kind::OneOf(&["stripe", "adyen", "gocardless"]),
+    ),
     ("payment_provider_code", Kind::Str(MAX_ID_LEN)),
     ("provider_customer_id", Kind::Str(MAX_ID_LEN)),
     ("invoice_grace_period", Kind::Count(365)),
@@ -430,7 +445,19 @@ fn check_field(key: &str, kind: Kind, v: &Value, errors: &mut Errors) {
         Kind::FlatWith(fields) => {
             check_field(key, Kind::Flat, v, errors);
             if let Value::Object(m) = v {
-                check_fields(fields, m, errors);
+                // Named `<object>.<field>` (`shipping_address.country`), not to be taken
+                // for the customer's own field of the same name.
+                let mut inner = Errors::new();
+                check_fields(fields, m, &mut inner);
+                for (field, codes) in inner {
+                    for code in codes.as_array().into_iter().flatten() {
+                        add(
+                            errors,
+                            &format!("{key}.{field}"),
+                            code.as_str().unwrap_or(INVALID),
+                        );
+                    }
+                }
             }
         }
         Kind::Str(max) => match v {
@@ -451,11 +478,24 @@ fn check_field(key: &str, kind: Kind, v: &Value, errors: &mut Errors) {
                 add(errors, key, INVALID)
             }
         }
+        Kind::CustomerCountry => {
+            if let Value::String(s) = v {
+                let s = s.trim();
+                if s.len() == 2
+                    && s.chars().all(|c| c.is_ascii_alphabetic())
+                    && !lago_enum("Country")
+                        .iter()
+                        .any(|e| e.eq_ignore_ascii_case(s))
+                {
+                    add(errors, key, "country_code_invalid");
+                }
+            }
+        }
         Kind::LagoEnum(schema, upper) => match v {
             Value::String(s) if s.is_empty() => {}
             Value::String(s) => {
                 let s = if upper { s.to_uppercase() } else { s.clone() };
-                if !lago_enum(schema).iter().any(|e| *e == s) {
+                if !lago_enum(schema).contains(&s) {
                     add(errors, key, INVALID);
                 }
             }
@@ -498,7 +538,8 @@ fn check_field(key: &str, kind: Kind, v: &Value, errors: &mut Errors) {
                 for (k, x) in m {
                     let scalars = |a: &Vec<Value>| {
                         a.len() <= MAX_ITEMS
-                            && a.iter().all(|i| !matches!(i, Value::Object(_) | Value::Array(_)))
+                            && a.iter()
+                                .all(|i| !matches!(i, Value::Object(_) | Value::Array(_)))
                     };
                     match x {
                         // A list of scalars (`provider_payment_methods: ["card"]`) is flat.
@@ -540,7 +581,11 @@ fn lago_enum(name: &str) -> &'static [String] {
             let values = doc
                 .pointer(&format!("/components/schemas/{schema}/enum"))
                 .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(String::from))
+                        .collect()
+                })
                 .unwrap_or_default();
             out.insert(schema.to_string(), values);
         }
@@ -608,7 +653,11 @@ pub fn is_number_text(t: &str) -> bool {
     };
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     let mantissa_ok = match mantissa.split_once('.') {
-        Some((i, f)) => (digits(i) || i.is_empty()) && (digits(f) || f.is_empty()) && !(i.is_empty() && f.is_empty()),
+        Some((i, f)) => {
+            (digits(i) || i.is_empty())
+                && (digits(f) || f.is_empty())
+                && !(i.is_empty() && f.is_empty())
+        }
         None => digits(mantissa),
     };
     mantissa_ok && exponent.map_or(true, digits)
@@ -789,7 +838,8 @@ mod tests {
 
     #[test]
     fn bodies() {
-        let ok = json!({"external_id": "c1", "name": "Acme", "metadata": [{"key": "k", "value": "v"}]});
+        let ok =
+            json!({"external_id": "c1", "name": "Acme", "metadata": [{"key": "k", "value": "v"}]});
         assert!(check_body("customer", ok.as_object().unwrap()).is_ok());
         let long = "x".repeat(256);
         let bad = json!({"external_id": long, "name": {"a": 1}, "metadata": "x",
@@ -798,8 +848,12 @@ mod tests {
         assert_eq!(e["external_id"], json!([TOO_LONG]));
         assert_eq!(e["name"], json!([INVALID]));
         assert_eq!(e["metadata"], json!([INVALID]));
-        assert_eq!(e["shipping_address"], json!(["nested_structure_not_allowed"]));
-        let fee = json!({"fees": [{"add_on_code": "a", "units": "1e20", "unit_amount_cents": 100}]});
+        assert_eq!(
+            e["shipping_address"],
+            json!(["nested_structure_not_allowed"])
+        );
+        let fee =
+            json!({"fees": [{"add_on_code": "a", "units": "1e20", "unit_amount_cents": 100}]});
         let e = check_body("invoice", fee.as_object().unwrap()).unwrap_err();
         assert_eq!(e["units"], json!([OUT_OF_RANGE]));
         let fee = json!({"fees": [{"units": "1e12", "unit_amount_cents": 1_000_000}]});

@@ -5,8 +5,8 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::dev::Server;
 use actix_service::ServiceFactoryExt;
+use actix_web::dev::Server;
 use actix_web::dev::{fn_service, AppConfig};
 use actix_web::{web, App};
 use tracing_actix_web::TracingLogger;
@@ -106,8 +106,8 @@ impl Application {
         let body_limit = settings.server.body_limit_bytes;
         // actix-server with actix-web's HTTP/1 service, as `HttpServer::listen` builds it, plus
         // the head guard in front (oversized or malformed heads answer Lago's JSON).
-        let mut builder = actix_server::Server::build()
-            .shutdown_timeout(settings.server.shutdown_timeout_secs);
+        let mut builder =
+            actix_server::Server::build().shutdown_timeout(settings.server.shutdown_timeout_secs);
         if settings.server.workers > 0 {
             builder = builder.workers(settings.server.workers);
         }
@@ -129,6 +129,10 @@ impl Application {
                         let signal = signal.clone();
                         async move { signal.notified().await }
                     })
+                    // `HttpServer`'s defaults: a client gets 1 s to read an early answer (a
+                    // 413) before the connection closes under it.
+                    .client_request_timeout(Duration::from_secs(5))
+                    .client_disconnect_timeout(Duration::from_secs(1))
                     .local_addr(addr)
                     .finish(actix_service::map_config(app, |_| AppConfig::default()))
                     .tcp();

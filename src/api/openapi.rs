@@ -141,7 +141,9 @@ fn build_document() -> Value {
 ///   body: 400, 401, 404, 405, 413, 422, 429, 503 (see [`super::error::ApiError`]).
 fn describe_as_served(doc: &mut Value) {
     if let Some(Value::Object(schemas)) = doc.pointer_mut("/components/schemas") {
-        schemas.values_mut().for_each(|s| nullable_optionals(s, &[]));
+        schemas
+            .values_mut()
+            .for_each(|s| nullable_optionals(s, &[]));
     }
     doc["components"]["schemas"]["ApiError"] = json!({
         "type": "object", "required": ["status", "error"],

@@ -89,7 +89,10 @@ async fn numbers_out_of_range_are_refused(b: Backend) {
     p["plan"]["amount_cents"] = json!(9_000_000_000_000_000_000_i64);
     let (s, body) = app.call("POST", "/api/v1/plans", Some(p)).await;
     assert_eq!(s, 422, "{body}");
-    assert_eq!(details(&body)["amount_cents"], json!(["value_is_out_of_range"]));
+    assert_eq!(
+        details(&body)["amount_cents"],
+        json!(["value_is_out_of_range"])
+    );
     // Values within the bounds still pass.
     let ok = plan(
         "ok",
@@ -105,9 +108,11 @@ async fn numbers_out_of_range_are_refused(b: Backend) {
         .call(
             "POST",
             "/api/v1/usage",
-            Some(json!({"usage": [{"external_subscription_id": "s1", "code": "calls",
+            Some(
+                json!({"usage": [{"external_subscription_id": "s1", "code": "calls",
                 "period_start": "2026-11-01T00:00:00Z", "period_end": "2026-11-02T00:00:00Z",
-                "quantity": "79228162514264337593543950335", "idempotency_key": "k1"}]})),
+                "quantity": "79228162514264337593543950335", "idempotency_key": "k1"}]}),
+            ),
         )
         .await;
     assert_eq!(s, 422, "{body}");
@@ -121,8 +126,10 @@ async fn numbers_out_of_range_are_refused(b: Backend) {
             .call(
                 "POST",
                 "/api/v1/events",
-                Some(json!({"event": {"transaction_id": "t1", "external_subscription_id": "s1",
-                    "code": "calls", "properties": {"v": v}}})),
+                Some(
+                    json!({"event": {"transaction_id": "t1", "external_subscription_id": "s1",
+                    "code": "calls", "properties": {"v": v}}}),
+                ),
             )
             .await;
         assert_eq!(s, 422, "{body}");
@@ -137,8 +144,10 @@ async fn numbers_out_of_range_are_refused(b: Backend) {
         .call(
             "POST",
             "/api/v1/events",
-            Some(json!({"event": {"transaction_id": "t2", "external_subscription_id": "s1",
-                "code": "calls", "timestamp": 143030884259980115968000_f64}})),
+            Some(
+                json!({"event": {"transaction_id": "t2", "external_subscription_id": "s1",
+                "code": "calls", "timestamp": 143030884259980115968000_f64}}),
+            ),
         )
         .await;
     assert_eq!(s, 422, "{body}");
@@ -147,9 +156,11 @@ async fn numbers_out_of_range_are_refused(b: Backend) {
         .call(
             "POST",
             "/api/v1/usage",
-            Some(json!({"usage": [{"external_subscription_id": "s1", "code": "calls",
+            Some(
+                json!({"usage": [{"external_subscription_id": "s1", "code": "calls",
                 "period_start": 143030884259980115968000_f64, "period_end": "2026-11-02T00:00:00Z",
-                "quantity": "1", "idempotency_key": "k2"}]})),
+                "quantity": "1", "idempotency_key": "k2"}]}),
+            ),
         )
         .await;
     assert_eq!(s, 422, "{body}");
@@ -168,7 +179,11 @@ async fn numbers_out_of_range_are_refused(b: Backend) {
     for (units, cents, field) in [
         (json!("100000000000000000000"), json!(100), "units"),
         (json!("1000000000000"), json!(1_000_000), "fees"),
-        (json!("1"), json!(9_000_000_000_000_000_000_i64), "unit_amount_cents"),
+        (
+            json!("1"),
+            json!(9_000_000_000_000_000_000_i64),
+            "unit_amount_cents",
+        ),
     ] {
         let (s, body) = app
             .call(
@@ -179,9 +194,16 @@ async fn numbers_out_of_range_are_refused(b: Backend) {
             )
             .await;
         assert_eq!(s, 422, "{body}");
-        assert_eq!(details(&body)[field], json!(["value_is_out_of_range"]), "{body}");
+        assert_eq!(
+            details(&body)[field],
+            json!(["value_is_out_of_range"]),
+            "{body}"
+        );
     }
-    assert_eq!(app.sim().search("account.move", json!([])).unwrap().len(), moves_before);
+    assert_eq!(
+        app.sim().search("account.move", json!([])).unwrap().len(),
+        moves_before
+    );
 
     // Credit note amounts beyond the bound.
     let (s, body) = app
@@ -193,7 +215,10 @@ async fn numbers_out_of_range_are_refused(b: Backend) {
         )
         .await;
     assert_eq!(s, 422, "{body}");
-    assert_eq!(details(&body)["amount_cents"], json!(["value_is_out_of_range"]));
+    assert_eq!(
+        details(&body)["amount_cents"],
+        json!(["value_is_out_of_range"])
+    );
 }
 
 async fn strings_metadata_and_types_are_bounded(b: Backend) {
@@ -201,7 +226,11 @@ async fn strings_metadata_and_types_are_bounded(b: Backend) {
     let partners_before = app.sim().search("res.partner", json!([])).unwrap().len();
     let mega = "x".repeat(1024 * 1024);
     let cases = [
-        (json!({"external_id": "c1", "name": mega}), "name", "value_is_too_long"),
+        (
+            json!({"external_id": "c1", "name": mega}),
+            "name",
+            "value_is_too_long",
+        ),
         (
             json!({"external_id": "c".repeat(256), "name": "n"}),
             "external_id",
@@ -238,13 +267,28 @@ async fn strings_metadata_and_types_are_bounded(b: Backend) {
             "value_is_invalid",
         ),
         (
+            json!({"external_id": "c1", "shipping_address": {"zipcode": false}}),
+            "shipping_address.zipcode",
+            "value_is_invalid",
+        ),
+        (
+            json!({"external_id": "c1", "billing_configuration": {"payment_provider": "paypal"}}),
+            "billing_configuration.payment_provider",
+            "value_is_invalid",
+        ),
+        (
+            json!({"external_id": "c1", "country": "ZZ"}),
+            "country",
+            "country_code_invalid",
+        ),
+        (
             json!({"external_id": "c1", "timezone": "-58800"}),
             "timezone",
             "value_is_invalid",
         ),
         (
             json!({"external_id": "c1", "shipping_address": {"country": "AAA", "zipcode": false}}),
-            "shipping_address",
+            "shipping_address.country",
             "value_is_invalid",
         ),
         (
@@ -255,20 +299,34 @@ async fn strings_metadata_and_types_are_bounded(b: Backend) {
     ];
     for (customer, field, code) in cases {
         let (s, body) = app
-            .call("POST", "/api/v1/customers", Some(json!({ "customer": customer })))
+            .call(
+                "POST",
+                "/api/v1/customers",
+                Some(json!({ "customer": customer })),
+            )
             .await;
-        assert_eq!(s, 422, "{field}: {}", &body.to_string()[..body.to_string().len().min(300)]);
+        assert_eq!(
+            s,
+            422,
+            "{field}: {}",
+            &body.to_string()[..body.to_string().len().min(300)]
+        );
         assert_eq!(details(&body)[field], json!([code]), "{field}");
     }
-    assert_eq!(app.sim().search("res.partner", json!([])).unwrap().len(), partners_before);
+    assert_eq!(
+        app.sim().search("res.partner", json!([])).unwrap().len(),
+        partners_before
+    );
 
     // An object where a string id is expected, a name too long, a description object.
     let (s, body) = app
         .call(
             "POST",
             "/api/v1/subscriptions",
-            Some(json!({"subscription": {"external_customer_id": {"id": "c1"},
-                "plan_code": "p", "external_id": "s1"}})),
+            Some(
+                json!({"subscription": {"external_customer_id": {"id": "c1"},
+                "plan_code": "p", "external_id": "s1"}}),
+            ),
         )
         .await;
     assert_eq!(s, 422, "{body}");
@@ -280,8 +338,10 @@ async fn strings_metadata_and_types_are_bounded(b: Backend) {
         .call(
             "POST",
             "/api/v1/plans",
-            Some(json!({"plan": {"name": "P", "code": "p", "interval": "monthly",
-                "amount_cents": 0, "amount_currency": "CAD", "description": {"a": 1}}})),
+            Some(
+                json!({"plan": {"name": "P", "code": "p", "interval": "monthly",
+                "amount_cents": 0, "amount_currency": "CAD", "description": {"a": 1}}}),
+            ),
         )
         .await;
     assert_eq!(s, 422, "{body}");
@@ -290,8 +350,10 @@ async fn strings_metadata_and_types_are_bounded(b: Backend) {
         .call(
             "POST",
             "/api/v1/billable_metrics",
-            Some(json!({"billable_metric": {"name": "n".repeat(300), "code": "c",
-                "aggregation_type": "count_agg"}})),
+            Some(
+                json!({"billable_metric": {"name": "n".repeat(300), "code": "c",
+                "aggregation_type": "count_agg"}}),
+            ),
         )
         .await;
     assert_eq!(s, 422, "{body}");
@@ -305,7 +367,10 @@ async fn strings_metadata_and_types_are_bounded(b: Backend) {
         )
         .await;
     assert_eq!(s, 422, "{body}");
-    assert_eq!(details(&body)["transaction_id"], json!(["value_is_too_long"]));
+    assert_eq!(
+        details(&body)["transaction_id"],
+        json!(["value_is_too_long"])
+    );
 }
 
 /// Sends `head` on a raw TCP connection and returns (status, JSON body).
@@ -327,10 +392,15 @@ fn raw_request(address: &str, head: &[u8]) -> (u16, Value) {
         .unwrap_or_else(|| panic!("no status line in {text:?}"));
     let (headers, body) = text.split_once("\r\n\r\n").unwrap();
     assert!(
-        headers.to_ascii_lowercase().contains("content-type: application/json"),
+        headers
+            .to_ascii_lowercase()
+            .contains("content-type: application/json"),
         "{headers}"
     );
-    (status, serde_json::from_str(body).unwrap_or_else(|_| panic!("{body:?}")))
+    (
+        status,
+        serde_json::from_str(body).unwrap_or_else(|_| panic!("{body:?}")),
+    )
 }
 
 async fn oversized_request_heads_answer_lago_json(b: Backend) {
@@ -339,7 +409,8 @@ async fn oversized_request_heads_answer_lago_json(b: Backend) {
     let key = app.api_key.clone();
     let long = "a".repeat(100 * 1024);
     let path_head = format!("GET /api/v1/customers/{long} HTTP/1.1\r\nHost: x\r\n\r\n");
-    let query_head = format!("GET /api/v1/customers?external_id={long} HTTP/1.1\r\nHost: x\r\n\r\n");
+    let query_head =
+        format!("GET /api/v1/customers?external_id={long} HTTP/1.1\r\nHost: x\r\n\r\n");
     let header_head = format!(
         "GET /api/v1/customers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {key}\r\nX-Big: {}\r\n\r\n",
         "b".repeat(40 * 1024)

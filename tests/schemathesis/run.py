@@ -62,10 +62,16 @@ def must(base, key, method, path, body=None):
     return out
 
 
+# Ids every app shares by design (a tax is the same Odoo tax for all), not A's own.
+SHARED_ID_KEYS = {"lago_tax_id"}
+
+
 def lago_ids(value, out):
-    """Every `lago_*id` string value in a JSON document."""
+    """Every `lago_*id` string value in a JSON document (but the shared ones)."""
     if isinstance(value, dict):
         for k, v in value.items():
+            if k in SHARED_ID_KEYS:
+                continue
             if isinstance(v, str) and (k == "lago_id" or (k.startswith("lago_") and k.endswith("_id"))):
                 out.add(v)
             else:

@@ -187,7 +187,11 @@ fn amount(
 
 /// [`integer`], recording `value_is_out_of_range` against `field` above
 /// [`limits::MAX_QUANTITY`].
-fn bounded_integer(value: Option<&Value>, field: &str, errors: &mut ValidationErrors) -> Option<i128> {
+fn bounded_integer(
+    value: Option<&Value>,
+    field: &str,
+    errors: &mut ValidationErrors,
+) -> Option<i128> {
     let n = integer(value);
     if let (Some(n), Some(max)) = (n, limits::MAX_QUANTITY.to_i128()) {
         if n > max {
