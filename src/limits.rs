@@ -375,7 +375,7 @@ pub fn check_body(root: &str, obj: &Map<String, Value>) -> Result<(), Errors> {
     if root == "invoice" && errors.is_empty() {
         one_off_total(obj, &mut errors);
     }
-    check_tree(root, &Value::Object(obj.clone()), 0, &mut errors);
+    check_object(root, obj, 0, &mut errors);
     if errors.is_empty() {
         Ok(())
     } else {
@@ -718,20 +718,27 @@ fn check_tree(key: &str, v: &Value, depth: usize, errors: &mut Errors) {
                 check_tree(key, item, depth + 1, errors);
             }
         }
-        Value::Object(m) => {
-            if m.len() > MAX_ITEMS * 10 {
-                add(errors, key, "too_many_items");
-                return;
-            }
-            for (k, x) in m {
-                if !len_ok(k, MAX_ID_LEN) {
-                    add(errors, key, TOO_LONG);
-                    continue;
-                }
-                check_tree(k, x, depth + 1, errors);
-            }
-        }
+        Value::Object(m) => check_object(key, m, depth, errors),
         _ => {}
+    }
+}
+
+/// [`check_tree`] of an object: ≤ 10 × [`MAX_ITEMS`] keys of ≤ [`MAX_ID_LEN`] characters.
+fn check_object(key: &str, m: &Map<String, Value>, depth: usize, errors: &mut Errors) {
+    if depth > MAX_DEPTH {
+        add(errors, key, INVALID);
+        return;
+    }
+    if m.len() > MAX_ITEMS * 10 {
+        add(errors, key, "too_many_items");
+        return;
+    }
+    for (k, x) in m {
+        if !len_ok(k, MAX_ID_LEN) {
+            add(errors, key, TOO_LONG);
+            continue;
+        }
+        check_tree(k, x, depth + 1, errors);
     }
 }
 
@@ -745,7 +752,7 @@ fn check_tree(key: &str, v: &Value, depth: usize, errors: &mut Errors) {
 /// `properties` → [`OUT_OF_RANGE`] / [`TOO_LONG`] / [`INVALID`] / `too_many_items`.
 pub fn check_event_properties(props: &Map<String, Value>) -> Result<(), Errors> {
     let mut errors = Errors::new();
-    check_tree("properties", &Value::Object(props.clone()), 1, &mut errors);
+    check_object("properties", props, 1, &mut errors);
     // Errors of the tree walk are reported under `properties`, whatever the key.
     let mut out = Errors::new();
     if !errors.is_empty() {
