@@ -5,19 +5,23 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
+use actix_service::ServiceFactoryExt;
 use actix_web::dev::Server;
-use actix_web::{web, App, HttpServer};
+use actix_web::dev::{fn_service, AppConfig};
+use actix_web::{web, App};
 use tracing_actix_web::TracingLogger;
 
 use crate::accounts::Accounts;
 use crate::api::auth::KeyCache;
 use crate::api::error::{catch_panics, lago_error_handlers};
+use crate::api::head_guard;
 use crate::api::state::AppState;
 use crate::api::{not_found, routes};
 use crate::configuration::Settings;
 use crate::meter::writer::{spawn_writer, WriterTask};
 use crate::meter::Store;
 use crate::metrics::Metrics;
+use crate::telemetry::RedactedRootSpan;
 use crate::webhooks::delivery::{spawn_worker, DeliveryConfig, WorkerHandle};
 
 /// A bound, not yet running gateway.
@@ -101,24 +105,49 @@ impl Application {
             watcher,
         });
         let body_limit = settings.server.body_limit_bytes;
-        let mut server = HttpServer::new(move || {
-            App::new()
-                .wrap_fn(catch_panics)
-                .wrap(lago_error_handlers())
-                .wrap(TracingLogger::default())
-                .app_data(state.clone())
-                .app_data(web::PayloadConfig::new(body_limit))
-                .configure(routes)
-                .default_service(web::to(not_found))
-        })
-        .shutdown_timeout(settings.server.shutdown_timeout_secs)
-        .listen(listener)?;
+        // actix-server with actix-web's HTTP/1 service, as `HttpServer::listen` builds it, plus
+        // the head guard in front (oversized or malformed heads answer Lago's JSON).
+        let mut builder =
+            actix_server::Server::build().shutdown_timeout(settings.server.shutdown_timeout_secs);
         if settings.server.workers > 0 {
-            server = server.workers(settings.server.workers);
+            builder = builder.workers(settings.server.workers);
         }
+        let shutdown = builder.graceful_shutdown_signal();
+        let addr = listener.local_addr()?;
+        let server = builder
+            .listen(format!("fusion-billing-{addr}"), listener, move || {
+                let app = App::new()
+                    .wrap_fn(catch_panics)
+                    .wrap(lago_error_handlers())
+                    .wrap(TracingLogger::<RedactedRootSpan>::new())
+                    .app_data(state.clone())
+                    .app_data(web::PayloadConfig::new(body_limit))
+                    .configure(routes)
+                    .default_service(web::to(not_found));
+                let signal = shutdown.clone();
+                let http = actix_http::HttpService::build()
+                    .graceful_shutdown_signal(move || {
+                        let signal = signal.clone();
+                        async move { signal.notified().await }
+                    })
+                    // `HttpServer`'s defaults: a client gets 1 s to read an early answer (a
+                    // 413) before the connection closes under it.
+                    .client_request_timeout(Duration::from_secs(5))
+                    .client_disconnect_timeout(Duration::from_secs(1))
+                    .local_addr(addr)
+                    .finish(actix_service::map_config(app, |_| AppConfig::default()))
+                    .tcp();
+                fn_service(|stream| async move {
+                    head_guard::guard(stream)
+                        .await
+                        .map_err(actix_http::error::DispatchError::Io)
+                })
+                .and_then(http)
+            })?
+            .run();
         Ok(Application {
             port,
-            server: server.run(),
+            server,
             writer,
             webhooks,
             store,

@@ -8,7 +8,7 @@ use actix_web::{web, HttpResponse};
 use serde_json::{json, Map, Value};
 
 use super::auth::AuthenticatedService;
-use super::body::{opt_bool, opt_string, parse_json, root, InvalidValue};
+use super::body::{opt_bool, opt_string, InvalidValue};
 use super::error::{ApiError, FieldErrors};
 use super::pagination::PageParams;
 use super::state::AppState;
@@ -183,12 +183,7 @@ fn write_error(e: MetricWriteError) -> ApiError {
 }
 
 fn input_object(body: &web::Bytes) -> Result<Map<String, Value>, ApiError> {
-    match root(parse_json(body)?, "billable_metric")? {
-        Value::Object(m) => Ok(m),
-        _ => Err(ApiError::BadRequest(
-            "param is missing or the value is empty or invalid: billable_metric".into(),
-        )),
-    }
+    super::body::root_object(body, "billable_metric")
 }
 
 /// `POST /api/v1/billable_metrics`.

@@ -78,15 +78,28 @@ pub fn opt_bool(obj: &Map<String, Value>, key: &str) -> Result<Option<bool>, Inv
     }
 }
 
-/// Parses a body and takes its root key, which must be a JSON object.
+/// Parses a body and takes its root key, which must be a JSON object within the input
+/// bounds of that resource ([`crate::limits::check_body`]).
 ///
 /// # Errors
-/// As [`parse_json`] and [`root`]; a root that is not an object is the same 400.
+/// As [`parse_json`] and [`root`]; a root that is not an object is the same 400; a value
+/// out of bounds or of the wrong type is a 422 naming the field.
 pub fn root_object(body: &[u8], key: &str) -> Result<Map<String, Value>, ApiError> {
     match root(parse_json(body)?, key)? {
-        Value::Object(m) => Ok(m),
+        Value::Object(m) => {
+            bounded(key, &m)?;
+            Ok(m)
+        }
         _ => Err(ApiError::BadRequest(format!(
             "param is missing or the value is empty or invalid: {key}"
         ))),
     }
+}
+
+/// Checks the object under root key `key` against [`crate::limits::check_body`].
+///
+/// # Errors
+/// 422 `validation_errors` with the fields out of bounds.
+pub fn bounded(key: &str, obj: &Map<String, Value>) -> Result<(), ApiError> {
+    crate::limits::check_body(key, obj).map_err(ApiError::Validation)
 }

@@ -55,7 +55,8 @@ pub fn customer_json(c: &CustomerRow) -> Value {
         "address_line2": get(&a, "address_line2"),
         "state": get(&a, "state"),
         "zipcode": get(&a, "zipcode"),
-        "email": get(&a, "email"),
+        // A blank e-mail is no e-mail (the document gives it `format: email`).
+        "email": get(&a, "email").as_str().filter(|e| !e.is_empty()),
         "city": get(&a, "city"),
         "url": get(&a, "url"),
         "phone": get(&a, "phone"),

@@ -16,16 +16,18 @@ use super::body::{opt_string, InvalidValue};
 use super::error::FieldErrors;
 use crate::meter::events::{canonical_json, NewEvent};
 
-/// Longest accepted identifier (`transaction_id`, `external_subscription_id`, `code`).
-pub const MAX_ID_LEN: usize = 1024;
+pub use crate::limits::MAX_ID_LEN;
 
 /// Validates `input` (the object under `event`, or one element of `events`).
 /// `now` is Unix microseconds, used for a missing timestamp and `created_at`.
 ///
 /// # Errors
 /// Field → codes: `value_is_mandatory` (missing ids/code), `invalid_format` (timestamp),
-/// `value_is_invalid` (wrong types, over-long ids, non-object properties, non-decimal
-/// `precise_total_amount_cents`).
+/// `value_is_invalid` (wrong types, non-object properties, non-decimal
+/// `precise_total_amount_cents`), `value_is_too_long` (ids over
+/// [`crate::limits::MAX_ID_LEN`]), `value_is_out_of_range` (numeric property values or
+/// `precise_total_amount_cents` beyond [`crate::limits::MAX_QUANTITY`]), and the other bounds
+/// of [`crate::limits::check_event_properties`] under `properties`.
 pub fn validate_event(input: &Value, now: i64) -> Result<NewEvent, FieldErrors> {
     let mut errors = FieldErrors::new();
     let Some(obj) = input.as_object() else {
@@ -45,7 +47,12 @@ pub fn validate_event(input: &Value, now: i64) -> Result<NewEvent, FieldErrors> 
     };
     let properties = match obj.get("properties") {
         None | Some(Value::Null) => Value::Object(Map::new()),
-        Some(v @ Value::Object(_)) => v.clone(),
+        Some(v @ Value::Object(m)) => {
+            if let Err(e) = crate::limits::check_event_properties(m) {
+                errors.extend(e);
+            }
+            v.clone()
+        }
         Some(_) => {
             errors.insert("properties".into(), json!(["value_is_invalid"]));
             Value::Null
@@ -60,6 +67,13 @@ pub fn validate_event(input: &Value, now: i64) -> Result<NewEvent, FieldErrors> 
                 other => other.to_string(),
             };
             match parse_decimal(&text) {
+                Some(d) if d.abs() > crate::limits::MAX_QUANTITY => {
+                    errors.insert(
+                        "precise_total_amount_cents".into(),
+                        json!([crate::limits::OUT_OF_RANGE]),
+                    );
+                    None
+                }
                 Some(d) => Some(d.normalize().to_string()),
                 None => {
                     errors.insert(
@@ -110,8 +124,8 @@ fn required_id(obj: &Map<String, Value>, key: &str, errors: &mut FieldErrors) ->
             errors.insert(key.into(), json!(["value_is_mandatory"]));
             None
         }
-        Ok(Some(s)) if s.len() > MAX_ID_LEN => {
-            errors.insert(key.into(), json!(["value_is_invalid"]));
+        Ok(Some(s)) if !crate::limits::len_ok(&s, MAX_ID_LEN) => {
+            errors.insert(key.into(), json!([crate::limits::TOO_LONG]));
             None
         }
         Ok(Some(s)) => Some(s),
@@ -145,7 +159,9 @@ pub fn parse_timestamp(v: Option<&Value>) -> Result<Option<i64>, InvalidValue> {
     };
     let secs = parse_decimal(&text).ok_or(InvalidValue)?;
     // Years 0001..=9999, as chrono and every client can represent them.
-    let micros = (secs * Decimal::from(1_000_000))
+    let micros = secs
+        .checked_mul(Decimal::from(1_000_000))
+        .ok_or(InvalidValue)?
         .trunc()
         .to_i64()
         .ok_or(InvalidValue)?;
@@ -185,6 +201,11 @@ mod tests {
         );
         assert_eq!(parse_timestamp(Some(&json!(true))), Err(InvalidValue));
         assert_eq!(parse_timestamp(Some(&json!("1e30"))), Err(InvalidValue));
+        // Beyond Decimal once scaled to microseconds: refused, not a panic.
+        assert_eq!(
+            parse_timestamp(Some(&json!(143030884259980115968000_f64))),
+            Err(InvalidValue)
+        );
     }
 
     #[test]

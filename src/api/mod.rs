@@ -13,6 +13,7 @@ pub mod customers;
 pub mod error;
 pub mod event_input;
 pub mod events;
+pub mod head_guard;
 pub mod health;
 pub mod idempotency;
 pub mod invoices;

@@ -126,7 +126,167 @@ fn build_document() -> Value {
             entry[method] = op.clone();
         }
     }
+    describe_as_served(&mut doc);
     doc
+}
+
+/// Adjusts Lago's schemas to what the gateway (like Lago's own serializers) answers, so that
+/// every response validates against the served document:
+/// - an optional property (not `required` by its object or an inline `allOf` sibling) may
+///   be `null`: Lago's serializers emit every attribute, `null` when unset, while its spec
+///   types many of them without `null`;
+/// - a schema whose `type` allows `null` but whose `enum` omits it accepts `null`;
+/// - a `oneOf` of bare `{"type": …}` branches is an `anyOf` (an integer is also a number);
+/// - every operation lists the error statuses the gateway may answer with Lago's error
+///   body: 400, 401, 404, 405, 413, 422, 429, 503 (see [`super::error::ApiError`]).
+fn describe_as_served(doc: &mut Value) {
+    if let Some(Value::Object(schemas)) = doc.pointer_mut("/components/schemas") {
+        schemas
+            .values_mut()
+            .for_each(|s| nullable_optionals(s, &[]));
+    }
+    doc["components"]["schemas"]["ApiError"] = json!({
+        "type": "object", "required": ["status", "error"],
+        "properties": {
+            "status": {"type": "integer"}, "error": {"type": "string"},
+            "code": {"type": "string"}, "error_details": {"type": "object"}}});
+    doc["components"]["responses"]["ApiError"] = json!({
+        "description": "Lago's error body",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ApiError"}}}});
+    let errors = [
+        ("400", "BadRequest"),
+        ("401", "Unauthorized"),
+        ("404", "NotFound"),
+        ("405", "NotAllowed"),
+        ("413", "ApiError"),
+        ("422", "UnprocessableEntity"),
+        ("429", "ApiError"),
+        ("503", "ApiError"),
+    ];
+    let Some(Value::Object(paths)) = doc.get_mut("paths") else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for (_, op) in item.iter_mut() {
+            let Some(op) = op.as_object_mut() else {
+                continue;
+            };
+            for key in ["requestBody", "responses"] {
+                if let Some(v) = op.get_mut(key) {
+                    content_schemas(v);
+                }
+            }
+            if path == "/openapi.json" {
+                continue;
+            }
+            if let Some(Value::Object(responses)) = op.get_mut("responses") {
+                for (status, name) in errors {
+                    responses.entry(status).or_insert_with(
+                        || json!({"$ref": format!("#/components/responses/{name}")}),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Applies [`nullable_optionals`] to every `content.*.schema` under `node` (a request
+/// body or a responses object).
+fn content_schemas(node: &mut Value) {
+    match node {
+        Value::Object(map) => {
+            for (k, v) in map.iter_mut() {
+                if k == "schema" {
+                    nullable_optionals(v, &[]);
+                } else {
+                    content_schemas(v);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(content_schemas),
+        _ => {}
+    }
+}
+
+/// The schema rules of [`describe_as_served`] on one schema and its sub-schemas.
+fn nullable_optionals(schema: &mut Value, inherited_required: &[String]) {
+    let Some(obj) = schema.as_object_mut() else {
+        return;
+    };
+    let nullable = match obj.get("type") {
+        Some(Value::Array(t)) => t.iter().any(|t| t == "null"),
+        Some(t) => t == "null",
+        None => false,
+    };
+    if let (true, Some(Value::Array(values))) = (nullable, obj.get_mut("enum")) {
+        if !values.contains(&Value::Null) {
+            values.push(Value::Null);
+        }
+    }
+    let bare_types = match obj.get("oneOf") {
+        Some(Value::Array(branches)) => branches.iter().all(|b| {
+            b.as_object()
+                .is_some_and(|o| o.len() == 1 && o.contains_key("type"))
+        }),
+        _ => false,
+    };
+    if bare_types {
+        if let Some(branches) = obj.remove("oneOf") {
+            obj.insert("anyOf".into(), branches);
+        }
+    }
+    let mut required: Vec<String> = inherited_required.to_vec();
+    let mut collect = |v: Option<&Value>| {
+        for r in v.and_then(Value::as_array).into_iter().flatten() {
+            required.extend(r.as_str().map(str::to_string));
+        }
+    };
+    collect(obj.get("required"));
+    for branch in obj
+        .get("allOf")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        collect(branch.get("required"));
+    }
+    if let Some(Value::Object(props)) = obj.get_mut("properties") {
+        for (name, p) in props.iter_mut() {
+            nullable_optionals(p, &[]);
+            if !required.contains(name) && !accepts_null(p) {
+                let inner = p.take();
+                *p = json!({"anyOf": [{"type": "null"}, inner]});
+            }
+        }
+    }
+    for key in ["allOf", "anyOf", "oneOf", "prefixItems"] {
+        if let Some(Value::Array(list)) = obj.get_mut(key) {
+            let inherited = if key == "allOf" {
+                required.clone()
+            } else {
+                Vec::new()
+            };
+            list.iter_mut()
+                .for_each(|s| nullable_optionals(s, &inherited));
+        }
+    }
+    for key in ["items", "additionalProperties", "not", "if", "then", "else"] {
+        if let Some(s) = obj.get_mut(key) {
+            nullable_optionals(s, &[]);
+        }
+    }
+}
+
+/// Whether a schema already says `null` is fine (a `type` including `null`).
+fn accepts_null(schema: &Value) -> bool {
+    match schema.get("type") {
+        Some(Value::Array(t)) => t.iter().any(|t| t == "null"),
+        Some(t) => t == "null",
+        None => false,
+    }
 }
 
 /// The [`EXTRAS`] as OpenAPI path items (`PATCH` copies Lago's `PUT` subscription update).

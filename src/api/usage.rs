@@ -8,7 +8,8 @@
 //! ```
 //!
 //! `period_start`/`period_end` are ISO-8601 or Unix seconds, `[start, end)` half-open;
-//! `quantity` is a non-negative decimal (string or number). Each counter is idempotent per
+//! `quantity` is a non-negative decimal (string or number) within
+//! [`crate::limits::MAX_QUANTITY`] and [`crate::limits::MAX_SCALE`] decimals. Each counter is idempotent per
 //! (subscription, metric code, `idempotency_key`): a resend with the same content returns
 //! the stored counter, the same key with other content is
 //! `422 {"<index>":{"idempotency_key":["value_already_exist"]}}`. A request is
@@ -67,9 +68,9 @@ fn time_field(obj: &Map<String, Value>, key: &str, errors: &mut FieldErrors) -> 
 
 fn id_field(obj: &Map<String, Value>, key: &str, errors: &mut FieldErrors) -> Option<String> {
     match opt_string(obj, key) {
-        Ok(Some(s)) if !s.is_empty() && s.len() <= MAX_ID_LEN => Some(s),
+        Ok(Some(s)) if !s.is_empty() && crate::limits::len_ok(&s, MAX_ID_LEN) => Some(s),
         Ok(Some(s)) if !s.is_empty() => {
-            errors.insert(key.into(), json!(["value_is_invalid"]));
+            errors.insert(key.into(), json!([crate::limits::TOO_LONG]));
             None
         }
         Ok(_) => {
@@ -108,12 +109,28 @@ pub fn validate_counter(input: &Value, now: i64) -> Result<StoredCounter, FieldE
             errors.insert("quantity".into(), json!(["value_is_mandatory"]));
             None
         }
-        Some(Value::String(s)) => parse_decimal(s.trim()),
-        Some(Value::Number(n)) => parse_decimal(&n.to_string()),
+        Some(v @ (Value::String(_) | Value::Number(_))) => {
+            let text = match v {
+                Value::String(s) => s.trim().to_string(),
+                other => other.to_string(),
+            };
+            let parsed = parse_decimal(&text);
+            if parsed.is_none() && crate::limits::is_number_text(&text) {
+                // Numeric but beyond `Decimal` (e.g. `1e40`).
+                errors.insert("quantity".into(), json!([crate::limits::OUT_OF_RANGE]));
+            }
+            parsed
+        }
         Some(_) => None,
     };
     let quantity = match quantity {
-        Some(q) if q >= Decimal::ZERO => Some(q.normalize()),
+        Some(q) if q >= Decimal::ZERO => match crate::limits::quantity(q) {
+            Ok(q) => Some(q),
+            Err(code) => {
+                errors.insert("quantity".into(), json!([code]));
+                None
+            }
+        },
         Some(_) => {
             errors.insert("quantity".into(), json!(["value_is_invalid"]));
             None

@@ -26,7 +26,7 @@ use actix_web::{web, HttpResponse};
 use serde_json::{json, Map, Value};
 
 use super::auth::AuthenticatedService;
-use super::body::{opt_string, parse_json, root, InvalidValue};
+use super::body::{opt_string, InvalidValue};
 use super::error::{ApiError, FieldErrors};
 use super::pagination::PageParams;
 use super::state::AppState;
@@ -130,12 +130,7 @@ fn write_error(e: EndpointWriteError) -> ApiError {
 }
 
 fn input_object(body: &web::Bytes) -> Result<Map<String, Value>, ApiError> {
-    match root(parse_json(body)?, "webhook_endpoint")? {
-        Value::Object(m) => Ok(m),
-        _ => Err(ApiError::BadRequest(
-            "param is missing or the value is empty or invalid: webhook_endpoint".into(),
-        )),
-    }
+    super::body::root_object(body, "webhook_endpoint")
 }
 
 fn allowed(state: &AppState) -> Result<AllowedNetworks, ApiError> {

@@ -6,6 +6,7 @@ mod helpers;
 mod accounts;
 mod auth;
 mod billable_metrics;
+mod bounds;
 mod credit_notes;
 mod durability;
 mod e2e;

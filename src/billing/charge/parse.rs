@@ -8,8 +8,9 @@ use serde_json::{json, Map, Value};
 
 use super::{tiers, Charge, ChargeModel, PriceRange};
 use crate::billing::metric::AggregationType;
-use crate::billing::money::parse_amount;
+use crate::billing::money::{parse_amount, DecimalStringError};
 use crate::billing::ValidationErrors;
+use crate::limits;
 
 impl Charge {
     /// Parses and validates a Lago charge: `charge_model` (`"standard"`, `"package"`,
@@ -39,7 +40,10 @@ impl Charge {
     ///   (standard, graduated, volume), `value_is_invalid` on package and percentage.
     ///
     /// Amounts must be decimal strings ≥ 0 in major units (`"0.05"`); JSON numbers are
-    /// refused (`DecimalAmountService`).
+    /// refused (`DecimalAmountService`). Beyond Lago, every number is bounded
+    /// ([`crate::limits`]): prices ≤ 10¹², `rate` ≤ 1,000, quantities and integer properties
+    /// ≤ 10¹⁵, at most 12 decimal places, else `<key>: value_is_out_of_range` (for range
+    /// bounds, against `graduated_ranges` / `volume_ranges`).
     pub fn from_lago(
         charge_model: &str,
         properties: &Value,
@@ -150,7 +154,9 @@ fn ranges_json(ranges: &[PriceRange]) -> Value {
     )
 }
 
-/// A required decimal string ≥ 0; records `code` against `key` otherwise.
+/// A required decimal string ≥ 0; records `code` against `key` otherwise, and
+/// `value_is_out_of_range` beyond the key's bound or with more than
+/// [`limits::MAX_SCALE`] decimals ([`limits::charge_property_max`]).
 fn amount(
     props: &Map<String, Value>,
     key: &str,
@@ -158,10 +164,41 @@ fn amount(
     errors: &mut ValidationErrors,
 ) -> Decimal {
     let value = props.get(key).unwrap_or(&Value::Null);
-    parse_amount(value).unwrap_or_else(|_| {
-        errors.add(key, code);
-        Decimal::ZERO
-    })
+    match parse_amount(value) {
+        Ok(d) => {
+            let max = limits::charge_property_max(key).unwrap_or(limits::MAX_UNIT_PRICE);
+            if !limits::decimal_in_range(d, max, false) {
+                errors.add(key, limits::OUT_OF_RANGE);
+            }
+            d
+        }
+        Err(e) => {
+            // A decimal beyond `Decimal` itself (`"1e40"`) is out of range, not malformed.
+            match e {
+                DecimalStringError::Invalid(raw) if limits::is_number_text(raw.trim()) => {
+                    errors.add(key, limits::OUT_OF_RANGE)
+                }
+                _ => errors.add(key, code),
+            }
+            Decimal::ZERO
+        }
+    }
+}
+
+/// [`integer`], recording `value_is_out_of_range` against `field` above
+/// [`limits::MAX_QUANTITY`].
+fn bounded_integer(
+    value: Option<&Value>,
+    field: &str,
+    errors: &mut ValidationErrors,
+) -> Option<i128> {
+    let n = integer(value);
+    if let (Some(n), Some(max)) = (n, limits::MAX_QUANTITY.to_i128()) {
+        if n > max {
+            errors.add(field, limits::OUT_OF_RANGE);
+        }
+    }
+    n
 }
 
 /// An optional decimal string ≥ 0 (`null`, missing and, when `blank_is_absent`, `""`
@@ -193,13 +230,13 @@ fn integer(value: Option<&Value>) -> Option<i128> {
 
 fn package(props: &Map<String, Value>, errors: &mut ValidationErrors) -> ChargeModel {
     let amount = amount(props, "amount", "invalid_amount", errors);
-    let package_size = integer(props.get("package_size"))
+    let package_size = bounded_integer(props.get("package_size"), "package_size", errors)
         .filter(|n| *n > 0)
         .and_then(|n| u64::try_from(n).ok());
     if package_size.is_none() {
         errors.add("package_size", "invalid_package_size");
     }
-    let free_units = integer(props.get("free_units"))
+    let free_units = bounded_integer(props.get("free_units"), "free_units", errors)
         .filter(|n| *n >= 0)
         .and_then(|n| u64::try_from(n).ok());
     if free_units.is_none() {
@@ -232,10 +269,12 @@ fn ranges(
             errors.add(&field, &invalid);
             continue;
         };
-        let from = integer(r.get("from_value")).filter(|n| *n >= 0);
+        let from = bounded_integer(r.get("from_value"), &field, errors).filter(|n| *n >= 0);
         let to = match r.get("to_value") {
             None | Some(Value::Null) => Some(None),
-            v => integer(v).filter(|n| *n >= 0).map(Some),
+            v => bounded_integer(v, &field, errors)
+                .filter(|n| *n >= 0)
+                .map(Some),
         };
         let per_unit_amount = amount(r, "per_unit_amount", "invalid_amount", errors);
         let flat_amount = amount(r, "flat_amount", "invalid_amount", errors);
@@ -291,7 +330,7 @@ fn percentage(
     let free_units_per_events = match props.get("free_units_per_events") {
         None | Some(Value::Null) => None,
         v => {
-            let n = integer(v)
+            let n = bounded_integer(v, "free_units_per_events", errors)
                 .filter(|n| *n > 0)
                 .and_then(|n| u64::try_from(n).ok());
             if n.is_none() {
