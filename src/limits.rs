@@ -743,10 +743,12 @@ fn check_object(key: &str, m: &Map<String, Value>, depth: usize, errors: &mut Er
 }
 
 /// Event `properties`: nesting ≤ [`MAX_DEPTH`], keys ≤ [`MAX_ID_LEN`], strings ≤
-/// [`MAX_TEXT_LEN`], arrays ≤ [`MAX_ITEMS`], and every numeric value (a JSON number or a
-/// decimal text, the values an aggregation may sum) within ±[`MAX_QUANTITY`]. Precision is
-/// not bounded here: clients send floats' digits (`0.30000000000000004`), and sums round
-/// their last digits rather than overflow.
+/// [`MAX_TEXT_LEN`], arrays ≤ [`MAX_ITEMS`], and every JSON number (the values an
+/// aggregation sums) within ±[`MAX_QUANTITY`]. Strings are not bounded in magnitude, even
+/// numeric ones: they are ids as often as quantities (an id beyond 2⁵³ cannot even travel as
+/// a JSON number through JavaScript), and a sum over them is checked where it is computed.
+/// Precision is not bounded here: clients send floats' digits (`0.30000000000000004`), and
+/// sums round their last digits rather than overflow.
 ///
 /// # Errors
 /// `properties` → [`OUT_OF_RANGE`] / [`TOO_LONG`] / [`INVALID`] / `too_many_items`.
@@ -789,17 +791,11 @@ fn property_numbers(v: &Value, errors: &mut Errors) {
                 add(errors, "properties", OUT_OF_RANGE);
             }
         }
-        Value::String(s) => {
-            if let Some(r) = decimal_of(v) {
-                match r {
-                    Ok(d) if !s.trim().is_empty() && d.abs() > MAX_QUANTITY => {
-                        add(errors, "properties", OUT_OF_RANGE)
-                    }
-                    Err(()) => add(errors, "properties", OUT_OF_RANGE),
-                    _ => {}
-                }
-            }
-        }
+        // Text is text: ids such as 19-digit snowflakes (for `unique_count_agg`), phone
+        // numbers and the like are not quantities. A metric that sums a numeric text beyond
+        // `Decimal`'s range gets a checked overflow, isolated to that subscription
+        // (`crate::billing::checked`), never a panic.
+        Value::String(_) => {}
         Value::Array(items) => items.iter().for_each(|x| property_numbers(x, errors)),
         Value::Object(m) => m.values().for_each(|x| property_numbers(x, errors)),
         _ => {}
@@ -878,12 +874,13 @@ mod tests {
     #[test]
     fn event_properties() {
         let ok = json!({"v": 12.5, "s": "abc", "n": "42", "f": 0.30000000000000004,
-                        "d": "2024-01-01", "p": "0.0000000000001"});
+                        "d": "2024-01-01", "p": "0.0000000000001",
+                        "snowflake": "1234567890123456789012", "t": "1e40"});
         assert!(check_event_properties(ok.as_object().unwrap()).is_ok());
         for bad in [
             json!({"v": 1e20}),
-            json!({"v": "79228162514264337593543950335"}),
-            json!({"v": "1e40"}),
+            json!({"v": -1e16}),
+            json!({"v": [1, 1e300]}),
         ] {
             assert!(
                 check_event_properties(bad.as_object().unwrap()).is_err(),
