@@ -68,36 +68,19 @@ async fn poison(app: &TestApp, service_id: i64, sub: &str) {
                    code, period_start, period_end, quantity, idempotency_key, fingerprint, created_at) \
                    VALUES ($1, $2, $3, 'calls', $4, $5, $6, $7, 'x', $8)";
         let lago_id = uuid::Uuid::new_v4().to_string();
-        match &app.store {
-            fusion_billing::meter::Store::Sqlite(p) => {
-                sqlx::query(sql)
-                    .bind(&lago_id)
-                    .bind(service_id)
-                    .bind(sub)
-                    .bind(now - 60_000_000)
-                    .bind(now - 30_000_000)
-                    .bind(HUGE)
-                    .bind(key)
-                    .bind(now - 20_000_000)
-                    .execute(p)
-                    .await
-                    .unwrap();
-            }
-            fusion_billing::meter::Store::Postgres(p) => {
-                sqlx::query(sql)
-                    .bind(&lago_id)
-                    .bind(service_id)
-                    .bind(sub)
-                    .bind(now - 60_000_000)
-                    .bind(now - 30_000_000)
-                    .bind(HUGE)
-                    .bind(key)
-                    .bind(now - 20_000_000)
-                    .execute(p)
-                    .await
-                    .unwrap();
-            }
-        }
+        fusion_billing::dispatch!(&app.store, |p| sqlx::query(sql)
+            .bind(&lago_id)
+            .bind(service_id)
+            .bind(sub)
+            .bind(now - 60_000_000)
+            .bind(now - 30_000_000)
+            .bind(HUGE)
+            .bind(key)
+            .bind(now - 20_000_000)
+            .execute(p)
+            .await
+            .map(|_| ())
+            .unwrap());
     }
 }
 

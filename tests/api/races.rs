@@ -269,42 +269,32 @@ fn refunds(app: &TestApp) -> Vec<i64> {
         .unwrap()
 }
 
-async fn credit_note_race_without_key_credits_once(backend: Backend) {
-    let (app, addrs) = two_replicas(backend).await;
-    let inv = one_off(&app, "cn-race").await; // fee 50.00 + 13 % = 56.50
+/// Ten credit notes of 40.00 + 13 % at once on a one-off invoice of 50.00 + 13 % for
+/// customer `ext`, each with `keys(i)` as its `Idempotency-Key`.
+async fn credit_burst(
+    app: &TestApp,
+    addrs: &[String],
+    ext: &str,
+    keys: impl Fn(usize) -> Option<String>,
+) -> Vec<(u16, Value)> {
+    let inv = one_off(app, ext).await;
     let body = json!({"credit_note": {"invoice_id": inv["lago_id"], "reason": "other",
         "credit_amount_cents": 4520, "refund_amount_cents": 0,
         "items": [{"fee_id": inv["fees"][0]["lago_id"], "amount_cents": 4000}]}});
-    let answers = app
-        .burst(
-            &addrs,
-            10,
-            "POST",
-            "/api/v1/credit_notes",
-            Some(body),
-            |_| None,
-        )
-        .await;
+    app.burst(addrs, 10, "POST", "/api/v1/credit_notes", Some(body), keys)
+        .await
+}
+
+async fn credit_note_race_without_key_credits_once(backend: Backend) {
+    let (app, addrs) = two_replicas(backend).await;
+    let answers = credit_burst(&app, &addrs, "cn-race", |_| None).await;
     assert_eq!(statuses(&answers), vec![200; 10], "{answers:?}");
     assert_eq!(refunds(&app).len(), 1, "one posted out_refund");
 }
 
 async fn credit_note_race_with_distinct_keys_never_over_credits(backend: Backend) {
     let (app, addrs) = two_replicas(backend).await;
-    let inv = one_off(&app, "cn-keys").await; // fee 50.00 + 13 % = 56.50
-    let body = json!({"credit_note": {"invoice_id": inv["lago_id"], "reason": "other",
-        "credit_amount_cents": 4520, "refund_amount_cents": 0,
-        "items": [{"fee_id": inv["fees"][0]["lago_id"], "amount_cents": 4000}]}});
-    let answers = app
-        .burst(
-            &addrs,
-            10,
-            "POST",
-            "/api/v1/credit_notes",
-            Some(body),
-            |i| Some(format!("cn-{i}")),
-        )
-        .await;
+    let answers = credit_burst(&app, &addrs, "cn-keys", |i| Some(format!("cn-{i}"))).await;
     let ok = answers.iter().filter(|(s, _)| *s == 200).count();
     let refused = answers
         .iter()
