@@ -157,6 +157,32 @@ async fn whole_life(client: Vec<String>) {
         (json!(1495), json!(12995))
     );
     assert_eq!(usage["status"], "finalized");
+    // Fee names are the tier lines the push wrote, not the product Odoo puts first on a real
+    // invoice line ("product display name\nsale line name\nperiod").
+    let (s, body) = app
+        .call(
+            "GET",
+            &format!("/api/v1/invoices/{}", usage["lago_id"].as_str().unwrap()),
+            None,
+        )
+        .await;
+    assert_eq!(s, 200, "{body}");
+    let mut names: Vec<&str> = body["invoice"]["fees"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["item"]["name"].as_str().unwrap())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        [
+            "API calls 1,001–10,000 @ 0.01",
+            "API calls 10,001+: 3,000 @ 0.005",
+            "API – app"
+        ],
+        "{body}"
+    );
     assert_eq!(billing["pdf"], "%PDF-");
     assert_eq!(
         billing["credit_note"],
