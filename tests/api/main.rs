@@ -17,6 +17,7 @@ mod lago_python;
 mod money_safety;
 mod odoo_cli;
 mod odoo_quantities;
+mod odoo_tax_rounding;
 mod odoo_under_test;
 mod openapi;
 mod operations;
