@@ -114,6 +114,16 @@ impl OdooUnderTest {
         }
     }
 
+    /// Creates one `model` record with `vals` over RPC (the simulator answers RPC too).
+    pub async fn create(&self, app: &TestApp, model: &str, vals: Value) -> i64 {
+        let client = OdooClient::connect(&app.settings.odoo).await.unwrap();
+        let vals = vals.as_object().cloned().expect("vals is an object");
+        client
+            .create_one(model, vals, serde_json::Map::new())
+            .await
+            .unwrap()
+    }
+
     /// Reads these ids of `model`.
     pub async fn read(
         &self,
