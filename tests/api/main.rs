@@ -16,6 +16,7 @@ mod invoices;
 mod lago_python;
 mod money_safety;
 mod odoo_cli;
+mod odoo_one_off;
 mod odoo_payments;
 mod odoo_quantities;
 mod odoo_tax_rounding;
