@@ -89,6 +89,16 @@ pub fn invoice_from_order(
     for (line, qty) in lines {
         let l = "sale.order.line";
         let name = sim.get(l, *line, "name").as_str().unwrap_or("").to_string();
+        // Odoo 19 (`account.move.line._get_journal_items_full_name`): the product's display
+        // name, a newline, then the sale line's name, unless the name already contains it.
+        let display = as_id(&sim.get(l, *line, "product_id"))
+            .map(|p| sim.display_name("product.product", p))
+            .unwrap_or_default();
+        let name = if display.is_empty() || name.contains(&display) {
+            name
+        } else {
+            format!("{display}\n{name}")
+        };
         let mut v = Map::new();
         v.insert("display_type".into(), json!("product"));
         v.insert("product_id".into(), sim.wire_id(l, *line, "product_id"));
