@@ -803,3 +803,41 @@ async fn canadian_fiscal_position_follows_the_province() {
         .await;
     assert_eq!(company[0]["state_id"][0], on, "the company is in Ontario");
 }
+
+/// Quantities are stored at the "Product Unit" precision (2 decimals), rounded half-up: the
+/// gateway must not write finer ones (real Odoo 19: 2.555 → 2.56; DIVERGENCES.md).
+#[tokio::test]
+async fn quantities_are_stored_at_the_unit_precision() {
+    let t = Target::new().await;
+    let partner = t.partner().await;
+    let (_, product) = t.product(10.0, "delivery", false).await;
+    let so = t
+        .ok(
+            "sale.order",
+            "create",
+            json!([{"partner_id": partner, "order_line": [[0, 0, {"product_id": product, "product_uom_qty": 1.234}]]}]),
+            json!({}),
+        )
+        .await
+        .as_i64()
+        .unwrap();
+    let line = t.read1("sale.order", so, &["order_line"]).await["order_line"][0]
+        .as_i64()
+        .unwrap();
+    t.ok(
+        "sale.order.line",
+        "write",
+        json!([[line], {"qty_delivered": 2.555}]),
+        json!({}),
+    )
+    .await;
+    let r = t
+        .read1(
+            "sale.order.line",
+            line,
+            &["product_uom_qty", "qty_delivered"],
+        )
+        .await;
+    assert_eq!(r["product_uom_qty"], json!(1.23), "{r}");
+    assert_eq!(r["qty_delivered"], json!(2.56), "{r}");
+}
