@@ -638,7 +638,7 @@ impl Catalogue<'_> {
     /// True when the current company rounds taxes globally
     /// (`res.company.tax_calculation_rounding_method` = `round_globally`, Odoo's default, the
     /// kit's real Odoo 19): a document's tax is the rate applied to the sum of its lines,
-    /// rounded once per tax. False for `round_per_line` (the simulator) or no value.
+    /// rounded once per tax. False for `round_per_line` or no value.
     ///
     /// # Errors
     /// Any [`OdooError`].

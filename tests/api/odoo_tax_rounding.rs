@@ -1,8 +1,9 @@
 //! Current usage shows the tax Odoo will invoice, against the Odoo under test (the simulator,
-//! or real Odoo with `FUSION_TEST_REAL_ODOO=1`, see `odoo_under_test`). A real Odoo 19
-//! company rounds taxes globally (`tax_calculation_rounding_method = round_globally`: 13 % of
-//! the sum of the lines, rounded once), the simulator per line: two usage charges of 0.05 each
-//! are 0.01 of tax on real Odoo and 0.02 on the simulator.
+//! or real Odoo with `FUSION_TEST_REAL_ODOO=1`, see `odoo_under_test`). Odoo 19 companies round
+//! taxes globally by default (`tax_calculation_rounding_method = round_globally`: 13 % of the
+//! sum of the lines, rounded once), as the kit's real server and the simulator do: two usage
+//! charges of 0.05 each are 0.01 of tax, not 0.02 (a company that rounds per line gets 0.02,
+//! and the test expects what the server's method gives).
 
 use serde_json::json;
 
