@@ -20,6 +20,8 @@ mod json2;
 mod orm;
 #[path = "odoo_contract/rejections.rs"]
 mod rejections;
+#[path = "odoo_contract/rounding.rs"]
+mod rounding;
 #[path = "odoo_contract/sim_controls.rs"]
 mod sim_controls;
 #[path = "odoo_contract/subscriptions.rs"]

@@ -3,7 +3,7 @@
 //! Odoo billing window `[last_invoice_date or start_date, next_invoice_date)`, with the taxes
 //! Odoo would apply (the usage products' customer taxes, percent taxes only).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -49,6 +49,30 @@ fn sum_cents(mut cents: impl Iterator<Item = i64>) -> Result<i64, Overflow> {
 
 /// What an overflow while taxing current usage is reported as.
 const WHAT: &str = "current usage taxes";
+
+/// Σ taxes as Odoo's `round_globally` computes them on the invoice: the bases of each rate
+/// summed, the rate applied, rounded once per rate (real Odoo 19: two lines of 0.05 at 13 %
+/// are 0.01 of tax, not 0.01 + 0.01).
+fn taxes_rounded_globally(
+    parts: impl Iterator<Item = (i64, Decimal)>,
+    currency: Currency,
+) -> Result<i64, Overflow> {
+    let mut by_rate: BTreeMap<Decimal, Decimal> = BTreeMap::new();
+    for (cents, rate) in parts {
+        let base = Money::from_cents(cents, currency).amount;
+        let sum = by_rate.entry(rate.normalize()).or_default();
+        *sum = checked::add(*sum, base, WHAT)?;
+    }
+    let mut total: i64 = 0;
+    for (rate, base) in by_rate {
+        let tax = checked::div(checked::mul(base, rate, WHAT)?, Decimal::ONE_HUNDRED, WHAT)?;
+        let cents = Money::new(tax, currency)
+            .to_cents()
+            .map_err(|_| Overflow(WHAT))?;
+        total = total.checked_add(cents).ok_or(Overflow(WHAT))?;
+    }
+    Ok(total)
+}
 
 /// Percent tax rate (e.g. 13 for 13 %) of each product's customer taxes.
 async fn product_tax_rates(
@@ -145,7 +169,18 @@ impl Accounts {
             })
             .collect::<Result<Vec<_>, Overflow>>()?;
         let amount_cents = sum_cents(charges.iter().map(|(c, _)| c.amount_cents))?;
-        let taxes_amount_cents = sum_cents(charges.iter().map(|(_, t)| *t))?;
+        let taxes_amount_cents = if c.catalogue().rounds_tax_globally().await? {
+            let parts = charges.iter().map(|(r, _)| {
+                let rate = rates
+                    .get(&r.charge.odoo_product_id)
+                    .copied()
+                    .unwrap_or_default();
+                (r.amount_cents, rate)
+            });
+            taxes_rounded_globally(parts, currency)?
+        } else {
+            sum_cents(charges.iter().map(|(_, t)| *t))?
+        };
         let total_amount_cents = amount_cents
             .checked_add(taxes_amount_cents)
             .ok_or(Overflow("current usage total"))?;

@@ -127,6 +127,25 @@ pub fn lago_payment_status(m: &Invoice) -> &'static str {
     }
 }
 
+/// The fee's name: the first line of the invoice line's label that is not the product's
+/// display name. Odoo's sale invoicing labels a line "product display name\nsale line name"
+/// (`account.move.line._get_journal_items_full_name`; real Odoo 19, issue 14), and Odoo's
+/// subscription invoicing appends the period on a further line; the sale line name (e.g.
+/// "API calls 1,001–10,000 @ 0.01") is the fee's name. A label that is only the product's
+/// display name keeps it.
+fn fee_name(l: &InvoiceLine) -> String {
+    let label = l.name.clone().unwrap_or_default();
+    let mut lines = label.lines();
+    let first = lines.next().unwrap_or_default();
+    let product = l.product.as_ref().map(|p| p.name.as_str()).unwrap_or("");
+    match lines.next() {
+        Some(second) if !product.is_empty() && first == product && !second.is_empty() => {
+            second.to_string()
+        }
+        _ => first.to_string(),
+    }
+}
+
 /// One fee: an Odoo product line of the invoice.
 #[derive(Debug, Clone)]
 pub struct FeeView {
@@ -465,14 +484,7 @@ impl Accounts {
                 .map(|l| -> Result<FeeView, Overflow> {
                     let pid = l.product.as_ref().map(|p| p.id);
                     let code = pid.and_then(|p| codes.get(&p)).cloned().unwrap_or_default();
-                    let name = l
-                        .name
-                        .clone()
-                        .unwrap_or_default()
-                        .lines()
-                        .next()
-                        .unwrap_or_default()
-                        .to_string();
+                    let name = fee_name(l);
                     let (item_type, code) = if row.invoice_type == "one_off" {
                         (
                             "add_on",

@@ -635,6 +635,33 @@ impl Catalogue<'_> {
         })
     }
 
+    /// True when the current company rounds taxes globally
+    /// (`res.company.tax_calculation_rounding_method` = `round_globally`, Odoo's default, the
+    /// kit's real Odoo 19): a document's tax is the rate applied to the sum of its lines,
+    /// rounded once per tax. False for `round_per_line` or no value.
+    ///
+    /// # Errors
+    /// Any [`OdooError`].
+    #[tracing::instrument(skip_all, fields(model = "res.company", method = "search_read"))]
+    pub async fn rounds_tax_globally(&self) -> Result<bool, OdooError> {
+        let company = self.company().await?;
+        let rec = self
+            .client
+            .search_read(
+                "res.company",
+                json!([["id", "=", company.id.0]]),
+                &["tax_calculation_rounding_method"],
+                &SearchOptions::default(),
+            )
+            .await?;
+        Ok(rec
+            .first()
+            .map(|r| r.str("tax_calculation_rounding_method"))
+            .transpose()?
+            .flatten()
+            .is_some_and(|m| m == "round_globally"))
+    }
+
     /// The company's currency.
     ///
     /// # Errors

@@ -252,6 +252,19 @@ const REQUIRED: &[(&str, &[&str], &str)] = &[
     ),
 ];
 
+/// `install`, and for an Enterprise app on a Community server, that it needs Enterprise.
+fn install_advice(install: &str, community: bool) -> String {
+    if community && install.contains("sale_subscription") {
+        format!(
+            "{install}: an Odoo Enterprise app, and this server is Community; use Odoo \
+             Enterprise (for tests only, tests/odoo_addons/sale_subscription_double stands in \
+             for it)"
+        )
+    } else {
+        install.to_string()
+    }
+}
+
 fn model_advice(model: &str, e: &OdooError, install: &str) -> String {
     match e {
         OdooError::AccessError(_) | OdooError::AccessDenied(_) => format!(
@@ -312,9 +325,11 @@ pub async fn check(settings: &OdooSettings) -> CheckReport {
         ),
     );
 
+    let mut community = false;
     match client.server_version().await {
         Ok(v) => {
             report.server_version = Some(v.to_string());
+            community = !v.enterprise;
             match v.major {
                 Some(m) if m >= 19 => report.ok("server version", v.to_string()),
                 _ => report.warn(
@@ -333,6 +348,8 @@ pub async fn check(settings: &OdooSettings) -> CheckReport {
 
     for (model, fields, install) in REQUIRED {
         let name = format!("{model} fields");
+        let advice = install_advice(install, community);
+        let install = &advice.as_str();
         match client.fields(model).await {
             Ok(known) => {
                 let absent: Vec<&str> = fields

@@ -1,9 +1,10 @@
 //! Money arithmetic in `rust_decimal`: currency rounding and percent taxes.
 //!
 //! Odoo rounds monetary amounts with `res.currency.round` = `float_round(amount,
-//! precision_rounding=currency.rounding)` using HALF-UP (`odoo/tools/float_utils.py`), and with the
-//! company default `tax_calculation_rounding_method = round_per_line` rounds each line's tax
-//! before summing (`addons/account/models/account_tax.py`).
+//! precision_rounding=currency.rounding)` using HALF-UP (`odoo/tools/float_utils.py`). A
+//! document's taxes follow the company's `tax_calculation_rounding_method` (default
+//! `round_globally`: summed unrounded per tax, then rounded; `round_per_line`: each line's tax
+//! rounded), see `models::invoice_lines::document_taxes`.
 
 use rust_decimal::{Decimal, RoundingStrategy};
 

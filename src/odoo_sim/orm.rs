@@ -547,6 +547,21 @@ fn normalize_default(f: &FieldDef, d: &Value) -> Value {
     }
 }
 
+/// Decimals of the "Product Unit" precision (`decimal.precision`, 2 in a default Odoo 19).
+const PRODUCT_UNIT_DIGITS: u32 = 2;
+
+/// Quantities Odoo stores at the "Product Unit" precision, rounded half-up: real Odoo 19
+/// reads `qty_delivered` 2.555 back as 2.56 (DIVERGENCES.md).
+fn is_product_unit(model: &str, field: &str) -> bool {
+    matches!(
+        (model, field),
+        (
+            "sale.order.line",
+            "product_uom_qty" | "qty_delivered" | "qty_invoiced" | "qty_to_invoice"
+        ) | ("account.move.line", "quantity")
+    )
+}
+
 /// Converts an incoming scalar to its stored form, validating selections and dates.
 pub fn convert(model: &str, f: &FieldDef, raw: &Value, _clock: &SimClock) -> OResult<Value> {
     let falsy = matches!(raw, Value::Null | Value::Bool(false));
@@ -581,6 +596,10 @@ pub fn convert(model: &str, f: &FieldDef, raw: &Value, _clock: &SimClock) -> ORe
                 raw.clone()
             }
         }
+        "float" if is_product_unit(model, &f.name) => dec_val(super::money::round(
+            dec(raw),
+            rust_decimal::Decimal::new(1, PRODUCT_UNIT_DIGITS),
+        )),
         "float" | "monetary" => dec_val(dec(raw)),
         "integer" => json!(if falsy {
             0

@@ -137,6 +137,20 @@ impl Schema {
             }
             models.insert(name.clone(), parse_model(name, m, with_subscriptions));
         }
+        // Not transcribed in models-19.0.json (an "other field"): account's
+        // `res.company.tax_calculation_rounding_method` (`company.py`, default
+        // `round_globally`), which the gateway reads to round current usage as invoices are.
+        if let Some(c) = models.get_mut("res.company") {
+            if c.field("tax_calculation_rounding_method").is_none() {
+                c.add_field(parse_field(
+                    "tax_calculation_rounding_method",
+                    &serde_json::json!({"type": "selection",
+                        "selection": ["round_globally", "round_per_line"],
+                        "default": "round_globally", "module": "account",
+                        "string": "Tax Calculation Rounding Method"}),
+                ));
+            }
+        }
         Schema {
             models,
             orm_methods,

@@ -147,6 +147,9 @@ pub fn seed(sim: &mut Sim, demo: bool) -> OResult<()> {
             ("currency_id", json!(cad)),
             ("active", json!(true)),
             ("name", json!("Fusion Demo Canada Inc.")),
+            // As real Odoo 19's default (and the kit's company): taxes rounded once per tax
+            // over the document (`invoice_lines::document_taxes`; DIVERGENCES.md).
+            ("tax_calculation_rounding_method", json!("round_globally")),
         ],
     );
     if let Some(r) = sim.db.row_mut("res.partner", cp) {

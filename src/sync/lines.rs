@@ -1,9 +1,10 @@
 //! What the rating push writes onto a subscription: usage lines an accountant can read, one
 //! per priced part of a charge (each graduated range on its own line, e.g.
 //! "API calls 1,001–10,000 @ 0.01"), with Odoo quantities and unit prices that multiply to
-//! the part's amount. A part whose unit price has more decimals than the currency is written
-//! as one unit at its rounded amount, the detail in the line name. Zero-amount parts get no
-//! line (review finding C1).
+//! the part's amount. A part whose unit price has more decimals than the currency, or whose
+//! quantity has more decimals than Odoo stores ([`ODOO_QUANTITY_DECIMALS`]), is written as one
+//! unit at its rounded amount, the detail in the line name: Odoo bills exactly what was rated.
+//! Zero-amount parts get no line (review finding C1).
 
 use rust_decimal::Decimal;
 
@@ -40,8 +41,17 @@ pub fn group_thousands(d: Decimal) -> String {
     }
 }
 
+/// Decimals Odoo keeps on a quantity: the "Product Unit" decimal precision and the "Units"
+/// UoM rounding (0.01) of a default Odoo 19 database. Real Odoo rounds `qty_delivered` 2.555
+/// to 2.56 (issue 14), which would bill 25.60 for 25.55 rated at 10.00.
+pub const ODOO_QUANTITY_DECIMALS: u32 = 2;
+
 fn fits(d: Decimal, currency: Currency) -> bool {
     d.normalize().scale() <= currency.exponent()
+}
+
+fn quantity_fits(q: Decimal) -> bool {
+    q.normalize().scale() <= ODOO_QUANTITY_DECIMALS
 }
 
 fn range(l: &TierLine) -> String {
@@ -56,7 +66,7 @@ pub fn charge_lines(label: &str, lines: &[TierLine], currency: Currency) -> Vec<
     let mut out = Vec::new();
     let exact =
         |name: String, qty: Decimal, unit: Decimal, amount: Decimal, out: &mut Vec<LineSpec>| {
-            if fits(unit, currency) {
+            if fits(unit, currency) && quantity_fits(qty) {
                 out.push(LineSpec {
                     name,
                     quantity: qty.normalize(),
@@ -87,7 +97,7 @@ pub fn charge_lines(label: &str, lines: &[TierLine], currency: Currency) -> Vec<
                 };
                 let per_units = l.units * l.per_unit_amount;
                 if !per_units.is_zero() {
-                    let n = if fits(l.per_unit_amount, currency) {
+                    let n = if fits(l.per_unit_amount, currency) && quantity_fits(l.units) {
                         format!("{name} @ {}", l.per_unit_amount.normalize())
                     } else {
                         name.clone()
@@ -200,6 +210,22 @@ mod tests {
         );
         let total: Decimal = lines.iter().map(|l| l.quantity * l.price_unit).sum();
         assert_eq!(total, r.amount);
+    }
+
+    #[test]
+    fn a_quantity_finer_than_odoo_keeps_is_one_unit_at_the_amount() {
+        let model = ChargeModel::Standard { amount: d("10") };
+        let r = model
+            .price(d("2.555"), &PriceContext::default())
+            .expect("priced");
+        assert_eq!(
+            charge_lines("Storage", &r.lines, Currency::CAD),
+            vec![LineSpec {
+                name: "Storage: 2.555 @ 10".into(),
+                quantity: d("1"),
+                price_unit: d("25.55")
+            }]
+        );
     }
 
     #[test]

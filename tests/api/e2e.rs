@@ -8,6 +8,9 @@
 //! Interpreters: `FUSION_TEST_PYTHON` (default `python3`) with `lago-python-client`;
 //! `FUSION_TEST_NODE` (default `node`) with `tests/clients/js/node_modules` installed by
 //! `npm ci`. A missing client skips its test, except under `FUSION_REQUIRE_CLIENTS` (CI).
+//!
+//! With `FUSION_TEST_REAL_ODOO=1` the same flow runs against a real Odoo 19 (see
+//! `odoo_under_test`), with ids unique to the run and the Odoo records read from that server.
 
 use std::collections::BTreeMap;
 use std::process::Command;
@@ -20,6 +23,7 @@ use serde_json::{json, Value};
 use sha2::Sha256;
 
 use crate::helpers::{Backend, TestApp};
+use crate::odoo_under_test::{unique_suffix, OdooUnderTest};
 use crate::webhooks::Receiver;
 
 fn require_or_skip(what: &str) -> bool {
@@ -49,13 +53,20 @@ fn node() -> Option<Vec<String>> {
         .then(|| vec![node, format!("{dir}/e2e.mjs")])
 }
 
-async fn phase(cmd: &[String], app: &TestApp, webhook_url: &str, name: &str) -> Value {
-    let (cmd, address, key, hook, name) = (
+async fn phase(
+    cmd: &[String],
+    app: &TestApp,
+    webhook_url: &str,
+    name: &str,
+    suffix: &str,
+) -> Value {
+    let (cmd, address, key, hook, name, suffix) = (
         cmd.to_vec(),
         app.address.clone(),
         app.api_key.clone(),
         webhook_url.to_string(),
         name.to_string(),
+        suffix.to_string(),
     );
     let out = tokio::task::spawn_blocking(move || {
         Command::new(&cmd[0])
@@ -64,6 +75,7 @@ async fn phase(cmd: &[String], app: &TestApp, webhook_url: &str, name: &str) -> 
             .env("LAGO_API_URL", address)
             .env("LAGO_API_KEY", key)
             .env("WEBHOOK_URL", hook)
+            .env("E2E_SUFFIX", suffix)
             .output()
             .unwrap()
     })
@@ -78,23 +90,24 @@ async fn phase(cmd: &[String], app: &TestApp, webhook_url: &str, name: &str) -> 
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-fn read(app: &TestApp, model: &str, domain: Value, fields: &[&str]) -> Vec<Value> {
-    let ids = app.sim().search(model, domain).unwrap();
-    app.sim().read(model, &ids, fields).unwrap()
-}
-
 async fn whole_life(client: Vec<String>) {
-    let app = TestApp::spawn_with_odoo_and(Backend::Sqlite, |s| {
+    let (app, odoo) = OdooUnderTest::spawn(Backend::Sqlite, |s| {
         s.webhooks.allowed_networks = "127.0.0.0/8".into();
         s.webhooks.poll_interval_ms = 50;
         s.watcher.interval_secs = 3600;
         s.rating.interval_secs = 3600;
     })
     .await;
+    let suffix = if odoo.is_real() {
+        unique_suffix()
+    } else {
+        String::new()
+    };
+    let sub_ref = format!("e2e-sub{suffix}");
     let receiver = Receiver::start(vec![]);
     let (push, watcher) = (app.rating_push(), app.watcher());
 
-    let setup = phase(&client, &app, &receiver.url(), "setup").await;
+    let setup = phase(&client, &app, &receiver.url(), "setup", &suffix).await;
     // 13,000 calls: 1,000 free, 9,000 × 0.01 = 90.00, 3,000 × 0.005 = 15.00 → 105.00;
     // 13 % HST = 13.65.
     assert_eq!(
@@ -105,20 +118,21 @@ async fn whole_life(client: Vec<String>) {
     watcher.poll().await.unwrap();
 
     // Odoo bills the base fee at the start, then the usage a period later.
-    assert_eq!(app.sim().run_recurring_invoicing().unwrap().len(), 1);
+    assert_eq!(odoo.invoice_period(&app, &sub_ref).await.len(), 1);
     let r = push.cycle().await.unwrap();
     assert_eq!(r.written, 1, "{r:?}");
-    app.sim().advance_clock(32);
-    let usage_invoice = app.sim().run_recurring_invoicing().unwrap();
+    odoo.next_period(&app);
+    let usage_invoice = odoo.invoice_period(&app, &sub_ref).await;
     assert_eq!(usage_invoice.len(), 1);
-    let inv = app
-        .sim()
+    let inv = odoo
         .read(
+            &app,
             "account.move",
             &usage_invoice,
-            &["amount_untaxed", "amount_tax", "amount_total"],
+            &["amount_untaxed", "amount_tax", "amount_total", "partner_id"],
         )
-        .unwrap();
+        .await;
+    let partner = inv[0]["partner_id"][0].as_i64().unwrap();
     assert_eq!(
         (
             inv[0]["amount_untaxed"].as_f64(),
@@ -128,7 +142,7 @@ async fn whole_life(client: Vec<String>) {
     );
     watcher.poll().await.unwrap();
 
-    let billing = phase(&client, &app, &receiver.url(), "billing").await;
+    let billing = phase(&client, &app, &receiver.url(), "billing", &suffix).await;
     let invoices = billing["invoices"].as_array().unwrap();
     assert_eq!(invoices.len(), 2, "{billing}");
     let usage = invoices
@@ -143,6 +157,32 @@ async fn whole_life(client: Vec<String>) {
         (json!(1495), json!(12995))
     );
     assert_eq!(usage["status"], "finalized");
+    // Fee names are the tier lines the push wrote, not the product Odoo puts first on a real
+    // invoice line ("product display name\nsale line name\nperiod").
+    let (s, body) = app
+        .call(
+            "GET",
+            &format!("/api/v1/invoices/{}", usage["lago_id"].as_str().unwrap()),
+            None,
+        )
+        .await;
+    assert_eq!(s, 200, "{body}");
+    let mut names: Vec<&str> = body["invoice"]["fees"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["item"]["name"].as_str().unwrap())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        [
+            "API calls 1,001–10,000 @ 0.01",
+            "API calls 10,001+: 3,000 @ 0.005",
+            "API – app"
+        ],
+        "{body}"
+    );
     assert_eq!(billing["pdf"], "%PDF-");
     assert_eq!(
         billing["credit_note"],
@@ -152,12 +192,17 @@ async fn whole_life(client: Vec<String>) {
 
     // Odoo: a posted credit note reversing the usage invoice, reconciled with it; the
     // subscription churned.
-    let refunds = read(
-        &app,
-        "account.move",
-        json!([["move_type", "=", "out_refund"]]),
-        &["state", "amount_total", "reversed_entry_id"],
-    );
+    let refunds = odoo
+        .search_read(
+            &app,
+            "account.move",
+            json!([
+                ["move_type", "=", "out_refund"],
+                ["partner_id", "=", partner]
+            ]),
+            &["state", "amount_total", "reversed_entry_id"],
+        )
+        .await;
     assert_eq!(refunds.len(), 1);
     assert_eq!(refunds[0]["state"], "posted");
     assert_eq!(refunds[0]["amount_total"].as_f64(), Some(22.6));
@@ -165,22 +210,24 @@ async fn whole_life(client: Vec<String>) {
         refunds[0]["reversed_entry_id"][0].as_i64(),
         Some(usage_invoice[0])
     );
-    let paid = app
-        .sim()
+    let paid = odoo
         .read(
+            &app,
             "account.move",
             &usage_invoice,
             &["payment_state", "amount_residual"],
         )
-        .unwrap();
+        .await;
     assert_eq!(paid[0]["payment_state"], "partial");
     assert_eq!(paid[0]["amount_residual"].as_f64(), Some(107.35));
-    let orders = read(
-        &app,
-        "sale.order",
-        json!([["client_order_ref", "=", "e2e-sub"]]),
-        &["subscription_state"],
-    );
+    let orders = odoo
+        .search_read(
+            &app,
+            "sale.order",
+            json!([["client_order_ref", "=", sub_ref]]),
+            &["subscription_state"],
+        )
+        .await;
     assert_eq!(orders[0]["subscription_state"], "6_churn");
 
     // Webhooks, each signed with the app's secret.

@@ -1,4 +1,5 @@
-//! `fusion-billing odoo check` and `serve --odoo-sim` against the built-in simulator.
+//! `fusion-billing odoo check` and `serve --odoo-sim` against the built-in simulator (and
+//! `odoo check` against a real Odoo with `FUSION_TEST_REAL_ODOO=1`, see `odoo_under_test`).
 
 use std::process::Command;
 use std::sync::{Arc, Mutex};
@@ -6,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use fusion_billing::odoo_sim::{spawn, SimOptions};
 
 use crate::helpers::{binary, fresh_store_url, Backend, ServerProcess};
+use crate::odoo_under_test::OdooUnderTest;
 
 fn odoo_check(url: &str) -> (i32, String) {
     odoo_check_with(url, "admin")
@@ -45,6 +47,40 @@ async fn odoo_check_passes_against_the_simulator() {
         !out.contains("s3cret-pw"),
         "the password is never printed: {out}"
     );
+}
+
+/// The simulator, or with `FUSION_TEST_REAL_ODOO=1` the kit's Odoo 19 Community with the
+/// `sale_subscription` test double: everything the gateway needs is there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn odoo_check_passes_against_the_odoo_under_test() {
+    let (app, odoo) = OdooUnderTest::spawn(Backend::Sqlite, |_| {}).await;
+    let o = app.settings.odoo.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(binary())
+            .args(["odoo", "check"])
+            .env("FUSION__ODOO__URL", &o.url)
+            .env("FUSION__ODOO__DATABASE", &o.database)
+            .env("FUSION__ODOO__LOGIN", &o.login)
+            .env("FUSION__ODOO__PASSWORD", &o.password)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("19.0"), "{text}");
+    for line in [
+        "ok      sale.order fields: is_subscription, plan_id, subscription_state",
+        "ok      sale.subscription.plan fields",
+        "ok      product.product fields: recurring_invoice",
+        "ok      13 % sale tax",
+    ] {
+        assert!(text.contains(line), "{line:?} in:\n{text}");
+    }
+    if odoo.is_real() {
+        assert!(text.contains("(Community)"), "{text}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

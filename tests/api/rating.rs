@@ -129,11 +129,12 @@ fn invoice(app: &TestApp, id: i64) -> (Value, Vec<(String, f64, f64)>) {
         .iter()
         .map(|l| {
             (
+                // "product display name\nsale line name\nperiod", as real Odoo 19.
                 l["name"]
                     .as_str()
                     .unwrap_or("")
                     .lines()
-                    .next()
+                    .nth(1)
                     .unwrap_or("")
                     .to_string(),
                 l["quantity"].as_f64().unwrap(),

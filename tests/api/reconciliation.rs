@@ -1,7 +1,7 @@
-//! Dual-run reconciliation against the Odoo simulator: subscriptions created through the
-//! API, invoiced by the simulator's cron, amounts reported by the app with deliberate
-//! differences; the API and the CLI report exactly those, a rerun shows what changed, and
-//! another app sees nothing of it.
+//! Dual-run reconciliation against the Odoo under test (the simulator, or real Odoo with
+//! `FUSION_TEST_REAL_ODOO=1`, see `odoo_under_test`): subscriptions created through the API,
+//! invoiced by Odoo, amounts reported by the app with deliberate differences; the API and the
+//! CLI report exactly those, a rerun shows what changed, and another app sees nothing of it.
 
 use serde_json::{json, Value};
 
@@ -10,7 +10,8 @@ use fusion_billing::odoo::invoices::{NewInvoice, NewInvoiceLine};
 use fusion_billing::odoo::{OdooClient, PartnerId};
 use rust_decimal::Decimal;
 
-use crate::helpers::{binary, test_settings, use_sim, Backend, TestApp};
+use crate::helpers::{binary, Backend, TestApp};
+use crate::odoo_under_test::{unique_suffix, OdooUnderTest};
 
 both_backends!(reconciliation_reports_exactly_the_differences);
 
@@ -19,10 +20,10 @@ async fn reconcile_cli(app: &TestApp, args: &[&str]) -> (i32, String) {
         .arg("reconcile")
         .args(args)
         .env("FUSION__STORE__URL", &app.store_url)
-        .env("FUSION__ODOO__URL", app.sim().base_url())
-        .env("FUSION__ODOO__DATABASE", "odoo")
-        .env("FUSION__ODOO__LOGIN", "admin")
-        .env("FUSION__ODOO__PASSWORD", "admin")
+        .env("FUSION__ODOO__URL", &app.settings.odoo.url)
+        .env("FUSION__ODOO__DATABASE", &app.settings.odoo.database)
+        .env("FUSION__ODOO__LOGIN", &app.settings.odoo.login)
+        .env("FUSION__ODOO__PASSWORD", &app.settings.odoo.password)
         .output()
         .await
         .expect("run fusion-billing reconcile");
@@ -58,7 +59,14 @@ fn report(sub: &str, cents: i64, period: &str) -> Value {
 }
 
 async fn reconciliation_reports_exactly_the_differences(backend: Backend) {
-    let app = TestApp::spawn_with_odoo(backend).await;
+    let (app, under_test) = OdooUnderTest::spawn(backend, |_| {}).await;
+    // Subscription ids unique to the run on a real server (s1 → s1-<run>).
+    let x = if under_test.is_real() {
+        unique_suffix()
+    } else {
+        String::new()
+    };
+    let sid = |s: &str| format!("{s}{x}");
     let (s, b) = app
         .call(
             "POST",
@@ -70,7 +78,7 @@ async fn reconciliation_reports_exactly_the_differences(backend: Backend) {
         )
         .await;
     assert_eq!(s, 200, "{b}");
-    for sub in ["s1", "s2", "s3", "s4"] {
+    for sub in ["s1", "s2", "s3", "s4"].map(sid) {
         let (s, b) = app
             .call(
                 "POST",
@@ -81,17 +89,28 @@ async fn reconciliation_reports_exactly_the_differences(backend: Backend) {
             .await;
         assert_eq!(s, 200, "{b}");
     }
-    let invoices = app.sim().run_recurring_invoicing().unwrap();
+    let invoices = if under_test.is_real() {
+        let mut all = Vec::new();
+        for sub in ["s1", "s2", "s3", "s4"].map(sid) {
+            all.extend(under_test.invoice_period(&app, &sub).await);
+        }
+        all
+    } else {
+        app.sim().run_recurring_invoicing().unwrap()
+    };
     assert_eq!(invoices.len(), 4, "one invoice of 10.00 per subscription");
-    let period = app.sim().today().format("%Y-%m").to_string();
+    let today = if under_test.is_real() {
+        chrono::Utc::now().date_naive()
+    } else {
+        app.sim().today()
+    };
+    let period = today.format("%Y-%m").to_string();
 
     // A one-off invoice of 2.50 for cust-s1 (no subscription origin), posted in Odoo.
-    let mut settings = test_settings(&app.store_url);
-    use_sim(&mut settings, app.sim());
-    let odoo = OdooClient::connect(&settings.odoo).await.unwrap();
+    let odoo = OdooClient::connect(&app.settings.odoo).await.unwrap();
     let partner = app
         .store
-        .customer_by_external(app.service_id, "cust-s1")
+        .customer_by_external(app.service_id, &format!("cust-{}", sid("s1")))
         .await
         .unwrap()
         .unwrap()
@@ -101,7 +120,7 @@ async fn reconciliation_reports_exactly_the_differences(backend: Backend) {
         .create(&NewInvoice {
             partner: PartnerId(partner),
             currency: None,
-            invoice_date: Some(app.sim().today()),
+            invoice_date: Some(today),
             reference: None,
             origin: None,
             lines: vec![NewInvoiceLine {
@@ -123,8 +142,8 @@ async fn reconciliation_reports_exactly_the_differences(backend: Backend) {
             "POST",
             "/api/v1/reconciliation",
             Some(json!({"reconciliation": [
-                report("s1", 1000, &period), report("s2", 1500, &period),
-                report("s3", 1003, &period), report("s5", 2000, &period)]})),
+                report(&sid("s1"), 1000, &period), report(&sid("s2"), 1500, &period),
+                report(&sid("s3"), 1003, &period), report(&sid("s5"), 2000, &period)]})),
         )
         .await;
     assert_eq!(s, 200, "{b}");
@@ -161,18 +180,16 @@ async fn reconciliation_reports_exactly_the_differences(backend: Backend) {
     let r = &b["reconciliation"];
     let expected = vec![
         ("extra".to_string(), "".to_string(), None, Some(250)),
-        (
-            "different".to_string(),
-            "s2".to_string(),
-            Some(1500),
-            Some(1000),
-        ),
-        ("extra".to_string(), "s4".to_string(), None, Some(1000)),
-        ("missing".to_string(), "s5".to_string(), Some(2000), None),
+        ("different".to_string(), sid("s2"), Some(1500), Some(1000)),
+        ("extra".to_string(), sid("s4"), None, Some(1000)),
+        ("missing".to_string(), sid("s5"), Some(2000), None),
     ];
     assert_eq!(lines(r), expected, "{r}");
     assert_eq!(r["matched"], 2);
-    assert_eq!(r["discrepancies"][0]["external_customer_id"], "cust-s1");
+    assert_eq!(
+        r["discrepancies"][0]["external_customer_id"],
+        format!("cust-{}", sid("s1"))
+    );
     assert_eq!(r["discrepancies"][1]["difference_cents"], -500);
     assert_eq!(
         r["discrepancies"][2]["odoo_invoices"]
@@ -233,15 +250,16 @@ async fn reconciliation_reports_exactly_the_differences(backend: Backend) {
         .call(
             "POST",
             "/api/v1/reconciliation",
-            Some(json!({"reconciliation": report("s2", 1000, &period)})),
+            Some(json!({"reconciliation": report(&sid("s2"), 1000, &period)})),
         )
         .await;
     assert_eq!(s, 200);
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("billed.csv");
+    let (s1, s4) = (sid("s1"), sid("s4"));
     std::fs::write(
         &csv,
-        "external_customer_id,external_subscription_id,period,amount_cents,currency\ncust-s4,s4,,1000,CAD\ncust-s1,,,250,CAD\n",
+        format!("external_customer_id,external_subscription_id,period,amount_cents,currency\ncust-{s4},{s4},,1000,CAD\ncust-{s1},,,250,CAD\n"),
     )
     .unwrap();
     let mut args2 = args.to_vec();
@@ -262,29 +280,37 @@ async fn reconciliation_reports_exactly_the_differences(backend: Backend) {
                 .unwrap_or("(one-off)")
         })
         .collect();
-    assert_eq!(resolved, vec!["(one-off)", "s2", "s4"]);
+    assert_eq!(
+        resolved,
+        vec!["(one-off)".to_string(), sid("s2"), sid("s4")]
+    );
     assert_eq!(second["changes"]["new"], json!([]));
 
     // Odoo credits s3's invoice in full: s3 now differs (Odoo 0, app 1003), a new line.
     let s3_order = app
         .store
-        .live_subscription(app.service_id, "s3")
+        .live_subscription(app.service_id, &sid("s3"))
         .await
         .unwrap()
         .unwrap()
         .sale_order_id
         .unwrap();
-    let name = app
-        .sim()
-        .read("sale.order", &[s3_order], &["name"])
-        .unwrap()[0]["name"]
+    let name = under_test
+        .read(&app, "sale.order", &[s3_order], &["name"])
+        .await[0]["name"]
         .as_str()
         .unwrap()
         .to_string();
-    let s3_invoice = app
-        .sim()
-        .search("account.move", json!([["invoice_origin", "=", name]]))
-        .unwrap()[0];
+    let s3_invoice = under_test
+        .search_read(
+            &app,
+            "account.move",
+            json!([["invoice_origin", "=", name]]),
+            &["id"],
+        )
+        .await[0]["id"]
+        .as_i64()
+        .unwrap();
     odoo.credit_notes()
         .issue(fusion_billing::odoo::MoveId(s3_invoice), "goodwill", &[])
         .await
@@ -292,12 +318,7 @@ async fn reconciliation_reports_exactly_the_differences(backend: Backend) {
     let (code, out) = reconcile_cli(&app, &args).await;
     assert_eq!(code, 1, "{out}");
     let third: Value = serde_json::from_str(&out).expect(&out);
-    let s3 = (
-        "different".to_string(),
-        "s3".to_string(),
-        Some(1003),
-        Some(0),
-    );
+    let s3 = ("different".to_string(), sid("s3"), Some(1003), Some(0));
     assert_eq!(lines(&third), vec![s3.clone(), expected[3].clone()]);
     assert_eq!(
         lines(&json!({"discrepancies": third["changes"]["new"]})),
@@ -317,7 +338,10 @@ async fn reconciliation_reports_exactly_the_differences(backend: Backend) {
         ],
     )
     .await;
-    assert!(table.contains("missing") && table.contains("s5"), "{table}");
+    assert!(
+        table.contains("missing") && table.contains(&sid("s5")),
+        "{table}"
+    );
     assert!(table.contains("since the previous run"), "{table}");
     let (_, csv_out) = reconcile_cli(
         &app,
@@ -337,8 +361,9 @@ async fn reconciliation_reports_exactly_the_differences(backend: Backend) {
         csv_out.starts_with("kind,external_customer_id"),
         "{csv_out}"
     );
+    let s5 = sid("s5");
     assert!(
-        csv_out.contains("missing,cust-s5,s5,2000,,,CAD,"),
+        csv_out.contains(&format!("missing,cust-{s5},{s5},2000,,,CAD,")),
         "{csv_out}"
     );
 }

@@ -4,7 +4,7 @@
 //! credit notes `RINV/…`, draft name `false` — 19.0 `_compute_name` only numbers moves that are not
 //! draft), reconciliation bookkeeping and `payment_state`.
 
-use super::invoice_lines::{line_amounts, line_taxes, rounding};
+use super::invoice_lines::{document_taxes, line_amounts, rounding};
 use crate::odoo_sim::error::{OResult, OdooError};
 use crate::odoo_sim::state::{Ctx, Record, Sim};
 use crate::odoo_sim::value::{as_id, as_ids, dec, dec_val, truthy};
@@ -148,17 +148,10 @@ pub(super) fn lines_of(sim: &Sim, id: i64, types: &[&str]) -> Vec<i64> {
 
 /// `(untaxed, tax by tax id)` of a move's product lines.
 fn totals(sim: &Sim, id: i64) -> (Decimal, BTreeMap<i64, Decimal>) {
-    let mut untaxed = Decimal::ZERO;
-    let mut taxes = BTreeMap::new();
     let r = rounding(sim, as_id(&sim.get(AM, id, "currency_id")));
-    for l in lines_of(sim, id, &["product"]) {
-        let (sub, _, _) = line_amounts(sim, AML, l);
-        untaxed += sub;
-        let qty = dec(&sim.get(AML, l, "quantity"));
-        for (t, a) in line_taxes(sim, &as_ids(&sim.get(AML, l, "tax_ids")), sub, qty, r) {
-            *taxes.entry(t).or_insert(Decimal::ZERO) += a;
-        }
-    }
+    let lines = lines_of(sim, id, &["product"]);
+    let untaxed = lines.iter().map(|l| line_amounts(sim, AML, *l).0).sum();
+    let taxes: BTreeMap<i64, Decimal> = document_taxes(sim, AML, &lines, r);
     (untaxed, taxes)
 }
 

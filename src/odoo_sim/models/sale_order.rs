@@ -263,10 +263,17 @@ pub fn compute(sim: &Sim, model: &str, id: i64, field: &str) -> Option<Value> {
             })
             .sum()
     };
+    let tax = || -> Decimal {
+        let r = super::invoice_lines::rounding(sim, as_id(&sim.get(SO, id, "currency_id")));
+        super::invoice_lines::document_taxes(sim, SOL, &lines(), r)
+            .values()
+            .copied()
+            .sum()
+    };
     Some(match field {
         "amount_untaxed" => dec_val(sum(0)),
-        "amount_tax" => dec_val(sum(1)),
-        "amount_total" => dec_val(sum(2)),
+        "amount_tax" => dec_val(tax()),
+        "amount_total" => dec_val(sum(0) + tax()),
         "invoice_ids" => json!(order_invoices(sim, id)),
         "invoice_count" => json!(order_invoices(sim, id).len()),
         "invoice_status" => {

@@ -1,6 +1,7 @@
 """The whole life of an app on fusion-billing through the official lago-python-client.
 
-Usage: LAGO_API_URL=… LAGO_API_KEY=… WEBHOOK_URL=… python e2e.py setup|billing
+Usage: LAGO_API_URL=… LAGO_API_KEY=… WEBHOOK_URL=… [E2E_SUFFIX=…] python e2e.py setup|billing
+E2E_SUFFIX (default empty) ends the customer and subscription ids and the e-mail, unique on a shared Odoo.
 Same flow and output as tests/clients/js/e2e.mjs (see there); exits non-zero on failure.
 """
 import json
@@ -17,6 +18,8 @@ from lago_python_client.models import (
 
 client = Client(api_key=os.environ["LAGO_API_KEY"], api_url=os.environ["LAGO_API_URL"])
 phase = sys.argv[1]
+CUST = "e2e-cust" + os.environ.get("E2E_SUFFIX", "")
+SUB = "e2e-sub" + os.environ.get("E2E_SUFFIX", "")
 out = {}
 
 
@@ -36,25 +39,25 @@ if phase == "setup":
             {"from_value": 1001, "to_value": 10000, "per_unit_amount": "0.01", "flat_amount": "0"},
             {"from_value": 10001, "to_value": None, "per_unit_amount": "0.005", "flat_amount": "0"}]})])))
     check(len(plan.charges.__root__) == 1, "plan charges")
-    c = client.customers.create(Customer(external_id="e2e-cust", name="E2E Hosting Ltd", email="ap@e2e-hosting.ca", country="CA", currency="CAD"))
+    c = client.customers.create(Customer(external_id=CUST, name="E2E Hosting Ltd", email="ap%s@e2e-hosting.ca" % os.environ.get("E2E_SUFFIX", ""), country="CA", currency="CAD"))
     check(c.applicable_timezone == "UTC", "customer")
-    s = client.subscriptions.create(Subscription(external_customer_id="e2e-cust", plan_code="api", external_id="e2e-sub", billing_time="calendar"))
+    s = client.subscriptions.create(Subscription(external_customer_id=CUST, plan_code="api", external_id=SUB, billing_time="calendar"))
     check(s.status == "active", "subscription active")
     ts = int(time.time()) - 60
 
     def ev(i, n):
-        return Event(transaction_id=i, external_subscription_id="e2e-sub", code="calls", timestamp=ts, properties={"n": n})
+        return Event(transaction_id=i, external_subscription_id=SUB, code="calls", timestamp=ts, properties={"n": n})
 
     single = client.events.create(ev("e1", 9000))
     check(single.transaction_id == "e1", "single event")
     client.events.batch_create(BatchEvent(events=[ev("e2", 3000), ev("e3", 1000)]))
     replay = client.events.create(ev("e1", 9000))
     check(replay.lago_id == single.lago_id, "replay returns the stored event")
-    u = client.customers.current_usage("e2e-cust", "e2e-sub")
+    u = client.customers.current_usage(CUST, SUB)
     out["usage"] = {"amount_cents": u.amount_cents, "taxes_amount_cents": u.taxes_amount_cents,
                     "total_amount_cents": u.total_amount_cents, "units": u.charges_usage[0].units}
 elif phase == "billing":
-    invoices = client.invoices.find_all({"external_customer_id": "e2e-cust"})["invoices"]
+    invoices = client.invoices.find_all({"external_customer_id": CUST})["invoices"]
     out["invoices"] = [{"lago_id": i.lago_id, "number": i.number, "fees_amount_cents": i.fees_amount_cents,
                         "taxes_amount_cents": i.taxes_amount_cents, "total_amount_cents": i.total_amount_cents,
                         "status": i.status} for i in invoices]
@@ -68,7 +71,7 @@ elif phase == "billing":
         invoice_id=usage.lago_id, reason="other", credit_amount_cents=2260, refund_amount_cents=0,
         items=Items(__root__=[Item(fee_id=fee.lago_id, amount_cents=2000)])))
     out["credit_note"] = {"total_amount_cents": cn.total_amount_cents, "credit_amount_cents": cn.credit_amount_cents}
-    out["terminated"] = client.subscriptions.destroy("e2e-sub").status
+    out["terminated"] = client.subscriptions.destroy(SUB).status
 else:
     check(False, "unknown phase " + phase)
 print(json.dumps(out))
