@@ -74,6 +74,42 @@ fn taxes_rounded_globally(
     Ok(total)
 }
 
+/// Percent tax rate (e.g. 13 for 13 %) of each usage product **as the subscription's order
+/// line carries it**: Odoo maps a line's taxes through the customer's fiscal position (a
+/// Quebec customer's line has GST + QST, 14.975 %; an international one 0 %), and the
+/// recurring invoice copies the line's taxes. A product without a line on the order falls
+/// back to its own customer taxes.
+async fn order_tax_rates(
+    c: &OdooClient,
+    order: SaleOrderId,
+    products: &[i64],
+) -> Result<HashMap<i64, Decimal>, AccountsError> {
+    let mut taxes_of: HashMap<i64, Vec<i64>> = HashMap::new();
+    for line in c.subscriptions().lines_of(&[order]).await? {
+        let Some(p) = line.product.as_ref().map(|p| p.id) else {
+            continue;
+        };
+        if line.display_type.is_none() && products.contains(&p) {
+            taxes_of
+                .entry(p)
+                .or_insert_with(|| line.taxes.iter().map(|t| t.0).collect());
+        }
+    }
+    let missing: Vec<i64> = products
+        .iter()
+        .copied()
+        .filter(|p| !taxes_of.contains_key(p))
+        .collect();
+    let mut rates = product_tax_rates(c, &missing).await?;
+    let all: Vec<i64> = taxes_of.values().flatten().copied().collect();
+    let rate_of = c.catalogue().percent_tax_rates(&all).await?;
+    for (p, taxes) in taxes_of {
+        let rate = checked::sum(taxes.iter().filter_map(|t| rate_of.get(t)).copied(), WHAT)?;
+        rates.insert(p, rate);
+    }
+    Ok(rates)
+}
+
 /// Percent tax rate (e.g. 13 for 13 %) of each product's customer taxes.
 async fn product_tax_rates(
     c: &OdooClient,
@@ -150,7 +186,7 @@ impl Accounts {
             .rate(service.id, external_subscription_id, &plan, &window)
             .await?;
         let products: Vec<i64> = rated.iter().map(|r| r.charge.odoo_product_id).collect();
-        let rates = product_tax_rates(&c, &products).await?;
+        let rates = order_tax_rates(&c, SaleOrderId(order_id), &products).await?;
         let currency = Currency::parse(&plan.amount_currency).unwrap_or(Currency::CAD);
         let charges = rated
             .into_iter()

@@ -563,8 +563,10 @@ impl Catalogue<'_> {
         self.client.write(PRODUCT, &[id.0], vals).await
     }
 
-    /// Rate in percent of each `percent` tax among `ids` (archived included); other tax
-    /// types (fixed, group, division) are left out. One `read`.
+    /// Rate in percent of each `percent` tax among `ids` (archived included), and of each
+    /// `group` tax as the sum of its `percent` children (`children_tax_ids`: l10n_ca's
+    /// "14.975% GST+QST" is 5 % GST + 9.975 % QST, on real Odoo 19 as in the simulator);
+    /// other tax types (fixed, division) are left out. One `read`, two with groups.
     ///
     /// # Errors
     /// Any [`OdooError`].
@@ -579,13 +581,40 @@ impl Catalogue<'_> {
         if ids.is_empty() {
             return Ok(rates);
         }
+        let mut groups: Vec<(i64, Vec<i64>)> = Vec::new();
         for r in self
             .client
-            .read(TAX, &ids, &["amount", "amount_type"])
+            .read(TAX, &ids, &["amount", "amount_type", "children_tax_ids"])
             .await?
         {
-            if r.str("amount_type")?.as_deref() == Some("percent") {
-                rates.insert(r.id()?, r.decimal("amount")?);
+            match r.str("amount_type")?.as_deref() {
+                Some("percent") => {
+                    rates.insert(r.id()?, r.decimal("amount")?);
+                }
+                Some("group") => groups.push((r.id()?, r.ids("children_tax_ids")?)),
+                _ => {}
+            }
+        }
+        let children: Vec<i64> = groups.iter().flat_map(|(_, c)| c.iter().copied()).collect();
+        if !children.is_empty() {
+            let mut child_rates = std::collections::HashMap::new();
+            for r in self
+                .client
+                .read(TAX, &children, &["amount", "amount_type"])
+                .await?
+            {
+                if r.str("amount_type")?.as_deref() == Some("percent") {
+                    child_rates.insert(r.id()?, r.decimal("amount")?);
+                }
+            }
+            for (group, kids) in groups {
+                let rate = kids
+                    .iter()
+                    .filter_map(|k| child_rates.get(k))
+                    .try_fold(Decimal::ZERO, |a, r| a.checked_add(*r));
+                if let Some(rate) = rate {
+                    rates.insert(group, rate);
+                }
             }
         }
         Ok(rates)

@@ -136,3 +136,43 @@ async fn canadian_customers_get_a_province_and_their_tax() {
         (json!("International (INTL)"), json!(0.0))
     );
 }
+
+/// Current usage shows the tax Odoo will charge: the subscription line's taxes, mapped by the
+/// customer's fiscal position (Quebec: GST 5 % + QST 9.975 % on 100.00 = 14.98), not the
+/// product's default 13 % HST.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn current_usage_is_taxed_as_the_customers_province() {
+    let (app, _odoo) = OdooUnderTest::spawn(Backend::Sqlite, |_| {}).await;
+    let x = unique_suffix();
+    let sub = format!("qc-sub{x}");
+    upsert(
+        &app,
+        json!({"external_id": format!("cust-{sub}"), "name": format!("Érable {x}"),
+               "country": "CA", "state": "QC"}),
+    )
+    .await;
+    app.subscribe(&sub, &format!("gb{x}"), "gb").await;
+    let (s, b) = app
+        .call(
+            "POST",
+            "/api/v1/events",
+            Some(
+                json!({"event": {"transaction_id": format!("t{x}"), "external_subscription_id": sub,
+                "code": format!("gb{x}"), "properties": {"gb": 100}}}),
+            ),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let (s, u) = app
+        .call(
+            "GET",
+            &format!("/api/v1/customers/cust-{sub}/current_usage?external_subscription_id={sub}"),
+            None,
+        )
+        .await;
+    assert_eq!(s, 200, "{u}");
+    let usage = &u["customer_usage"];
+    assert_eq!(usage["amount_cents"], 10000, "{u}");
+    assert_eq!(usage["taxes_amount_cents"], 1498, "Quebec's GST + QST: {u}");
+    assert_eq!(usage["total_amount_cents"], 11498, "{u}");
+}
