@@ -239,17 +239,22 @@ where
                     health.cycle_ended(name, "failed");
                 }
                 Err(panic) => {
-                    let msg = panic
-                        .downcast_ref::<&str>()
-                        .map(|s| s.to_string())
-                        .or_else(|| panic.downcast_ref::<String>().cloned())
-                        .unwrap_or_default();
+                    let msg = panic_message(&*panic);
                     tracing::error!(task = name, panic = %msg, "background cycle panicked; the loop goes on");
                     health.cycle_ended(name, "panicked");
                 }
             }
         }
     })
+}
+
+/// The text of a caught panic's payload (`&str` or `String`), or "unknown panic".
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
 }
 
 struct EndGuard {

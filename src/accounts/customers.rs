@@ -287,7 +287,6 @@ impl Accounts {
         external_id: &str,
         changes: &Map<String, Value>,
     ) -> Result<(CustomerRow, bool), AccountsError> {
-        let (external_id, changes) = (external_id.to_string(), changes.clone());
         loop {
             if let Some(mut row) = self
                 .store
@@ -296,13 +295,13 @@ impl Accounts {
             {
                 let before = attributes(&row);
                 let mut attrs = before.clone();
-                merge(&mut attrs, &changes);
-                let mut values = partner_values(&changes, &attrs, &external_id);
+                merge(&mut attrs, changes);
+                let mut values = partner_values(changes, &attrs, external_id);
                 if values != PartnerValues::default() {
                     let odoo = self.odoo.client().await?;
                     let partners = odoo.partners();
                     let partner = partners.get(PartnerId(row.partner_id)).await?;
-                    let reference = identity::partner_reference(service, &external_id);
+                    let reference = identity::partner_reference(service, external_id);
                     // Another app's (or finance's) partner: fill empty fields only, refuse
                     // changes (see `super::partner_ownership`).
                     if let Some(p) = partner.filter(|p| !partner_ownership::owns(p, &reference)) {
@@ -318,13 +317,13 @@ impl Accounts {
                 return Ok((row, false));
             }
             let mut attrs = Map::new();
-            merge(&mut attrs, &changes);
-            let partner = identity::resolve_partner(self, service, &external_id, &attrs).await?;
+            merge(&mut attrs, changes);
+            let partner = identity::resolve_partner(self, service, external_id, &attrs).await?;
             let now = now_micros();
             let row = CustomerRow {
                 lago_id: uuid::Uuid::new_v4().to_string(),
                 service_id: service.id,
-                external_id: external_id.clone(),
+                external_id: external_id.to_string(),
                 partner_id: partner.0,
                 attributes: Value::Object(attrs).to_string(),
                 created_at: now,

@@ -48,11 +48,6 @@ pub fn cents(d: Decimal) -> Result<i64, Overflow> {
         .ok_or(Overflow("amount in cents"))
 }
 
-/// Largest one-off invoice line, units × unit amount, in cents (10¹⁵ cents = 10 trillion in
-/// the major unit): far above any real sale, far below where taxes and sums of lines could
-/// leave an `i64` of cents.
-pub const MAX_ONE_OFF_LINE_CENTS: Decimal = rust_decimal_macros::dec!(1_000_000_000_000_000);
-
 /// An Odoo move's amounts in cents, converted once (checked) when its view is built.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct MoveCents {
@@ -690,11 +685,11 @@ impl Accounts {
             if units <= Decimal::ZERO {
                 return Err(AccountsError::field("units", "value_is_invalid"));
             }
-            // The line (and so the invoice, taxes included) must fit in cents before anything
-            // is written to Odoo: checked, never truncated to 0 after the fact.
+            // The line (and so the invoice, taxes included) must fit the one bound on cents
+            // (`crate::limits`) before anything is written to Odoo, whoever calls this flow.
             let line_cents = Decimal::from(unit_cents)
                 .checked_mul(units)
-                .filter(|c| c.abs() <= MAX_ONE_OFF_LINE_CENTS);
+                .filter(|c| c.abs() <= Decimal::from(crate::limits::MAX_AMOUNT_CENTS));
             if line_cents.is_none() {
                 return Err(AccountsError::field("units", "value_is_out_of_range"));
             }

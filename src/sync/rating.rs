@@ -315,7 +315,7 @@ impl RatingPush {
                 Ok(Ok(None)) => {}
                 Ok(Err(e)) => self.failed(sub, &e.to_string(), &mut report).await?,
                 Err(panic) => {
-                    let msg = panic_message(&*panic);
+                    let msg = crate::background::panic_message(&*panic);
                     self.failed(sub, &format!("panic: {msg}"), &mut report)
                         .await?
                 }
@@ -333,7 +333,6 @@ impl RatingPush {
             let cmds = commands(&p.desired, &existing);
             if !cmds.is_empty() {
                 if let Err(e) = write_lines(&c, p.order, cmds).await {
-                    tracing::warn!(subscription = %p.subscription.lago_id, service_id = p.subscription.service_id, sale_order_id = p.order.0, error = %e, "rating push write failed; retried next cycle");
                     self.failed(&p.subscription, &e.to_string(), &mut report)
                         .await?;
                     continue;
@@ -549,15 +548,6 @@ impl RatingPush {
             state,
         }))
     }
-}
-
-/// The text of a caught panic's payload.
-fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".into())
 }
 
 async fn write_lines(
