@@ -596,7 +596,7 @@ async fn odoo_down_answers_503_and_the_retry_resumes(backend: Backend) {
 }
 
 /// `execute_kw` on the simulator over JSON-RPC as admin (uid 2).
-async fn odoo_rpc(app: &TestApp, model: &str, method: &str, args: Value) -> Value {
+pub async fn odoo_rpc(app: &TestApp, model: &str, method: &str, args: Value) -> Value {
     let body = json!({"jsonrpc": "2.0", "method": "call", "id": 1, "params": {
         "service": "object", "method": "execute_kw",
         "args": ["odoo", 2, "admin", model, method, args, {}]}});

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use crate::both_backends;
 use crate::helpers::{Backend, TestApp};
-use crate::invoices::one_off;
+use crate::invoices::{odoo_rpc, one_off};
 
 both_backends!(
     subscription_create_race_makes_one_order,
@@ -20,6 +20,8 @@ both_backends!(
     credit_note_race_with_distinct_keys_never_over_credits,
     payment_race_registers_one_payment,
     void_race_voids_once,
+    finalize_race_posts_once,
+    customer_and_plan_delete_races_end_once,
 );
 
 const N: usize = 30;
@@ -365,5 +367,78 @@ async fn void_race_voids_once(backend: Backend) {
     assert_eq!(
         count(&app, "account.move", json!([["state", "=", "cancel"]])),
         1
+    );
+}
+
+async fn finalize_race_posts_once(backend: Backend) {
+    let (app, addrs) = two_replicas(backend).await;
+    plan(&app, "std", 1000).await;
+    let (s, b) = app
+        .call(
+            "POST",
+            "/api/v1/subscriptions",
+            Some(
+                json!({"subscription": {"external_customer_id": "dr", "plan_code": "std",
+                "external_id": "sub-dr"}}),
+            ),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let created = app.sim().run_recurring_invoicing().unwrap();
+    // Finance resets the invoice to draft in Odoo; thirty finalize calls post it once.
+    odoo_rpc(&app, "account.move", "button_draft", json!([[created[0]]])).await;
+    let (_, l) = app.call("GET", "/api/v1/customers/dr/invoices", None).await;
+    let id = l["invoices"][0]["lago_id"].as_str().unwrap().to_string();
+    let answers = app
+        .burst(
+            &addrs,
+            N,
+            "PUT",
+            &format!("/api/v1/invoices/{id}/finalize"),
+            None,
+            |_| None,
+        )
+        .await;
+    let ok = answers.iter().filter(|(s, _)| *s == 200).count();
+    let gone = answers
+        .iter()
+        .filter(|(s, b)| *s == 404 && b["code"] == "invoice_not_found")
+        .count();
+    assert_eq!((ok, gone), (1, N - 1), "{answers:?}");
+    let posted = app
+        .sim()
+        .read("account.move", &created, &["state", "name"])
+        .unwrap();
+    assert_eq!(posted[0]["state"], "posted", "{posted:?}");
+}
+
+async fn customer_and_plan_delete_races_end_once(backend: Backend) {
+    let (app, addrs) = two_replicas(backend).await;
+    plan(&app, "gone", 1000).await;
+    let (s, b) = app
+        .call(
+            "POST",
+            "/api/v1/subscriptions",
+            Some(
+                json!({"subscription": {"external_customer_id": "leaver", "plan_code": "gone",
+                "external_id": "sub-leaver"}}),
+            ),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    for path in ["/api/v1/customers/leaver", "/api/v1/plans/gone"] {
+        let answers = app.burst(&addrs, N, "DELETE", path, None, |_| None).await;
+        let ok = answers.iter().filter(|(s, _)| *s == 200).count();
+        let gone = answers.iter().filter(|(s, _)| *s == 404).count();
+        assert_eq!((ok, gone), (1, N - 1), "{path}: {answers:?}");
+    }
+    assert_eq!(
+        count(
+            &app,
+            "sale.order",
+            json!([["subscription_state", "=", "6_churn"]])
+        ),
+        1,
+        "the subscription was closed once"
     );
 }
