@@ -290,7 +290,7 @@ impl Accounts {
         loop {
             if let Some(mut row) = self
                 .store
-                .customer_by_external(service.id, &external_id)
+                .customer_by_external(service.id, external_id)
                 .await?
             {
                 let before = attributes(&row);
@@ -335,7 +335,7 @@ impl Accounts {
                 Inserted::Yes => {
                     let row = self
                         .store
-                        .customer_by_external(service.id, &external_id)
+                        .customer_by_external(service.id, external_id)
                         .await?
                         .unwrap_or(row);
                     tracing::info!(service = %service.name, partner_id = partner.0, "customer linked");
