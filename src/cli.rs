@@ -472,7 +472,7 @@ async fn service(settings: Settings, command: ServiceCommand) -> anyhow::Result<
                         "{:<32} {:>11}  {}",
                         s.name,
                         s.active_keys,
-                        crate::api::timefmt::iso_seconds(s.created_at)
+                        crate::lago::time::iso_seconds(s.created_at)
                     );
                 }
             }
@@ -504,7 +504,7 @@ async fn service(settings: Settings, command: ServiceCommand) -> anyhow::Result<
 }
 
 async fn webhooks(settings: Settings, command: WebhooksCommand) -> anyhow::Result<i32> {
-    use crate::api::timefmt::iso_seconds;
+    use crate::lago::time::iso_seconds;
     use crate::webhooks::replay::{self, ReplaySelection};
 
     let store = open_store(&settings).await?;

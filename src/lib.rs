@@ -24,6 +24,7 @@ pub mod billing;
 pub mod cli;
 pub mod configuration;
 pub mod import;
+pub mod lago;
 pub mod limits;
 pub mod meter;
 pub mod metrics;

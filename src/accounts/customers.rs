@@ -148,7 +148,7 @@ pub fn validate(input: &Map<String, Value>) -> Result<(String, Map<String, Value
                     "key": key,
                     "value": item.get("value").cloned().unwrap_or(Value::Null),
                     "display_in_invoice": item.get("display_in_invoice").and_then(Value::as_bool).unwrap_or(false),
-                    "created_at": crate::api::timefmt::iso_seconds(now_micros()),
+                    "created_at": crate::lago::time::iso_seconds(now_micros()),
                 }));
             }
             out.insert("metadata".into(), Value::Array(meta));

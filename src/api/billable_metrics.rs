@@ -7,38 +7,15 @@ use std::str::FromStr;
 use actix_web::{web, HttpResponse};
 use serde_json::{json, Map, Value};
 
+use crate::lago::billable_metric::BillableMetric;
 use super::auth::AuthenticatedService;
 use super::body::{opt_bool, opt_string, InvalidValue};
 use super::error::{ApiError, FieldErrors};
 use super::pagination::PageParams;
 use super::state::AppState;
-use super::timefmt::iso_seconds;
 use crate::billing::metric::{AggregationType, MetricSpec};
 use crate::meter::metrics_repo::{BillableMetricRow, MetricWriteError};
 use crate::meter::time::now_micros;
-
-/// Lago's billable metric JSON.
-pub fn metric_json(m: &BillableMetricRow) -> Value {
-    let filters: Value = serde_json::from_str(&m.filters).unwrap_or_else(|_| json!([]));
-    json!({
-        "lago_id": m.id,
-        "name": m.name,
-        "code": m.code,
-        "description": m.description,
-        "aggregation_type": m.aggregation_type,
-        "weighted_interval": m.weighted_interval,
-        "recurring": m.recurring,
-        "rounding_function": m.rounding_function,
-        "rounding_precision": m.rounding_precision,
-        "created_at": iso_seconds(m.created_at),
-        "field_name": m.field_name,
-        "expression": m.expression,
-        "filters": filters,
-        "active_subscriptions_count": 0,
-        "draft_invoices_count": 0,
-        "plans_count": 0,
-    })
-}
 
 fn add(errors: &mut FieldErrors, field: &str, code: &str) {
     let entry = errors.entry(field.to_string()).or_insert_with(|| json!([]));
@@ -216,7 +193,7 @@ pub async fn create(
         .insert_metric(auth.id(), &metric)
         .await
         .map_err(write_error)?;
-    Ok(HttpResponse::Ok().json(json!({ "billable_metric": metric_json(&metric) })))
+    Ok(HttpResponse::Ok().json(BillableMetric::from(&metric).envelope()))
 }
 
 async fn find(
@@ -239,7 +216,7 @@ pub async fn show(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let metric = find(&state, auth.id(), &path).await?;
-    Ok(HttpResponse::Ok().json(json!({ "billable_metric": metric_json(&metric) })))
+    Ok(HttpResponse::Ok().json(BillableMetric::from(&metric).envelope()))
 }
 
 /// `PUT /api/v1/billable_metrics/{code}`: only the keys present change.
@@ -258,7 +235,7 @@ pub async fn update(
         .update_metric(auth.id(), &metric)
         .await
         .map_err(write_error)?;
-    Ok(HttpResponse::Ok().json(json!({ "billable_metric": metric_json(&metric) })))
+    Ok(HttpResponse::Ok().json(BillableMetric::from(&metric).envelope()))
 }
 
 /// `DELETE /api/v1/billable_metrics/{code}`: returns the deleted metric.
@@ -273,7 +250,7 @@ pub async fn delete(
         .delete_metric(auth.id(), &metric.code)
         .await
         .map_err(ApiError::internal)?;
-    Ok(HttpResponse::Ok().json(json!({ "billable_metric": metric_json(&metric) })))
+    Ok(HttpResponse::Ok().json(BillableMetric::from(&metric).envelope()))
 }
 
 /// `GET /api/v1/billable_metrics`: `{"billable_metrics":[…],"meta":{…}}`.
@@ -287,6 +264,6 @@ pub async fn list(
         .list_metrics(auth.id(), page.limit(), page.offset())
         .await
         .map_err(ApiError::internal)?;
-    let metrics: Vec<Value> = rows.iter().map(metric_json).collect();
+    let metrics: Vec<BillableMetric> = rows.iter().map(BillableMetric::from).collect();
     Ok(HttpResponse::Ok().json(json!({ "billable_metrics": metrics, "meta": page.meta(total) })))
 }

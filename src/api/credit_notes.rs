@@ -6,15 +6,15 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
+use crate::lago::customer::Customer;
 use super::auth::AuthenticatedService;
 use super::body::root_object;
-use super::customers::customer_json;
 use super::error::ApiError;
 use super::idempotency::idempotent;
 use super::invoices::fee_json;
 use super::pagination::PageParams;
 use super::state::AppState;
-use super::timefmt::iso_seconds;
+use crate::lago::time::iso_seconds;
 use crate::accounts::credit_notes::CreditNoteView;
 use crate::meter::time::to_micros;
 
@@ -91,7 +91,7 @@ pub fn credit_note_json(v: &CreditNoteView) -> Value {
         "items": items,
         "applied_taxes": [],
         "metadata": {},
-        "customer": customer_json(&v.invoice.customer),
+        "customer": Customer::from(&v.invoice.customer),
     })
 }
 

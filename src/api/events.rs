@@ -12,6 +12,7 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::lago::event::Event;
 use super::auth::AuthenticatedService;
 use super::batch::{rows_or_conflicts, validate_all};
 use super::body::{parse_json, root, InvalidValue};
@@ -19,29 +20,9 @@ use super::error::ApiError;
 use super::event_input::{parse_timestamp, validate_event};
 use super::pagination::PageParams;
 use super::state::AppState;
-use super::timefmt::{iso_millis, iso_seconds};
-use crate::meter::events::{EventFilter, ItemOutcome, StoredEvent};
+use crate::meter::events::{EventFilter, ItemOutcome};
 use crate::meter::time::now_micros;
 use crate::meter::writer::IngestError;
-
-/// Lago's event JSON for a stored event. `lago_customer_id`/`lago_subscription_id` are
-/// null until the subscription is known to the gateway.
-pub fn event_json(e: &StoredEvent) -> Value {
-    let properties: Value =
-        serde_json::from_str(&e.properties).unwrap_or_else(|_| Value::Object(Default::default()));
-    json!({
-        "lago_id": e.lago_id,
-        "transaction_id": e.transaction_id,
-        "lago_customer_id": null,
-        "code": e.code,
-        "timestamp": iso_millis(e.timestamp),
-        "precise_total_amount_cents": e.precise_total_amount_cents,
-        "properties": properties,
-        "lago_subscription_id": null,
-        "external_subscription_id": e.external_subscription_id,
-        "created_at": iso_seconds(e.created_at),
-    })
-}
 
 /// Maps a writer failure to the client's answer.
 pub fn ingest_error(e: IngestError, retry_after_secs: u64) -> ApiError {
@@ -86,7 +67,7 @@ pub async fn create(
         .next()
         .and_then(ItemOutcome::into_row)
         .ok_or_else(|| ApiError::internal("writer returned no outcome"))?;
-    Ok(HttpResponse::Ok().json(json!({ "event": event_json(&stored) })))
+    Ok(HttpResponse::Ok().json(Event::from(&stored).envelope()))
 }
 
 /// `POST /api/v1/events/batch`: at most `ingest.batch_max_events` events, all or nothing.
@@ -115,9 +96,9 @@ pub async fn create_batch(
         .write_events(auth.id(), events)
         .await
         .map_err(|e| ingest_error(e, state.settings.ingest.retry_after_secs))?;
-    let out: Vec<Value> = rows_or_conflicts(result, "transaction_id")?
+    let out: Vec<Event> = rows_or_conflicts(result, "transaction_id")?
         .iter()
-        .map(event_json)
+        .map(Event::from)
         .collect();
     Ok(HttpResponse::Ok().json(json!({ "events": out })))
 }
@@ -134,7 +115,7 @@ pub async fn show(
         .await
         .map_err(ApiError::internal)?
         .ok_or(ApiError::NotFound("event_not_found"))?;
-    Ok(HttpResponse::Ok().json(json!({ "event": event_json(&event) })))
+    Ok(HttpResponse::Ok().json(Event::from(&event).envelope()))
 }
 
 /// Query of `GET /api/v1/events`: Lago's filters plus pagination.
@@ -179,6 +160,6 @@ pub async fn list(
         .list_events(auth.id(), &filter, q.page.limit(), q.page.offset())
         .await
         .map_err(ApiError::internal)?;
-    let events: Vec<Value> = rows.iter().map(event_json).collect();
+    let events: Vec<Event> = rows.iter().map(Event::from).collect();
     Ok(HttpResponse::Ok().json(json!({ "events": events, "meta": q.page.meta(total) })))
 }

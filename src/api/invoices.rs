@@ -10,15 +10,15 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 use serde_json::{json, Value};
 
+use crate::lago::customer::Customer;
+use crate::lago::subscription::Subscription;
 use super::auth::AuthenticatedService;
 use super::body::{parse_json, root_object};
-use super::customers::customer_json;
 use super::error::ApiError;
 use super::idempotency::idempotent;
 use super::pagination::PageParams;
 use super::state::AppState;
-use super::subscriptions::subscription_json;
-use super::timefmt::iso_seconds;
+use crate::lago::time::iso_seconds;
 use crate::accounts::invoice_repo::stable_uuid;
 use crate::accounts::invoices::{
     lago_payment_status, lago_status, FeeView, InvoiceFilter, InvoiceView,
@@ -185,8 +185,8 @@ pub fn invoice_json(v: &InvoiceView) -> Value {
             "created_at": iso_seconds(v.row.created_at),
         }));
     }
-    let subscriptions: Vec<Value> = match (&v.subscription, &v.plan) {
-        (Some(s), Some(p)) => vec![subscription_json(&SubscriptionView {
+    let subscriptions: Vec<Subscription> = match (&v.subscription, &v.plan) {
+        (Some(s), Some(p)) => vec![Subscription::from(&SubscriptionView {
             row: s.clone(),
             customer: v.customer.clone(),
             plan: p.clone(),
@@ -250,7 +250,7 @@ pub fn invoice_json(v: &InvoiceView) -> Value {
         "created_at": iso_seconds(v.row.created_at),
         "updated_at": m.write_date.map(|d| iso_seconds(to_micros(d))).unwrap_or_else(|| iso_seconds(v.row.updated_at)),
         "voided_at": voided_at,
-        "customer": customer_json(&v.customer),
+        "customer": Customer::from(&v.customer),
         "subscriptions": subscriptions,
         "fees": fees,
         "credits": [],

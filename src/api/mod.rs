@@ -24,7 +24,6 @@ pub mod plans;
 pub mod reconciliation;
 pub mod state;
 pub mod subscriptions;
-pub mod timefmt;
 pub mod usage;
 pub mod webhook_endpoints;
 

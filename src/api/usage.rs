@@ -21,6 +21,7 @@ use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
+use crate::lago::counter::Counter;
 use super::auth::AuthenticatedService;
 use super::batch::{rows_or_conflicts, validate_all};
 use super::body::{opt_string, parse_json, InvalidValue};
@@ -28,23 +29,8 @@ use super::error::{ApiError, FieldErrors};
 use super::event_input::{parse_decimal, parse_timestamp, MAX_ID_LEN};
 use super::events::ingest_error;
 use super::state::AppState;
-use super::timefmt::iso_seconds;
 use crate::meter::events::{canonical_json, StoredCounter};
 use crate::meter::time::now_micros;
-
-/// Lago-style JSON of a stored counter.
-pub fn counter_json(c: &StoredCounter) -> Value {
-    json!({
-        "lago_id": c.lago_id,
-        "external_subscription_id": c.external_subscription_id,
-        "code": c.code,
-        "period_start": iso_seconds(c.period_start),
-        "period_end": iso_seconds(c.period_end),
-        "quantity": c.quantity,
-        "idempotency_key": c.idempotency_key,
-        "created_at": iso_seconds(c.created_at),
-    })
-}
 
 fn time_field(obj: &Map<String, Value>, key: &str, errors: &mut FieldErrors) -> Option<i64> {
     let v = obj.get(key);
@@ -196,9 +182,9 @@ pub async fn push(
         .write_counters(auth.id(), counters)
         .await
         .map_err(|e| ingest_error(e, state.settings.ingest.retry_after_secs))?;
-    let out: Vec<Value> = rows_or_conflicts(result, "idempotency_key")?
+    let out: Vec<Counter> = rows_or_conflicts(result, "idempotency_key")?
         .iter()
-        .map(counter_json)
+        .map(Counter::from)
         .collect();
     Ok(HttpResponse::Ok().json(json!({ "usage": out })))
 }

@@ -25,34 +25,15 @@
 use actix_web::{web, HttpResponse};
 use serde_json::{json, Map, Value};
 
+use crate::lago::webhook_endpoint::WebhookEndpoint;
 use super::auth::AuthenticatedService;
 use super::body::{opt_string, InvalidValue};
 use super::error::{ApiError, FieldErrors};
 use super::pagination::PageParams;
 use super::state::AppState;
-use super::timefmt::iso_seconds;
 use crate::meter::time::now_micros;
-use crate::webhooks::outbox::organization_id;
 use crate::webhooks::repo::{EndpointRow, EndpointWriteError};
 use crate::webhooks::ssrf::{check_registration, AllowedNetworks};
-
-/// Lago's webhook endpoint JSON.
-pub fn endpoint_json(e: &EndpointRow) -> Value {
-    let event_types: Value = e
-        .event_types
-        .as_deref()
-        .and_then(|t| serde_json::from_str(t).ok())
-        .unwrap_or(Value::Null);
-    json!({
-        "lago_id": e.id,
-        "lago_organization_id": organization_id(e.service_id),
-        "webhook_url": e.webhook_url,
-        "signature_algo": e.signature_algo,
-        "name": e.name,
-        "event_types": event_types,
-        "created_at": iso_seconds(e.created_at),
-    })
-}
 
 fn add(errors: &mut FieldErrors, field: &str, code: &str) {
     let entry = errors.entry(field.to_string()).or_insert_with(|| json!([]));
@@ -164,7 +145,7 @@ pub async fn create(
         .insert_webhook_endpoint(&endpoint)
         .await
         .map_err(write_error)?;
-    Ok(HttpResponse::Ok().json(json!({ "webhook_endpoint": endpoint_json(&endpoint) })))
+    Ok(HttpResponse::Ok().json(WebhookEndpoint::from(&endpoint).envelope()))
 }
 
 async fn find(state: &AppState, service_id: i64, id: &str) -> Result<EndpointRow, ApiError> {
@@ -183,7 +164,7 @@ pub async fn show(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let endpoint = find(&state, auth.id(), &path).await?;
-    Ok(HttpResponse::Ok().json(json!({ "webhook_endpoint": endpoint_json(&endpoint) })))
+    Ok(HttpResponse::Ok().json(WebhookEndpoint::from(&endpoint).envelope()))
 }
 
 /// `PUT /api/v1/webhook_endpoints/{lago_id}`: only the keys present change. A disabled
@@ -203,7 +184,7 @@ pub async fn update(
         .update_webhook_endpoint(&endpoint)
         .await
         .map_err(write_error)?;
-    Ok(HttpResponse::Ok().json(json!({ "webhook_endpoint": endpoint_json(&endpoint) })))
+    Ok(HttpResponse::Ok().json(WebhookEndpoint::from(&endpoint).envelope()))
 }
 
 /// `DELETE /api/v1/webhook_endpoints/{lago_id}`: returns the deleted endpoint; its
@@ -219,7 +200,7 @@ pub async fn delete(
         .delete_webhook_endpoint(auth.id(), &endpoint.id)
         .await
         .map_err(ApiError::internal)?;
-    Ok(HttpResponse::Ok().json(json!({ "webhook_endpoint": endpoint_json(&endpoint) })))
+    Ok(HttpResponse::Ok().json(WebhookEndpoint::from(&endpoint).envelope()))
 }
 
 /// `GET /api/v1/webhook_endpoints`: `{"webhook_endpoints":[…],"meta":{…}}`.
@@ -233,7 +214,7 @@ pub async fn list(
         .list_webhook_endpoints(auth.id(), page.limit(), page.offset())
         .await
         .map_err(ApiError::internal)?;
-    let items: Vec<Value> = rows.iter().map(endpoint_json).collect();
+    let items: Vec<WebhookEndpoint> = rows.iter().map(WebhookEndpoint::from).collect();
     Ok(HttpResponse::Ok().json(json!({ "webhook_endpoints": items, "meta": page.meta(total) })))
 }
 

@@ -199,7 +199,7 @@ impl Watcher {
             let mut events = Vec::new();
             if let Some(t) = webhook {
                 let view = a.view(&service, row, Some(order.clone())).await?;
-                events.push((t, crate::api::subscriptions::subscription_json(&view)));
+                events.push((t, serde_json::json!(crate::lago::subscription::Subscription::from(&view))));
             }
             self.emit(
                 report,
