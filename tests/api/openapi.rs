@@ -1,6 +1,8 @@
 //! OpenAPI: `GET /api/v1/openapi.json` lists exactly what the gateway implements, every
 //! implemented route is one of Lago's, and the gateway's 200 responses still have the
-//! shape Lago's spec gives them (the drift check), with the coverage list printed.
+//! shape Lago's spec gives them (the drift check), with the coverage list printed; and
+//! those responses carry every field `required_fields.json` says Lago's spec or an
+//! official client needs, non-null.
 //!
 //! The reference is `fixtures/openapi/lago-subset.json` and `lago-paths.json`, cut from
 //! Lago's `openapi.yaml` by `tools/openapi_subset.py` (no network needed here).
@@ -275,6 +277,8 @@ struct Checker {
     checked: BTreeSet<(String, String)>,
     /// `(METHOD, path, instance path, message)` of every validation error.
     errors: Vec<(String, String, String, String)>,
+    /// `(METHOD, path, body)` of every checked response.
+    bodies: Vec<(String, String, Value)>,
 }
 
 impl Checker {
@@ -290,6 +294,7 @@ impl Checker {
             doc,
             checked: BTreeSet::new(),
             errors: Vec::new(),
+            bodies: Vec::new(),
         }
     }
 
@@ -332,6 +337,7 @@ impl Checker {
             ));
         }
         self.checked.insert((method.into(), path.into()));
+        self.bodies.push((method.into(), path.into(), body.clone()));
     }
 }
 
@@ -397,16 +403,17 @@ async fn call(
     b
 }
 
-/// The drift check: one successful call of every implemented operation (and of our
-/// additions), each 200 body validated against the operation's schema; fails listing the
-/// operation, the instance path and the validation error, except for [`KNOWN_DRIFT`].
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn responses_have_lagos_shapes() {
+/// One successful call of every implemented operation (and of our additions) on a fresh
+/// gateway with the Odoo simulator, each 200 body validated and kept: returns the checker
+/// against Lago's spec and the one against the document we serve for our additions.
+async fn exercise_every_operation() -> (Checker, Checker) {
     let app = TestApp::spawn_with_odoo(Backend::Sqlite).await;
-    let lago = &mut Checker::new(subset());
+    let mut lago_checker = Checker::new(subset());
+    let lago = &mut lago_checker;
     // Our own additions are checked against the schemas we publish for them.
     let (_, served) = app.call("GET", "/api/v1/openapi.json", None).await;
-    let ours = &mut Checker::new(served);
+    let mut ours_checker = Checker::new(served);
+    let ours = &mut ours_checker;
 
     // Billable metrics.
     let m = call(
@@ -863,6 +870,15 @@ async fn responses_have_lagos_shapes() {
     // The served document itself.
     let (s, b) = app.call("GET", "/api/v1/openapi.json", None).await;
     ours.check("GET", "/openapi.json", s, &b);
+    (lago_checker, ours_checker)
+}
+
+/// The drift check: [`exercise_every_operation`], then fails listing the operation, the
+/// instance path and the validation error of every body off Lago's schema, except for
+/// [`KNOWN_DRIFT`].
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn responses_have_lagos_shapes() {
+    let (lago, ours) = &mut exercise_every_operation().await;
 
     // Every implemented operation was exercised.
     let missing: Vec<_> = owned(IMPLEMENTED)
@@ -911,5 +927,225 @@ async fn responses_have_lagos_shapes() {
         stale.is_empty(),
         "KNOWN_DRIFT entries that no longer occur (remove them):\n{}",
         stale.join("\n")
+    );
+}
+
+// ------------------------------------------------------- fields the clients require
+
+/// `required_fields.json`: per wire object, the fields that Lago's spec or an official
+/// client (Rust `lago-types`, Python pydantic models) needs present, non-null and of a
+/// JSON type; with each requirement's source. Its `about` says how to read it.
+const REQUIRED_FIELDS: &str = include_str!("required_fields.json");
+
+fn required_fields() -> Value {
+    serde_json::from_str(REQUIRED_FIELDS).expect("required_fields.json")
+}
+
+/// Whether `v` has the JSON type `ty` of `required_fields.json` (`integer` is a number
+/// without a fraction part as serde reads it: `1.0` is not one).
+fn has_json_type(v: &Value, ty: &str) -> bool {
+    match ty {
+        "string" => v.is_string(),
+        "integer" => v.is_i64() || v.is_u64(),
+        "number" => v.is_number(),
+        "boolean" => v.is_boolean(),
+        "array" => v.is_array(),
+        "object" => v.is_object(),
+        other => panic!("required_fields.json: unknown type {other:?}"),
+    }
+}
+
+/// One field that breaks `required_fields.json`: `(object.field, what is wrong, where)`,
+/// the object as the file names it, where as the wire path (`invoices[].fees[].units`).
+type Breach = (String, String, String);
+
+/// The breaches of `value`, the wire object `object` found at `at`, and of its nested
+/// objects that the file lists (`object.field` / `object.field[]`, through `aliases`).
+fn object_breaches(spec: &Value, object: &str, value: &Value, at: &str, out: &mut Vec<Breach>) {
+    let object = spec["aliases"][object].as_str().unwrap_or(object);
+    let objects = spec["objects"].as_object().expect("objects");
+    for (name, want) in objects
+        .get(object)
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        let ty = want["type"].as_str().expect("type");
+        let problem = match value.get(name) {
+            None => "missing".to_string(),
+            Some(Value::Null) if want["nullable"] == true => continue,
+            Some(Value::Null) => "null".to_string(),
+            Some(v) if !has_json_type(v, ty) => format!("{v}"),
+            Some(_) => continue,
+        };
+        out.push((
+            format!("{object}.{name}"),
+            format!("{problem}, want {ty}"),
+            format!("{at}.{name}"),
+        ));
+    }
+    let aliases = spec["aliases"].as_object().expect("aliases");
+    for child in objects.keys().chain(aliases.keys()) {
+        let Some(rest) = child.strip_prefix(object).and_then(|r| r.strip_prefix('.')) else {
+            continue;
+        };
+        if rest.contains('.') {
+            continue;
+        }
+        match (
+            rest.strip_suffix("[]"),
+            value.get(rest.trim_end_matches("[]")),
+        ) {
+            (Some(field), Some(Value::Array(items))) => {
+                for item in items {
+                    object_breaches(spec, child, item, &format!("{at}.{field}[]"), out);
+                }
+            }
+            (None, Some(v @ Value::Object(_))) => {
+                object_breaches(spec, child, v, &format!("{at}.{rest}"), out)
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The breaches of the 200 body of `route` (`METHOD` and Lago's path template): each
+/// root key that `roots` (or the route's `route_roots`) names is that object, or a list
+/// of them.
+fn body_breaches(spec: &Value, route: &str, body: &Value, out: &mut Vec<Breach>) {
+    for (key, v) in body.as_object().into_iter().flatten() {
+        let Some(object) = spec["route_roots"][route][key]
+            .as_str()
+            .or_else(|| spec["roots"][key].as_str())
+        else {
+            continue;
+        };
+        match v {
+            Value::Array(items) => items
+                .iter()
+                .for_each(|i| object_breaches(spec, object, i, &format!("{key}[]"), out)),
+            _ => object_breaches(spec, object, v, key, out),
+        }
+    }
+}
+
+/// The file is well formed (known types, a source for every requirement, every nested
+/// object under one the file lists, aliases to listed objects), and the check catches a
+/// missing field, a null, a wrong type (`1.0` for an integer), in a nested list item and
+/// through an alias, while a `nullable` field may be null.
+#[test]
+fn required_fields_file_is_sound_and_checked() {
+    let spec = required_fields();
+    let objects = spec["objects"].as_object().unwrap();
+    let listed = |k: &str| objects.contains_key(k) || spec["aliases"].get(k).is_some();
+    for (object, fields) in objects {
+        if let Some((parent, _)) = object.rsplit_once('.') {
+            assert!(listed(parent), "{object}: parent {parent} not listed");
+        }
+        for (name, want) in fields.as_object().unwrap() {
+            let ty = want["type"].as_str().unwrap();
+            let types = ["string", "integer", "number", "boolean", "array", "object"];
+            assert!(types.contains(&ty), "{object}.{name}: type {ty}");
+            let sources = want["sources"].as_array().unwrap();
+            assert!(!sources.is_empty(), "{object}.{name}: no source");
+        }
+    }
+    for (alias, target) in spec["aliases"].as_object().unwrap() {
+        assert!(
+            objects.contains_key(target.as_str().unwrap()),
+            "alias {alias}"
+        );
+    }
+    for object in spec["roots"].as_object().unwrap().values() {
+        assert!(
+            objects.contains_key(object.as_str().unwrap()),
+            "root {object}"
+        );
+    }
+
+    let fee = json!({"lago_id": "f", "amount_cents": 100, "amount_currency": "CAD",
+        "total_amount_cents": 113, "total_amount_currency": "CAD", "taxes_amount_cents": 13,
+        "taxes_rate": 13, "units": "1", "payment_status": "pending", "created_at": "t",
+        "invoiceable": true, "pay_in_advance": false, "precise_unit_amount": "1.0",
+        "sub_total_excluding_taxes_amount_cents": 100, "total_aggregated_units": "1",
+        "sub_total_excluding_taxes_precise_amount_cents": "100.0",
+        "item": {"type": "add_on", "item_type": "AddOn", "code": "c", "name": "n",
+                 "lago_item_id": "i"}});
+    let fees_of = |body: &Value| {
+        let mut out = Vec::new();
+        body_breaches(&spec, "GET /credit_notes", body, &mut out);
+        out.into_iter()
+            .filter(|(f, _, _)| f.starts_with("invoice.fees[]"))
+            .map(|(f, p, at)| format!("{f}: {p} at {at}"))
+            .collect::<Vec<_>>()
+    };
+    let with = |edit: &dyn Fn(&mut Value)| {
+        let mut f = fee.clone();
+        edit(&mut f);
+        json!({"credit_notes": [{"items": [{"fee": f}]}]})
+    };
+    assert_eq!(fees_of(&with(&|_| {})), Vec::<String>::new());
+    assert_eq!(
+        fees_of(&with(&|f| {
+            f.as_object_mut().unwrap().remove("units");
+            f["taxes_amount_cents"] = json!(13.0);
+            f["item"]["code"] = Value::Null;
+        })),
+        [
+            "invoice.fees[].taxes_amount_cents: 13.0, want integer \
+             at credit_notes[].items[].fee.taxes_amount_cents",
+            "invoice.fees[].units: missing, want string at credit_notes[].items[].fee.units",
+            "invoice.fees[].item.code: null, want string at credit_notes[].items[].fee.item.code",
+        ]
+    );
+    let mut out = Vec::new();
+    let usage = json!({"customer_usage": {"charges_usage": [{"filters": [{"values": null}]}]}});
+    body_breaches(&spec, "GET /x", &usage, &mut out);
+    assert!(
+        out.iter().all(|(f, _, _)| !f.ends_with(".values")),
+        "{out:?}"
+    );
+    assert!(
+        out.iter().any(|(f, _, _)| f.ends_with("filters[].units")),
+        "{out:?}"
+    );
+}
+
+/// Issue 15: every 200 body of the drift check carries what `required_fields.json` lists,
+/// present, non-null and of its JSON type; fails listing every offending `object.field`
+/// at once, with the first place it was seen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "fails until the wire types fill customer.billing_entity_code (null today)"]
+async fn responses_carry_what_the_clients_require() {
+    let spec = required_fields();
+    let (lago, ours) = exercise_every_operation().await;
+    let mut seen: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    for (method, path, body) in lago.bodies.iter().chain(&ours.bodies) {
+        let route = format!("{method} {path}");
+        let mut out = Vec::new();
+        body_breaches(&spec, &route, body, &mut out);
+        for (field, problem, at) in out {
+            let places = seen.entry((field, problem)).or_default();
+            let place = format!("{at} in {route}");
+            if !places.contains(&place) {
+                places.push(place);
+            }
+        }
+    }
+    let report: Vec<String> = seen
+        .iter()
+        .map(|((field, problem), places)| {
+            let more = match places.len() {
+                1 => String::new(),
+                n => format!(" (+{} more)", n - 1),
+            };
+            format!("{field}: {problem} (at {}{more})", places[0])
+        })
+        .collect();
+    assert!(
+        report.is_empty(),
+        "{} fields break tests/api/required_fields.json:\n{}",
+        report.len(),
+        report.join("\n")
     );
 }
