@@ -20,7 +20,7 @@ use serde_json::{json, Map, Value};
 
 use super::error::AccountsError;
 use super::invoice_repo::{stable_uuid, CreditNoteRow, CreditReservation};
-use super::invoices::{cents, int_field, lago_payment_status, InvoiceView, MoveCents};
+use super::invoices::{int_field, lago_payment_status, move_currency, InvoiceView, MoveCents};
 use super::lease;
 use super::Accounts;
 use crate::billing::checked;
@@ -169,6 +169,7 @@ impl Accounts {
                 None => wanted.push((fee_id, amount)),
             }
         }
+        let currency = move_currency(&invoice.mv);
         let mut items_excl = 0i64;
         let mut items_taxes = 0i64;
         for (fee_id, amount) in &wanted {
@@ -188,11 +189,15 @@ impl Accounts {
             let sub = fee.line.price_subtotal;
             if !sub.is_zero() {
                 let tax = checked::div(
-                    checked::mul(Decimal::new(*amount, 2), fee.line.price_total - sub, WHAT)?,
+                    checked::mul(
+                        currency.from_minor(*amount),
+                        fee.line.price_total - sub,
+                        WHAT,
+                    )?,
                     sub,
                     WHAT,
                 )?;
-                items_taxes += cents(tax)?;
+                items_taxes += currency.to_minor(tax)?;
             }
         }
         let total = items_excl + items_taxes;
@@ -327,6 +332,7 @@ impl Accounts {
                 .into_iter()
                 .filter(|l| l.display_type.as_deref().unwrap_or("product") == "product")
                 .collect();
+            let currency = move_currency(&invoice.mv);
             let mut changes = Vec::new();
             for (fee, line) in invoice.fees.iter().zip(refund_lines.iter()) {
                 match wanted.iter().find(|(f, _)| *f == fee.lago_id) {
@@ -335,7 +341,7 @@ impl Accounts {
                     Some((_, a)) => changes.push(LineChange::Update {
                         line: line.id,
                         quantity: Some(Decimal::ONE),
-                        price_unit: Some(Decimal::new(*a, 2)),
+                        price_unit: Some(currency.from_minor(*a)),
                     }),
                 }
             }

@@ -15,7 +15,6 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{NaiveDate, Utc};
-use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
 
@@ -27,7 +26,8 @@ use super::plan_repo::PlanRow;
 use super::plans::charges_of;
 use super::subscription_repo::{SubscriptionFilter, SubscriptionRow};
 use super::Accounts;
-use crate::billing::checked::Overflow;
+use crate::billing::checked::{self, Overflow};
+use crate::billing::money::Currency;
 use crate::meter::services::ServiceRef;
 use crate::meter::time::now_micros;
 use crate::odoo::catalogue::ProductValues;
@@ -37,18 +37,15 @@ use crate::odoo::invoices::{
 };
 use crate::odoo::{MoveId, OdooClient, OdooError, PartnerId, ProductId, SaleOrderId};
 
-/// Amount in the currency's minor unit (cents), rounded half away from zero.
-///
-/// # Errors
-/// [`Overflow`] when it does not fit an `i64` of cents (never a 0 or a saturated value).
-pub fn cents(d: Decimal) -> Result<i64, Overflow> {
-    d.checked_mul(Decimal::ONE_HUNDRED)
-        .map(|c| c.round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero))
-        .and_then(|c| c.to_i64())
-        .ok_or(Overflow("amount in cents"))
+/// The currency of a move (`currency_id`), by its ISO code; a move without one, or in a
+/// currency the gateway does not know, counts as the home currency (CAD), as
+/// [`InvoiceView::currency`] shows it.
+pub fn move_currency(m: &Invoice) -> Currency {
+    Currency::parse_or_home(m.currency.as_ref().map(|c| c.name.as_str()))
 }
 
-/// An Odoo move's amounts in cents, converted once (checked) when its view is built.
+/// An Odoo move's amounts in its currency's minor unit ([`Currency::to_minor`]: by the
+/// currency's exponent, half away from zero), converted once (checked) when its view is built.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct MoveCents {
     /// `amount_untaxed`.
@@ -62,25 +59,30 @@ pub struct MoveCents {
 }
 
 impl MoveCents {
-    /// The amounts of `m`.
+    /// The amounts of `m`, in the minor unit of the move's own currency ([`move_currency`]).
     ///
     /// # Errors
-    /// [`Overflow`] when one does not fit in cents.
+    /// [`Overflow`] when one does not fit an `i64` of minor units.
     pub fn of(m: &Invoice) -> Result<MoveCents, Overflow> {
+        let c = move_currency(m);
         Ok(MoveCents {
-            untaxed: cents(m.amount_untaxed)?,
-            tax: cents(m.amount_tax)?,
-            total: cents(m.amount_total)?,
-            residual: cents(m.amount_residual)?,
+            untaxed: c.to_minor(m.amount_untaxed)?,
+            tax: c.to_minor(m.amount_tax)?,
+            total: c.to_minor(m.amount_total)?,
+            residual: c.to_minor(m.amount_residual)?,
         })
     }
 }
 
-/// A fee line's amounts in cents, converted once (checked) when its view is built.
+/// A fee line's amounts in the invoice currency's minor unit, converted once (checked) when
+/// its view is built.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct LineCents {
     /// `price_subtotal` (excluding taxes).
     pub subtotal: i64,
+    /// `price_subtotal` in minor units, unrounded (Lago's
+    /// `sub_total_excluding_taxes_precise_amount_cents`).
+    pub precise_subtotal: Decimal,
     /// `price_total` (including taxes).
     pub total: i64,
     /// `price_unit`.
@@ -88,15 +90,16 @@ pub struct LineCents {
 }
 
 impl LineCents {
-    /// The amounts of `l`.
+    /// The amounts of `l`, a line of a move in `currency`.
     ///
     /// # Errors
-    /// [`Overflow`] when one does not fit in cents.
-    pub fn of(l: &InvoiceLine) -> Result<LineCents, Overflow> {
+    /// [`Overflow`] when one does not fit in minor units.
+    pub fn of(l: &InvoiceLine, currency: Currency) -> Result<LineCents, Overflow> {
         Ok(LineCents {
-            subtotal: cents(l.price_subtotal)?,
-            total: cents(l.price_total)?,
-            unit: cents(l.price_unit)?,
+            subtotal: currency.to_minor(l.price_subtotal)?,
+            precise_subtotal: currency.to_precise_minor(l.price_subtotal)?,
+            total: currency.to_minor(l.price_total)?,
+            unit: currency.to_minor(l.price_unit)?,
         })
     }
 }
@@ -156,8 +159,9 @@ pub struct FeeView {
     pub name: String,
     /// Amount (cents, excluding taxes) already credited by earlier, not voided credit notes.
     pub credited_cents: i64,
-    /// Sum of the line's percent tax rates (`account.tax.amount`), e.g. 13.0 for HST.
-    pub tax_rate: f64,
+    /// Sum of the line's percent tax rates (`account.tax.amount`), e.g. 13 for HST, 14.975
+    /// for GST + QST; exact, normalised (no trailing zeros).
+    pub tax_rate: Decimal,
     /// The line's amounts in cents.
     pub cents: LineCents,
 }
@@ -173,8 +177,9 @@ impl FeeView {
         self.cents.total - self.cents.subtotal
     }
 
-    /// Tax rate in percent: the sum of the line's percent taxes in Odoo (e.g. 13.0).
-    pub fn taxes_rate(&self) -> f64 {
+    /// Tax rate in percent: the sum of the line's percent taxes in Odoo (e.g. 13). Lago's
+    /// JSON shows it as a float (`taxes_rate: 13.0`); see `crate::api::invoices`.
+    pub fn taxes_rate(&self) -> Decimal {
         self.tax_rate
     }
 
@@ -473,6 +478,7 @@ impl Accounts {
                 None => None,
             };
             let charges = plan.as_ref().map(charges_of).unwrap_or_default();
+            let currency = move_currency(&mv);
             let fees = lines
                 .iter()
                 .filter(|l| l.move_id.0 == row.move_id)
@@ -506,17 +512,15 @@ impl Accounts {
                         )
                     };
                     let lago_id = fee_lago_id(&row.lago_id, l.id.0);
-                    let tax_rate = l
-                        .taxes
-                        .iter()
-                        .filter_map(|t| rates.get(&t.0))
-                        .sum::<Decimal>()
-                        .to_f64()
-                        .unwrap_or(0.0);
+                    let tax_rate = checked::sum(
+                        l.taxes.iter().filter_map(|t| rates.get(&t.0).copied()),
+                        "tax rate",
+                    )?
+                    .normalize();
                     Ok(FeeView {
                         tax_rate,
                         credited_cents: credited.get(&lago_id).copied().unwrap_or(0),
-                        cents: LineCents::of(l)?,
+                        cents: LineCents::of(l, currency)?,
                         lago_id,
                         line: l.clone(),
                         item_type,
@@ -706,8 +710,11 @@ impl Accounts {
             });
         }
         let c = self.odoo.client().await?;
+        // The move is in the company's currency (`currency: None` below): the add-ons'
+        // `unit_amount_cents` are minor units of it.
+        let company = c.catalogue().company_currency().await?;
+        let currency = Currency::parse_or_home(Some(&company.code));
         if let Some(cur) = text(input, "currency") {
-            let company = c.catalogue().company_currency().await?;
             let customer_cur = super::customers::attributes(&customer)
                 .get("currency")
                 .and_then(Value::as_str)
@@ -740,14 +747,14 @@ impl Accounts {
                             &c,
                             f.code.as_str(),
                             f.display.as_deref(),
-                            f.unit_cents,
+                            currency.from_minor(f.unit_cents),
                         )
                         .await?;
                     lines.push(NewInvoiceLine {
                         product: Some(product),
                         name: Some(f.label.clone()),
                         quantity: f.units,
-                        price_unit: Decimal::new(f.unit_cents, 2),
+                        price_unit: currency.from_minor(f.unit_cents),
                         taxes: None,
                     });
                 }
@@ -792,14 +799,15 @@ impl Accounts {
             .ok_or(AccountsError::NotFound("invoice_not_found"))
     }
 
-    /// The service product of an add-on code (found by `default_code`, created on first use).
+    /// The service product of an add-on code (found by `default_code`, created on first use
+    /// with `list_price`, major units of the company currency).
     async fn addon_product(
         &self,
         service: &ServiceRef,
         c: &OdooClient,
         code: &str,
         display: Option<&str>,
-        unit_cents: i64,
+        list_price: Decimal,
     ) -> Result<ProductId, AccountsError> {
         let default_code = addon_product_code(service, code);
         let cat = c.catalogue();
@@ -819,7 +827,7 @@ impl Accounts {
                         .unwrap_or_else(|| format!("{code} ({})", service.name)),
                 ),
                 default_code: Some(default_code),
-                list_price: Some(Decimal::new(unit_cents, 2)),
+                list_price: Some(list_price),
                 ..ProductValues::default()
             })
             .await?)

@@ -222,7 +222,10 @@ impl Accounts {
                 let mut lines = vec![NewOrderLine {
                     product: ProductId(plan.odoo_product_id),
                     quantity: Decimal::ONE,
-                    price_unit: Some(Decimal::new(plan.amount_cents, 2)),
+                    price_unit: Some(
+                        crate::billing::money::Currency::parse_or_home(Some(&plan.amount_currency))
+                            .from_minor(plan.amount_cents),
+                    ),
                     name: Some(format!("{} – {}", plan.name, service.name)),
                     taxes: None,
                 }];

@@ -54,7 +54,7 @@ pub fn credit_note_json(v: &CreditNoteView) -> Value {
         .iter()
         .filter(|f| credited.contains(&f.lago_id))
         .map(|f| f.taxes_rate())
-        .fold(0.0_f64, f64::max);
+        .fold(rust_decimal::Decimal::ZERO, rust_decimal::Decimal::max);
     let total = v.cents.total;
     json!({
         "lago_id": v.row.lago_id,
@@ -74,7 +74,7 @@ pub fn credit_note_json(v: &CreditNoteView) -> Value {
         "precise_total_amount_cents": total.to_string(),
         "taxes_amount_cents": v.cents.tax,
         "precise_taxes_amount_cents": v.cents.tax.to_string(),
-        "taxes_rate": taxes_rate,
+        "taxes_rate": super::invoices::rate_json(taxes_rate),
         "sub_total_excluding_taxes_amount_cents": v.cents.untaxed,
         "balance_amount_cents": v.balance_cents(),
         "credit_amount_cents": v.row.credit_amount_cents,

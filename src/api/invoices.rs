@@ -8,6 +8,8 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
 use crate::lago::customer::Customer;
@@ -40,6 +42,13 @@ fn period(v: &InvoiceView) -> Option<(NaiveDate, NaiveDate)> {
     let plan = v.plan.as_ref()?;
     let from = v.issuing_date();
     Some((from, add_interval(from, &plan.interval)))
+}
+
+/// A percent rate as Lago's JSON shows it: a float (`taxes_rate: 13.0`, `tax_rate: 14.975`;
+/// Lago's `fees.taxes_rate` and `taxes.rate` are float columns). The exact [`Decimal`] is
+/// kept up to here; only the JSON number is binary.
+pub(crate) fn rate_json(rate: Decimal) -> Value {
+    json!(rate.to_f64().unwrap_or(0.0))
 }
 
 /// Lago's fee JSON for one line of `v` (`api:app/serializers/v1/fee_serializer.rb`).
@@ -87,14 +96,13 @@ pub fn fee_json(v: &InvoiceView, f: &FeeView) -> Value {
         "invoice_display_name": f.name,
         "amount_cents": f.amount_cents(),
         "sub_total_excluding_taxes_amount_cents": f.amount_cents(),
-        "sub_total_excluding_taxes_precise_amount_cents":
-            (f.line.price_subtotal * rust_decimal::Decimal::ONE_HUNDRED).normalize().to_string(),
+        "sub_total_excluding_taxes_precise_amount_cents": f.cents.precise_subtotal.to_string(),
         "precise_amount": f.line.price_subtotal.normalize().to_string(),
         "precise_total_amount": f.line.price_total.normalize().to_string(),
         "amount_currency": currency,
         "taxes_amount_cents": f.taxes_cents(),
         "taxes_precise_amount": (f.line.price_total - f.line.price_subtotal).normalize().to_string(),
-        "taxes_rate": f.taxes_rate(),
+        "taxes_rate": rate_json(f.taxes_rate()),
         "units": f.line.quantity.normalize().to_string(),
         "precise_unit_amount": f.line.price_unit.normalize().to_string(),
         "unit_amount_cents": f.cents.unit,
@@ -155,29 +163,29 @@ pub fn invoice_json(v: &InvoiceView) -> Value {
         .and_then(Value::as_i64)
         .unwrap_or(0);
     let mut applied_taxes: Vec<Value> = Vec::new();
-    let mut rates: Vec<(String, i64, i64)> = Vec::new();
+    let mut rates: Vec<(Decimal, i64, i64)> = Vec::new();
     for f in &v.fees {
         if f.taxes_cents() == 0 {
             continue;
         }
-        let rate = format!("{}", f.taxes_rate());
-        match rates.iter_mut().find(|(r, _, _)| *r == rate) {
+        match rates.iter_mut().find(|(r, _, _)| *r == f.taxes_rate()) {
             Some((_, amount, base)) => {
                 *amount += f.taxes_cents();
                 *base += f.amount_cents();
             }
-            None => rates.push((rate, f.taxes_cents(), f.amount_cents())),
+            None => rates.push((f.taxes_rate(), f.taxes_cents(), f.amount_cents())),
         }
     }
-    for (rate, amount, base) in rates {
-        let r: f64 = rate.parse().unwrap_or(0.0);
+    for (r, amount, base) in rates {
+        // Normalised (`13`, `14.975`): the text the stable ids and codes were made of.
+        let rate = r.normalize().to_string();
         applied_taxes.push(json!({
             "lago_id": stable_uuid(&["applied_tax", &v.row.lago_id, &rate]),
             "lago_invoice_id": v.row.lago_id,
             "lago_tax_id": stable_uuid(&["tax", &rate]),
             "tax_name": format!("{rate}%"),
             "tax_code": format!("odoo_tax_{}", rate.replace('.', "_")),
-            "tax_rate": r,
+            "tax_rate": rate_json(r),
             "tax_description": null,
             "amount_cents": amount,
             "amount_currency": currency,

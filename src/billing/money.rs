@@ -8,7 +8,14 @@
 //! - the domain computes in major units with `Decimal` and rounds once, at the end, to the
 //!   currency's minor unit, half away from zero — Ruby `BigDecimal#round`'s default
 //!   `ROUND_HALF_UP`, used by Lago's fee services
-//!   (`amount.round(currency.exponent) * currency.subunit_to_unit`).
+//!   (`amount.round(currency.exponent) * currency.subunit_to_unit`), and Odoo's
+//!   `res.currency.round` (HALF-UP at the currency's `rounding`).
+//!
+//! **The one conversion** between major and minor units is [`Currency::to_minor`] /
+//! [`Currency::from_minor`] (and [`Currency::to_precise_minor`] for Lago's unrounded
+//! `precise_*_cents`): by the currency's ISO-4217 exponent, so 12.34 CAD is 1234, 1234 JPY is
+//! 1234 and 1.234 BHD is 1234. Every `*_cents` value shown to or read from Lago goes through
+//! it; nothing else in the tree multiplies or divides by 100 to make cents.
 
 use std::fmt;
 use std::str::FromStr;
@@ -18,8 +25,13 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
+use super::checked::Overflow;
+
 /// ISO-4217 codes the gateway accepts, with their minor-unit exponent (digits after the
-/// decimal point). Codes absent from this table are rejected. Sorted by code.
+/// decimal point): the "minor unit" column of ISO 4217's list one (current currencies), as
+/// RubyMoney's `subunit_to_unit` (Lago) and Odoo's `res.currency.decimal_places` use it —
+/// 0 for JPY/KRW/CLP/XOF…, 3 for BHD/KWD/OMR/TND/JOD/IQD/LYD, 4 for CLF, 2 otherwise. Codes
+/// absent from this table are rejected. Sorted by code.
 #[rustfmt::skip]
 const CURRENCIES: &[(&str, u32)] = &[
     ("AED", 2), ("AFN", 2), ("ALL", 2), ("AMD", 2), ("ANG", 2), ("AOA", 2), ("ARS", 2),
@@ -100,9 +112,52 @@ impl Currency {
         10_i64.pow(self.exponent)
     }
 
+    /// Like [`Currency::parse`], but a missing or unknown code is the home currency
+    /// ([`Currency::CAD`], exponent 2). For codes read back from Odoo (a move's or the
+    /// company's `currency_id`), which the gateway wrote or checked itself.
+    pub fn parse_or_home(code: Option<&str>) -> Self {
+        code.and_then(|c| Currency::parse(c).ok())
+            .unwrap_or(Currency::CAD)
+    }
+
     /// `amount` (major units) rounded to this currency's minor unit, half away from zero.
+    /// This is the gateway's one rounding rule for money (see the module doc).
     pub fn round(&self, amount: Decimal) -> Decimal {
         amount.round_dp_with_strategy(self.exponent, RoundingStrategy::MidpointAwayFromZero)
+    }
+
+    /// Major units → integer minor units (Lago's `*_amount_cents`): rounded to the
+    /// currency's exponent **half away from zero** (12.345 CAD → 1235, −12.345 CAD → −1235,
+    /// 1234.5 JPY → 1235, 1.2345 BHD → 1235), then scaled by [`Currency::subunit_to_unit`].
+    /// Mirrors Lago `amount.round(currency.exponent) * currency.subunit_to_unit`.
+    ///
+    /// # Errors
+    /// [`Overflow`] when the result does not fit an `i64` (never a 0 or a saturated value).
+    pub fn to_minor(&self, amount: Decimal) -> Result<i64, Overflow> {
+        const WHAT: &str = "amount in minor units";
+        self.round(amount)
+            .checked_mul(Decimal::from(self.subunit_to_unit()))
+            .ok_or(Overflow(WHAT))?
+            .trunc()
+            .to_i64()
+            .ok_or(Overflow(WHAT))
+    }
+
+    /// Integer minor units → major units, exactly: 1234 is 12.34 CAD, 1234 JPY, 1.234 BHD.
+    pub fn from_minor(&self, minor: i64) -> Decimal {
+        Decimal::new(minor, self.exponent)
+    }
+
+    /// Major units → minor units **without rounding**, normalised (Lago's
+    /// `precise_*_amount_cents`, a decimal string): 12.3456 CAD → 1234.56, 2.5 JPY → 2.5.
+    ///
+    /// # Errors
+    /// [`Overflow`] beyond `Decimal`'s range.
+    pub fn to_precise_minor(&self, amount: Decimal) -> Result<Decimal, Overflow> {
+        amount
+            .checked_mul(Decimal::from(self.subunit_to_unit()))
+            .map(|d| d.normalize())
+            .ok_or(Overflow("precise amount in minor units"))
     }
 }
 
@@ -152,7 +207,7 @@ impl Money {
     /// From integer minor units: `Money::from_cents(1234, CAD)` is 12.34 CAD.
     pub fn from_cents(cents: i64, currency: Currency) -> Self {
         Self {
-            amount: Decimal::new(cents, currency.exponent),
+            amount: currency.from_minor(cents),
             currency,
         }
     }
@@ -164,15 +219,12 @@ impl Money {
     }
 
     /// Integer minor units after rounding half away from zero: 0.125 CAD → 13,
-    /// -0.125 CAD → -13, 2.5 JPY → 3. Fails with [`MoneyError::OutOfRange`] beyond `i64`.
-    /// Mirrors Lago `(amount.round(currency.exponent) * currency.subunit_to_unit)`.
+    /// -0.125 CAD → -13, 2.5 JPY → 3 ([`Currency::to_minor`]). Fails with
+    /// [`MoneyError::OutOfRange`] beyond `i64`.
     pub fn to_cents(&self) -> Result<i64, MoneyError> {
-        let scaled = self
-            .currency
-            .round(self.amount)
-            .checked_mul(Decimal::from(self.currency.subunit_to_unit()))
-            .ok_or(MoneyError::OutOfRange)?;
-        scaled.trunc().to_i64().ok_or(MoneyError::OutOfRange)
+        self.currency
+            .to_minor(self.amount)
+            .map_err(|_| MoneyError::OutOfRange)
     }
 
     /// Sum of two amounts of the same currency.
@@ -324,6 +376,71 @@ mod tests {
         }
         assert_eq!(Money::from_cents(1234, Currency::CAD).amount, dec!(12.34));
         assert_eq!(Money::from_cents(500, cur("JPY")).amount, dec!(500));
+    }
+
+    /// The one conversion, by exponent: CAD 2, JPY 0, BHD/KWD 3; half away from zero.
+    #[test]
+    fn minor_units_follow_the_currency_exponent() {
+        let (cad, jpy, bhd, kwd) = (Currency::CAD, cur("JPY"), cur("BHD"), cur("KWD"));
+        let cases = [
+            (cad, dec!(12.345), 1235),
+            (cad, dec!(-12.345), -1235),
+            (cad, dec!(12.344), 1234),
+            (cad, dec!(12.34), 1234),
+            (jpy, dec!(1234.5), 1235),
+            (jpy, dec!(-1234.5), -1235),
+            (jpy, dec!(1234.49), 1234),
+            (jpy, dec!(1234), 1234),
+            (bhd, dec!(1.2345), 1235),
+            (bhd, dec!(-1.2345), -1235),
+            (bhd, dec!(1.2344), 1234),
+            (kwd, dec!(0.0005), 1),
+        ];
+        for (c, amount, minor) in cases {
+            assert_eq!(c.to_minor(amount), Ok(minor), "{amount} {c}");
+        }
+        // Back: exact, by the same exponent.
+        assert_eq!(cad.from_minor(1235), dec!(12.35));
+        assert_eq!(jpy.from_minor(1235), dec!(1235));
+        assert_eq!(bhd.from_minor(1235), dec!(1.235));
+        assert_eq!(bhd.from_minor(-1), dec!(-0.001));
+        for c in [cad, jpy, bhd] {
+            for minor in [0_i64, 1, -1, 999, 1_000, 123_456_789, i64::MAX, i64::MIN] {
+                assert_eq!(c.to_minor(c.from_minor(minor)), Ok(minor), "{minor} {c}");
+            }
+        }
+        // Unrounded minor units for Lago's `precise_*_cents`.
+        assert_eq!(cad.to_precise_minor(dec!(12.3456)), Ok(dec!(1234.56)));
+        assert_eq!(
+            cad.to_precise_minor(dec!(12.30)).unwrap().to_string(),
+            "1230"
+        );
+        assert_eq!(jpy.to_precise_minor(dec!(2.5)), Ok(dec!(2.5)));
+        assert_eq!(bhd.to_precise_minor(dec!(1.2345)), Ok(dec!(1234.5)));
+    }
+
+    #[test]
+    fn minor_units_overflow_is_an_error_never_saturated() {
+        let over = Overflow("amount in minor units");
+        // Beyond Decimal while scaling.
+        assert_eq!(Currency::CAD.to_minor(Decimal::MAX), Err(over));
+        assert_eq!(cur("BHD").to_minor(Decimal::MIN), Err(over));
+        // Within Decimal, beyond i64.
+        let big = Decimal::from(i64::MAX) + Decimal::ONE;
+        assert_eq!(cur("JPY").to_minor(big), Err(over));
+        assert_eq!(cur("JPY").to_minor(-big - Decimal::ONE), Err(over));
+        assert_eq!(
+            Currency::CAD.to_minor(Decimal::from(i64::MAX / 10)),
+            Err(over)
+        );
+        assert!(Currency::CAD.to_precise_minor(Decimal::MAX).is_err());
+    }
+
+    #[test]
+    fn odoo_codes_fall_back_to_the_home_currency() {
+        assert_eq!(Currency::parse_or_home(Some("JPY")), cur("JPY"));
+        assert_eq!(Currency::parse_or_home(Some("XXX")), Currency::CAD);
+        assert_eq!(Currency::parse_or_home(None), Currency::CAD);
     }
 
     #[test]

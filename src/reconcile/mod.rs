@@ -339,13 +339,16 @@ async fn odoo_amounts(
             1
         };
         let e = out.entry(key).or_default();
-        // One conversion (half away from zero, checked) for invoices and reconciliation alike.
-        let amount = crate::accounts::invoices::cents(m.decimal("amount_untaxed")?)?;
+        // The one conversion (by the move's currency exponent, half away from zero, checked)
+        // for invoices and reconciliation alike.
+        let currency = m.m2o("currency_id")?.map(|c| c.name);
+        let amount = crate::billing::money::Currency::parse_or_home(currency.as_deref())
+            .to_minor(m.decimal("amount_untaxed")?)?;
         e.cents = e
             .cents
             .checked_add(sign * amount)
             .ok_or(crate::billing::Overflow("reconciled amount"))?;
-        e.currency = m.m2o("currency_id")?.map(|c| c.name).or(e.currency.take());
+        e.currency = currency.or(e.currency.take());
         e.invoices.push(m.str("name")?.unwrap_or_default());
     }
     Ok(out)

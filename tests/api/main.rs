@@ -8,6 +8,7 @@ mod auth;
 mod billable_metrics;
 mod bounds;
 mod credit_notes;
+mod currencies;
 mod durability;
 mod e2e;
 mod errors;
