@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 use sha2::Sha256;
 
 use crate::both_backends;
-use crate::helpers::{cli, test_settings, Backend, TestApp};
+use crate::helpers::{cli, prerequisite, test_settings, Backend, TestApp};
 use fusion_billing::webhooks::enqueue;
 
 both_backends!(
@@ -939,8 +939,12 @@ async fn host_names_are_resolved_and_checked_at_delivery(b: Backend) {
             }
         }
     }
-    let Some(name) = loopback_name else {
-        eprintln!("no host name resolving to loopback here: delivery-time refusal not tested");
+    let Some(name) = prerequisite(
+        loopback_name,
+        "a host name other than localhost resolving only to loopback",
+        "e.g. `127.0.0.1 vm` in /etc/hosts",
+        "LOOPBACK_NAME",
+    ) else {
         return;
     };
     let strict = TestApp::spawn_with(b, |s| {
