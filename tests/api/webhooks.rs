@@ -212,6 +212,44 @@ async fn wait_status(app: &TestApp, id: &str, status: &str, within: Duration) ->
     }
 }
 
+/// Returns once the gateway's delivery worker has finished a whole pass that began after
+/// this call: every delivery due before the call has then been attempted and its attempt
+/// has ended, so an absence checked afterwards is proven, not waited for. How: a marker
+/// message (`invoice.created`, `lago_id` `marker-…`) to every endpoint of `service_id`
+/// (one of them must be deliverable) is claimed by some pass P; once it is delivered a
+/// second marker is enqueued, which only a pass after P can claim, and passes run one after
+/// another (a pass waits for all its attempts). The markers reach the endpoints' receivers.
+pub(crate) async fn worker_caught_up(app: &TestApp, service_id: i64) {
+    for n in 1..=2 {
+        let ids = enqueue(
+            &app.store,
+            service_id,
+            "invoice.created",
+            "invoice",
+            json!({"lago_id": format!("marker-{n}")}),
+        )
+        .await
+        .expect("enqueue marker");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut delivered = false;
+        while !delivered {
+            assert!(Instant::now() < deadline, "marker {n} not delivered");
+            tokio::time::sleep(Duration::from_millis(25)).await;
+            let mut statuses = Vec::new();
+            for id in &ids {
+                let row = app.store.webhook_delivery(id).await.unwrap().unwrap();
+                statuses.push(row.status);
+            }
+            // Rows to disabled endpoints are failed from the start, never claimed.
+            assert!(
+                statuses.iter().any(|s| s != "failed"),
+                "no deliverable endpoint"
+            );
+            delivered = statuses.iter().all(|s| s == "delivered" || s == "failed");
+        }
+    }
+}
+
 /// The endpoint once it is disabled (the worker disables it just after it marks the
 /// delivery failed), or as it is after `within`.
 async fn wait_disabled(
@@ -730,8 +768,13 @@ async fn gone_disables_the_endpoint(b: Backend) {
     let row = app.store.webhook_delivery(&later).await.unwrap().unwrap();
     assert_eq!(row.status, "failed");
     assert_eq!(row.last_error.as_deref(), Some("endpoint disabled"));
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The worker has run past it (markers to a second, healthy endpoint): still one hit.
+    let marker_rx = Receiver::start(vec![]);
+    register(&app, &marker_rx.url(), "hmac").await;
+    worker_caught_up(&app, app.service_id).await;
+    assert_eq!(marker_rx.hits().len(), 2);
     assert_eq!(rx.hits().len(), 1);
+    assert!(app.store.webhook_attempts(&later).await.unwrap().is_empty());
 }
 
 async fn redirect_is_a_failure_and_sustained_failure_disables(b: Backend) {
