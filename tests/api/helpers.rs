@@ -1,7 +1,7 @@
 //! Test harness: the real gateway on 127.0.0.1:0 against a fresh SQLite file or a fresh
 //! PostgreSQL database (from `FUSION_TEST_POSTGRES_URL`), in-process or as a child process.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -59,8 +59,8 @@ pub fn test_name() -> String {
 
 /// `found` when the test's prerequisite is there. When it is missing (`None`): a panic naming
 /// `what` is missing and `how` to provide it when [`prerequisites_required`]`(flag)` (CI);
-/// otherwise a visible `SKIPPED: <test> needs <what> (<how>)` line and `None` (the test must
-/// return: it skipped).
+/// otherwise a `SKIPPED: <test> needs <what> (<how>)` line, visible without `--nocapture`,
+/// and `None` (the test must return: it skipped).
 ///
 /// # Panics
 /// When the prerequisite is missing and required.
@@ -75,7 +75,8 @@ pub fn prerequisite<T>(found: Option<T>, what: &str, how: &str, flag: &str) -> O
              FUSION_REQUIRE_{flag}"
         );
     }
-    eprintln!("SKIPPED: {test} needs {what} ({how})");
+    // Straight to stderr: libtest's capture (print macros only) would hide it on a pass.
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {test} needs {what} ({how})");
     None
 }
 
