@@ -7,7 +7,8 @@
 //!
 //! Interpreters: `FUSION_TEST_PYTHON` (default `python3`) with `lago-python-client`;
 //! `FUSION_TEST_NODE` (default `node`) with `tests/clients/js/node_modules` installed by
-//! `npm ci`. A missing client skips its test, except under `FUSION_REQUIRE_CLIENTS` (CI).
+//! `npm ci`. A missing client fails its test under CI or `FUSION_REQUIRE_CLIENTS`, and skips
+//! it (saying `SKIPPED`) otherwise.
 //!
 //! With `FUSION_TEST_REAL_ODOO=1` the same flow runs against a real Odoo 19 (see
 //! `odoo_under_test`), with ids unique to the run and the Odoo records read from that server.
@@ -22,23 +23,17 @@ use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
 
-use crate::helpers::{Backend, TestApp};
+use crate::helpers::{prerequisite, Backend, TestApp};
 use crate::odoo_under_test::{unique_suffix, OdooUnderTest};
 use crate::webhooks::Receiver;
-
-fn require_or_skip(what: &str) -> bool {
-    if std::env::var_os("FUSION_REQUIRE_CLIENTS").is_some() {
-        panic!("{what} is required (FUSION_REQUIRE_CLIENTS)");
-    }
-    eprintln!("{what} not available: skipped");
-    false
-}
 
 fn python() -> Option<Vec<String>> {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients/python/e2e.py");
     crate::lago_python::python().map(|py| vec![py, script.to_string()])
 }
 
+/// `node` with `lago-javascript-client` installed: a [`prerequisite`] (flag
+/// `FUSION_REQUIRE_CLIENTS`), `None` when the test must skip.
 fn node() -> Option<Vec<String>> {
     let node = std::env::var("FUSION_TEST_NODE").unwrap_or_else(|_| "node".into());
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients/js");
@@ -49,8 +44,12 @@ fn node() -> Option<Vec<String>> {
             .arg("--version")
             .output()
             .is_ok_and(|o| o.status.success());
-    (ok || require_or_skip("node with lago-javascript-client (npm ci in tests/clients/js)"))
-        .then(|| vec![node, format!("{dir}/e2e.mjs")])
+    prerequisite(
+        ok.then(|| vec![node.clone(), format!("{dir}/e2e.mjs")]),
+        &format!("{node} with lago-javascript-client"),
+        "run npm ci in tests/clients/js and set FUSION_TEST_NODE",
+        "CLIENTS",
+    )
 }
 
 async fn phase(

@@ -1,7 +1,7 @@
 //! Test harness: the real gateway on 127.0.0.1:0 against a fresh SQLite file or a fresh
 //! PostgreSQL database (from `FUSION_TEST_POSTGRES_URL`), in-process or as a child process.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -19,8 +19,8 @@ pub enum Backend {
 }
 
 /// Generates `NAME::sqlite` and `NAME::postgres` tests from `async fn NAME(Backend)`.
-/// The PostgreSQL variant is skipped (with a note) when `FUSION_TEST_POSTGRES_URL` is
-/// unset, except under CI (`CI` set), where it fails instead.
+/// The PostgreSQL variant needs `FUSION_TEST_POSTGRES_URL` (a [`prerequisite`]: it fails
+/// without it under CI, and says `SKIPPED` locally).
 #[macro_export]
 macro_rules! both_backends {
     ($($name:ident),* $(,)?) => {$(
@@ -40,21 +40,60 @@ macro_rules! both_backends {
     )*};
 }
 
-/// The PostgreSQL server URL for tests, if configured.
+/// Whether a missing prerequisite fails the test instead of skipping it: under CI (`CI` set
+/// to anything but `false` or `0`; `.ci/run` sets `CI=true`) or when `FUSION_REQUIRE_{flag}`
+/// is set (e.g. `FUSION_REQUIRE_CLIENTS`).
+pub fn prerequisites_required(flag: &str) -> bool {
+    let set =
+        |name: &str| std::env::var(name).is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
+    set("CI") || set(&format!("FUSION_REQUIRE_{flag}"))
+}
+
+/// The current test's path (`module::name`), as libtest names its thread.
+pub fn test_name() -> String {
+    std::thread::current()
+        .name()
+        .unwrap_or("unnamed test")
+        .to_string()
+}
+
+/// `found` when the test's prerequisite is there. When it is missing (`None`): a panic naming
+/// `what` is missing and `how` to provide it when [`prerequisites_required`]`(flag)` (CI);
+/// otherwise a `SKIPPED: <test> needs <what> (<how>)` line, visible without `--nocapture`,
+/// and `None` (the test must return: it skipped).
 ///
 /// # Panics
-/// Under CI when it is not set: the PostgreSQL suite must run there.
-pub fn postgres_url() -> Option<String> {
-    match std::env::var("FUSION_TEST_POSTGRES_URL") {
-        Ok(u) if !u.is_empty() => Some(u),
-        _ => {
-            if std::env::var_os("CI").is_some() {
-                panic!("FUSION_TEST_POSTGRES_URL must be set under CI");
-            }
-            eprintln!("FUSION_TEST_POSTGRES_URL unset: PostgreSQL variant skipped");
-            None
-        }
+/// When the prerequisite is missing and required.
+pub fn prerequisite<T>(found: Option<T>, what: &str, how: &str, flag: &str) -> Option<T> {
+    if found.is_some() {
+        return found;
     }
+    let test = test_name();
+    if prerequisites_required(flag) {
+        panic!(
+            "{test} needs {what}, which is missing ({how}); required under CI or \
+             FUSION_REQUIRE_{flag}"
+        );
+    }
+    // Straight to stderr: libtest's capture (print macros only) would hide it on a pass.
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {test} needs {what} ({how})");
+    None
+}
+
+/// The PostgreSQL server URL for tests (`FUSION_TEST_POSTGRES_URL`), a [`prerequisite`]
+/// (flag `FUSION_REQUIRE_POSTGRES`).
+///
+/// # Panics
+/// When it is not set and required (CI): the PostgreSQL suite must run there.
+pub fn postgres_url() -> Option<String> {
+    prerequisite(
+        std::env::var("FUSION_TEST_POSTGRES_URL")
+            .ok()
+            .filter(|u| !u.is_empty()),
+        "PostgreSQL",
+        "set FUSION_TEST_POSTGRES_URL, e.g. postgres://postgres@127.0.0.1:5432/test",
+        "POSTGRES",
+    )
 }
 
 /// A fresh, empty store location for `backend`: a SQLite file in a temp dir, or a new

@@ -8,6 +8,10 @@
 //! - subscriptions: 209; skipped 11 cancelled + 1 of the deleted user = 12; failed 2 (USD,
 //!   unknown plan); created 195;
 //! - deployments: 209; skipped 20 deleted + 1 of the deleted user = 21; created 188.
+//!
+//! The importer reads only PostgreSQL (`src/import/source.rs`), so every test here, the
+//! SQLite-store variant too, needs `FUSION_TEST_POSTGRES_URL` for the source: a
+//! [`crate::helpers::prerequisite`] (a failure under CI, `SKIPPED` locally).
 
 use std::process::Output;
 

@@ -2,29 +2,27 @@
 //! creates billable metrics and sends single and batch events without raising.
 //!
 //! The interpreter is `FUSION_TEST_PYTHON` (default `python3`). Without the package the
-//! test is skipped with a note, except when `FUSION_REQUIRE_CLIENTS` is set (CI), where it
-//! fails.
+//! test fails under CI or `FUSION_REQUIRE_CLIENTS`, and says `SKIPPED` otherwise (see
+//! [`crate::helpers::prerequisite`]).
 
 use std::process::Command;
 
-use crate::helpers::{Backend, TestApp};
+use crate::helpers::{prerequisite, Backend, TestApp};
 
-/// The Python interpreter with `lago-python-client`, or `None` (skip) — a panic under
-/// `FUSION_REQUIRE_CLIENTS`.
+/// The Python interpreter with `lago-python-client`: a [`prerequisite`] (flag
+/// `FUSION_REQUIRE_CLIENTS`), `None` when the test must skip.
 pub(crate) fn python() -> Option<String> {
     let py = std::env::var("FUSION_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
     let ok = Command::new(&py)
         .args(["-c", "import lago_python_client"])
         .output()
         .is_ok_and(|o| o.status.success());
-    if ok {
-        return Some(py);
-    }
-    if std::env::var_os("FUSION_REQUIRE_CLIENTS").is_some() {
-        panic!("lago-python-client is not importable by {py}");
-    }
-    eprintln!("lago-python-client not installed for {py}: skipped");
-    None
+    prerequisite(
+        ok.then(|| py.clone()),
+        &format!("lago-python-client importable by {py}"),
+        "set FUSION_TEST_PYTHON to a Python with tests/clients/python/requirements.txt installed",
+        "CLIENTS",
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

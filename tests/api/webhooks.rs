@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 use sha2::Sha256;
 
 use crate::both_backends;
-use crate::helpers::{cli, test_settings, Backend, TestApp};
+use crate::helpers::{cli, prerequisite, test_settings, Backend, TestApp};
 use fusion_billing::webhooks::enqueue;
 
 both_backends!(
@@ -209,6 +209,44 @@ async fn wait_status(app: &TestApp, id: &str, status: &str, within: Duration) ->
             return d.status;
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// Returns once the gateway's delivery worker has finished a whole pass that began after
+/// this call: every delivery due before the call has then been attempted and its attempt
+/// has ended, so an absence checked afterwards is proven, not waited for. How: a marker
+/// message (`invoice.created`, `lago_id` `marker-…`) to every endpoint of `service_id`
+/// (one of them must be deliverable) is claimed by some pass P; once it is delivered a
+/// second marker is enqueued, which only a pass after P can claim, and passes run one after
+/// another (a pass waits for all its attempts). The markers reach the endpoints' receivers.
+pub(crate) async fn worker_caught_up(app: &TestApp, service_id: i64) {
+    for n in 1..=2 {
+        let ids = enqueue(
+            &app.store,
+            service_id,
+            "invoice.created",
+            "invoice",
+            json!({"lago_id": format!("marker-{n}")}),
+        )
+        .await
+        .expect("enqueue marker");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut delivered = false;
+        while !delivered {
+            assert!(Instant::now() < deadline, "marker {n} not delivered");
+            tokio::time::sleep(Duration::from_millis(25)).await;
+            let mut statuses = Vec::new();
+            for id in &ids {
+                let row = app.store.webhook_delivery(id).await.unwrap().unwrap();
+                statuses.push(row.status);
+            }
+            // Rows to disabled endpoints are failed from the start, never claimed.
+            assert!(
+                statuses.iter().any(|s| s != "failed"),
+                "no deliverable endpoint"
+            );
+            delivered = statuses.iter().all(|s| s == "delivered" || s == "failed");
+        }
     }
 }
 
@@ -730,8 +768,13 @@ async fn gone_disables_the_endpoint(b: Backend) {
     let row = app.store.webhook_delivery(&later).await.unwrap().unwrap();
     assert_eq!(row.status, "failed");
     assert_eq!(row.last_error.as_deref(), Some("endpoint disabled"));
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The worker has run past it (markers to a second, healthy endpoint): still one hit.
+    let marker_rx = Receiver::start(vec![]);
+    register(&app, &marker_rx.url(), "hmac").await;
+    worker_caught_up(&app, app.service_id).await;
+    assert_eq!(marker_rx.hits().len(), 2);
     assert_eq!(rx.hits().len(), 1);
+    assert!(app.store.webhook_attempts(&later).await.unwrap().is_empty());
 }
 
 async fn redirect_is_a_failure_and_sustained_failure_disables(b: Backend) {
@@ -939,8 +982,12 @@ async fn host_names_are_resolved_and_checked_at_delivery(b: Backend) {
             }
         }
     }
-    let Some(name) = loopback_name else {
-        eprintln!("no host name resolving to loopback here: delivery-time refusal not tested");
+    let Some(name) = prerequisite(
+        loopback_name,
+        "a host name other than localhost resolving only to loopback",
+        "e.g. `127.0.0.1 vm` in /etc/hosts",
+        "LOOPBACK_NAME",
+    ) else {
         return;
     };
     let strict = TestApp::spawn_with(b, |s| {

@@ -54,6 +54,17 @@ pub fn test_name() -> String {
         .to_string()
 }
 
+/// Prints the visible `SKIPPED: <test> needs <what>` line of a test that cannot run against
+/// this target and returns (the caller returns next). Only for what the target is by design
+/// (simulator controls against a real Odoo, a server with or without a module); a missing
+/// server is never a skip: `ODOO_TEST_REAL` without `ODOO_TEST_URL` fails (see
+/// [`Target::with`]). `.ci/real-odoo-contract` lists these lines.
+pub fn skipped(what: &str) {
+    use std::io::Write;
+    // Straight to stderr: libtest's capture (print macros only) would hide it on a pass.
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {} needs {what}", test_name());
+}
+
 /// Skips the current test when it needs simulator-only controls and the target is a real Odoo.
 #[macro_export]
 macro_rules! sim_only {
@@ -61,10 +72,7 @@ macro_rules! sim_only {
         match $t.sim.as_ref() {
             Some(s) => s,
             None => {
-                eprintln!(
-                    "skipped: {} needs simulator controls",
-                    $crate::harness::test_name()
-                );
+                $crate::harness::skipped("simulator controls");
                 return;
             }
         }
