@@ -4,7 +4,7 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use crate::lago::customer::Customer;
 use crate::lago::usage::CustomerUsage;
