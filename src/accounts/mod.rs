@@ -14,6 +14,7 @@ pub mod customers;
 pub mod error;
 pub mod idempotency_repo;
 pub mod identity;
+pub mod invoice_facts;
 pub mod invoice_repo;
 pub mod invoices;
 pub mod lease;

@@ -7,13 +7,13 @@ use std::str::FromStr;
 use actix_web::{web, HttpResponse};
 use serde_json::{json, Map, Value};
 
-use crate::lago::billable_metric::BillableMetric;
 use super::auth::AuthenticatedService;
 use super::body::{opt_bool, opt_string, InvalidValue};
 use super::error::{ApiError, FieldErrors};
 use super::pagination::PageParams;
 use super::state::AppState;
 use crate::billing::metric::{AggregationType, MetricSpec};
+use crate::lago::billable_metric::BillableMetric;
 use crate::meter::metrics_repo::{BillableMetricRow, MetricWriteError};
 use crate::meter::time::now_micros;
 

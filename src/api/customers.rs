@@ -6,8 +6,6 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::lago::customer::Customer;
-use crate::lago::usage::CustomerUsage;
 use super::auth::AuthenticatedService;
 use super::body::root_object;
 use super::error::ApiError;
@@ -15,6 +13,8 @@ use super::pagination::PageParams;
 use super::state::AppState;
 use crate::accounts::customers::attributes;
 use crate::accounts::subscription_repo::SubscriptionFilter;
+use crate::lago::customer::Customer;
+use crate::lago::usage::CustomerUsage;
 
 /// `POST /api/v1/customers`: upsert by `external_id`.
 pub async fn create(

@@ -12,7 +12,6 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::lago::event::Event;
 use super::auth::AuthenticatedService;
 use super::batch::{rows_or_conflicts, validate_all};
 use super::body::{parse_json, root, InvalidValue};
@@ -20,6 +19,7 @@ use super::error::ApiError;
 use super::event_input::{parse_timestamp, validate_event};
 use super::pagination::PageParams;
 use super::state::AppState;
+use crate::lago::event::Event;
 use crate::meter::events::{EventFilter, ItemOutcome};
 use crate::meter::time::now_micros;
 use crate::meter::writer::IngestError;

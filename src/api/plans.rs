@@ -4,12 +4,12 @@
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
-use crate::lago::plan::Plan;
 use super::auth::AuthenticatedService;
 use super::body::root_object;
 use super::error::ApiError;
 use super::pagination::PageParams;
 use super::state::AppState;
+use crate::lago::plan::Plan;
 
 /// `POST /api/v1/plans`.
 pub async fn create(

@@ -5,13 +5,13 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
-use crate::lago::subscription::Subscription;
 use super::auth::AuthenticatedService;
 use super::body::{parse_json, root_object};
 use super::error::ApiError;
 use super::pagination::PageParams;
 use super::state::AppState;
 use crate::accounts::subscription_repo::SubscriptionFilter;
+use crate::lago::subscription::Subscription;
 
 fn query_value(req: &HttpRequest, key: &str) -> Vec<String> {
     url::form_urlencoded::parse(req.query_string().as_bytes())

@@ -21,7 +21,6 @@ use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::lago::counter::Counter;
 use super::auth::AuthenticatedService;
 use super::batch::{rows_or_conflicts, validate_all};
 use super::body::{opt_string, parse_json, InvalidValue};
@@ -29,6 +28,7 @@ use super::error::{ApiError, FieldErrors};
 use super::event_input::{parse_decimal, parse_timestamp, MAX_ID_LEN};
 use super::events::ingest_error;
 use super::state::AppState;
+use crate::lago::counter::Counter;
 use crate::meter::events::{canonical_json, StoredCounter};
 use crate::meter::time::now_micros;
 

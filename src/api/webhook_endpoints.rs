@@ -25,12 +25,12 @@
 use actix_web::{web, HttpResponse};
 use serde_json::{json, Map, Value};
 
-use crate::lago::webhook_endpoint::WebhookEndpoint;
 use super::auth::AuthenticatedService;
 use super::body::{opt_string, InvalidValue};
 use super::error::{ApiError, FieldErrors};
 use super::pagination::PageParams;
 use super::state::AppState;
+use crate::lago::webhook_endpoint::WebhookEndpoint;
 use crate::meter::time::now_micros;
 use crate::webhooks::repo::{EndpointRow, EndpointWriteError};
 use crate::webhooks::ssrf::{check_registration, AllowedNetworks};

@@ -4,8 +4,8 @@
 use clap::Subcommand;
 
 use super::open_store;
-use crate::lago::time::iso_seconds;
 use crate::configuration::Settings;
+use crate::lago::time::iso_seconds;
 use crate::meter::Store;
 use crate::webhooks::replay::{self, ReplaySelection};
 use crate::webhooks::repo::{DeliveryRow, EndpointRow};

@@ -9,8 +9,10 @@
 
 pub mod billable_metric;
 pub mod counter;
+pub mod credit_note;
 pub mod customer;
 pub mod event;
+pub mod invoice;
 pub mod plan;
 pub mod subscription;
 pub mod time;

@@ -94,7 +94,7 @@ impl Watcher {
             };
             let (sid, move_id) = (service.id, row.move_id);
             let view = a.credit_note_view(&service, row).await?;
-            let body = crate::api::credit_notes::credit_note_json(&view);
+            let body = serde_json::json!(crate::lago::credit_note::CreditNote::from(&view));
             self.emit(
                 report,
                 ("credit_note", move_id, sid),
@@ -222,7 +222,7 @@ impl Watcher {
         if overdue && was("overdue") != json!(true) {
             types.push("invoice.payment_overdue");
         }
-        let body = crate::api::invoices::invoice_json(&view);
+        let body = serde_json::json!(crate::lago::invoice::Invoice::from(&view));
         let events = types.into_iter().map(|t| (t, body.clone())).collect();
         self.emit(
             report,

@@ -199,7 +199,10 @@ impl Watcher {
             let mut events = Vec::new();
             if let Some(t) = webhook {
                 let view = a.view(&service, row, Some(order.clone())).await?;
-                events.push((t, serde_json::json!(crate::lago::subscription::Subscription::from(&view))));
+                events.push((
+                    t,
+                    serde_json::json!(crate::lago::subscription::Subscription::from(&view)),
+                ));
             }
             self.emit(
                 report,

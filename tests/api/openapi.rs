@@ -1115,7 +1115,6 @@ fn required_fields_file_is_sound_and_checked() {
 /// present, non-null and of its JSON type; fails listing every offending `object.field`
 /// at once, with the first place it was seen.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "fails until the wire types fill customer.billing_entity_code (null today)"]
 async fn responses_carry_what_the_clients_require() {
     let spec = required_fields();
     let (lago, ours) = exercise_every_operation().await;
