@@ -10,6 +10,7 @@ use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
 
 use super::client::{OdooClient, SearchOptions};
+use super::custom_fields::PLAN_CODE_FIELD;
 use super::error::OdooError;
 use super::value::{
     to_odoo_float, to_odoo_str, Command, CompanyId, CurrencyId, Many2one, PlanId, ProductId,
@@ -18,6 +19,7 @@ use super::value::{
 
 const PLAN: &str = "sale.subscription.plan";
 const PRODUCT: &str = "product.product";
+const TEMPLATE: &str = "product.template";
 const TAX: &str = "account.tax";
 const CURRENCY: &str = "res.currency";
 
@@ -284,6 +286,7 @@ impl OdooClient {
 impl Catalogue<'_> {
     async fn plans_where(&self, domain: Value) -> Result<Vec<SubscriptionPlan>, OdooError> {
         self.client
+            .orm()
             .search_read(PLAN, domain, PLAN_FIELDS, &SearchOptions::ordered("id asc"))
             .await?
             .iter()
@@ -349,7 +352,7 @@ impl Catalogue<'_> {
         vals.insert("billing_period_value".into(), json!(value));
         vals.insert("billing_period_unit".into(), json!(unit.as_odoo()));
         Ok(PlanId(
-            self.client.create_one(PLAN, vals, Map::new()).await?,
+            self.client.orm().create_one(PLAN, vals, Map::new()).await?,
         ))
     }
 
@@ -360,6 +363,7 @@ impl Catalogue<'_> {
     pub async fn product_custom_fields(&self) -> Result<Vec<String>, OdooError> {
         Ok(self
             .client
+            .orm()
             .fields(PRODUCT)
             .await?
             .keys()
@@ -369,7 +373,7 @@ impl Catalogue<'_> {
     }
 
     async fn product_fields(&self) -> Result<(Vec<String>, bool, Vec<String>), OdooError> {
-        let known = self.client.fields(PRODUCT).await?;
+        let known = self.client.orm().fields(PRODUCT).await?;
         let recurring = known.contains_key("recurring_invoice");
         let custom: Vec<String> = known
             .keys()
@@ -411,6 +415,7 @@ impl Catalogue<'_> {
         };
         let records = self
             .client
+            .orm()
             .search_read(PRODUCT, domain, &field_refs, &opts)
             .await?;
         records
@@ -478,7 +483,7 @@ impl Catalogue<'_> {
         field: &str,
         value: &str,
     ) -> Result<Vec<Product>, OdooError> {
-        if !field.starts_with("x_") || !self.client.has_field(PRODUCT, field).await? {
+        if !field.starts_with("x_") || !self.client.orm().has_field(PRODUCT, field).await? {
             return Ok(Vec::new());
         }
         self.products_where(json!([[field, "=", value]]), Some(20))
@@ -486,7 +491,7 @@ impl Catalogue<'_> {
     }
 
     async fn product_vals(&self, v: &ProductValues) -> Result<Map<String, Value>, OdooError> {
-        let known = self.client.fields(PRODUCT).await?;
+        let known = self.client.orm().fields(PRODUCT).await?;
         let mut m = Map::new();
         if let Some(n) = &v.name {
             m.insert("name".into(), json!(n));
@@ -542,7 +547,10 @@ impl Catalogue<'_> {
         vals.insert("type".into(), json!("service"));
         vals.insert("sale_ok".into(), json!(true));
         Ok(ProductId(
-            self.client.create_one(PRODUCT, vals, Map::new()).await?,
+            self.client
+                .orm()
+                .create_one(PRODUCT, vals, Map::new())
+                .await?,
         ))
     }
 
@@ -560,7 +568,7 @@ impl Catalogue<'_> {
         if vals.is_empty() {
             return Ok(());
         }
-        self.client.write(PRODUCT, &[id.0], vals).await
+        self.client.orm().write(PRODUCT, &[id.0], vals).await
     }
 
     /// Rate in percent of each `percent` tax among `ids` (archived included), and of each
@@ -584,6 +592,7 @@ impl Catalogue<'_> {
         let mut groups: Vec<(i64, Vec<i64>)> = Vec::new();
         for r in self
             .client
+            .orm()
             .read(TAX, &ids, &["amount", "amount_type", "children_tax_ids"])
             .await?
         {
@@ -600,6 +609,7 @@ impl Catalogue<'_> {
             let mut child_rates = std::collections::HashMap::new();
             for r in self
                 .client
+                .orm()
                 .read(TAX, &children, &["amount", "amount_type"])
                 .await?
             {
@@ -628,6 +638,7 @@ impl Catalogue<'_> {
     pub async fn company(&self) -> Result<Company, OdooError> {
         let users = self
             .client
+            .orm()
             .search_read(
                 "res.users",
                 json!([["id", "=", self.client.uid().0]]),
@@ -645,6 +656,7 @@ impl Catalogue<'_> {
             })?;
         let rec = self
             .client
+            .orm()
             .search_read(
                 "res.company",
                 json!([["id", "=", company.id]]),
@@ -676,6 +688,7 @@ impl Catalogue<'_> {
         let company = self.company().await?;
         let rec = self
             .client
+            .orm()
             .search_read(
                 "res.company",
                 json!([["id", "=", company.id.0]]),
@@ -709,6 +722,7 @@ impl Catalogue<'_> {
             ..SearchOptions::default()
         };
         self.client
+            .orm()
             .search_read(CURRENCY, domain, CURRENCY_FIELDS, &opts)
             .await?
             .first()
@@ -733,7 +747,7 @@ impl Catalogue<'_> {
     pub async fn activate_currency(&self, id: CurrencyId) -> Result<(), OdooError> {
         let mut vals = Map::new();
         vals.insert("active".into(), json!(true));
-        self.client.write(CURRENCY, &[id.0], vals).await
+        self.client.orm().write(CURRENCY, &[id.0], vals).await
     }
 
     /// Active sale taxes of `percent` % (`type_tax_use = sale`, `amount_type = percent`,
@@ -758,6 +772,7 @@ impl Catalogue<'_> {
         }
         let taxes = self
             .client
+            .orm()
             .search_read(
                 TAX,
                 Value::Array(domain),
@@ -773,5 +788,93 @@ impl Catalogue<'_> {
             .into_iter()
             .filter(|t| t.amount.normalize() == percent.normalize())
             .collect())
+    }
+
+    /// Archives (`active = false`) or restores (`true`) the product variants `ids` in one
+    /// `write`; no call when `ids` is empty.
+    ///
+    /// # Errors
+    /// Odoo's errors.
+    #[tracing::instrument(skip_all, fields(model = PRODUCT, method = "write"))]
+    pub async fn set_products_active(
+        &self,
+        ids: &[ProductId],
+        active: bool,
+    ) -> Result<(), OdooError> {
+        let ids: Vec<i64> = ids.iter().map(|p| p.0).collect();
+        let mut m = Map::new();
+        m.insert("active".into(), json!(active));
+        self.client.orm().write(PRODUCT, &ids, m).await
+    }
+
+    /// Writes the Lago plan code ([`PLAN_CODE_FIELD`]) on a product template.
+    ///
+    /// # Errors
+    /// Odoo's errors (a missing field is an error naming [`PLAN_CODE_FIELD`]).
+    #[tracing::instrument(skip_all, fields(model = TEMPLATE, method = "write"))]
+    pub async fn set_template_plan_code(
+        &self,
+        template: ProductTemplateId,
+        plan_code: &str,
+    ) -> Result<(), OdooError> {
+        let mut m = Map::new();
+        m.insert(PLAN_CODE_FIELD.into(), json!(plan_code));
+        self.client.orm().write(TEMPLATE, &[template.0], m).await
+    }
+
+    /// The internal reference (`default_code`) of each product among `ids` that has one, by
+    /// product (one `read`; none when `ids` is empty).
+    ///
+    /// # Errors
+    /// Odoo's errors; [`OdooError::MissingError`] when a product no longer exists.
+    #[tracing::instrument(skip_all, fields(model = PRODUCT, method = "read"))]
+    pub async fn default_codes(
+        &self,
+        ids: &[ProductId],
+    ) -> Result<std::collections::HashMap<ProductId, String>, OdooError> {
+        let ids: Vec<i64> = ids.iter().map(|p| p.0).collect();
+        let mut codes = std::collections::HashMap::new();
+        for r in self
+            .client
+            .orm()
+            .read(PRODUCT, &ids, &["default_code"])
+            .await?
+        {
+            if let (Ok(id), Ok(Some(code))) = (r.id(), r.str("default_code")) {
+                codes.insert(ProductId(id), code);
+            }
+        }
+        Ok(codes)
+    }
+
+    /// The customer taxes (`taxes_id`) of each product among `ids` (archived included), by
+    /// product; no call when `ids` is empty.
+    ///
+    /// # Errors
+    /// Odoo's errors, or a record Odoo answered malformed.
+    #[tracing::instrument(skip_all, fields(model = PRODUCT, method = "search_read"))]
+    pub async fn customer_taxes(
+        &self,
+        ids: &[ProductId],
+    ) -> Result<std::collections::HashMap<ProductId, Vec<TaxId>>, OdooError> {
+        let mut taxes_of = std::collections::HashMap::new();
+        if ids.is_empty() {
+            return Ok(taxes_of);
+        }
+        let ids: Vec<i64> = ids.iter().map(|p| p.0).collect();
+        let opts = SearchOptions {
+            include_archived: true,
+            ..SearchOptions::default()
+        };
+        let recs = self
+            .client
+            .orm()
+            .search_read(PRODUCT, json!([["id", "in", ids]]), &["taxes_id"], &opts)
+            .await?;
+        for r in &recs {
+            let taxes = r.ids("taxes_id")?.into_iter().map(TaxId).collect();
+            taxes_of.insert(ProductId(r.id()?), taxes);
+        }
+        Ok(taxes_of)
     }
 }

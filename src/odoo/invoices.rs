@@ -187,6 +187,53 @@ impl Invoice {
     }
 }
 
+/// A posted customer invoice or credit note as the monthly reconciliation reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PostedMove {
+    /// Odoo record id.
+    pub id: MoveId,
+    /// Its number (`name`), as Odoo answers it.
+    pub name: Option<String>,
+    /// [`MoveType::Invoice`] or [`MoveType::CreditNote`].
+    pub move_type: MoveType,
+    /// Customer (`partner_id`).
+    pub partner: Option<Many2one>,
+    /// Source document, e.g. the sale order name (`invoice_origin`); Odoo does not copy it onto
+    /// a reversal.
+    pub origin: Option<String>,
+    /// Total without taxes (`amount_untaxed`), document currency.
+    pub amount_untaxed: Decimal,
+    /// Currency (`currency_id`).
+    pub currency: Option<Many2one>,
+    /// For a credit note: the invoice it reverses (`reversed_entry_id`).
+    pub reversed_entry: Option<MoveId>,
+}
+
+const POSTED_FIELDS: &[&str] = &[
+    "name",
+    "move_type",
+    "partner_id",
+    "invoice_origin",
+    "amount_untaxed",
+    "currency_id",
+    "reversed_entry_id",
+];
+
+impl PostedMove {
+    fn from_record(r: &Record) -> Result<PostedMove, OdooError> {
+        Ok(PostedMove {
+            id: MoveId(r.id()?),
+            name: r.str("name")?,
+            move_type: MoveType::parse(r.str("move_type")?.as_deref().unwrap_or("")),
+            partner: r.m2o("partner_id")?,
+            origin: r.str("invoice_origin")?,
+            amount_untaxed: r.decimal("amount_untaxed")?,
+            currency: r.m2o("currency_id")?,
+            reversed_entry: r.m2o("reversed_entry_id")?.map(|m| MoveId(m.id)),
+        })
+    }
+}
+
 /// An invoice line (product, section or note; tax and receivable lines excluded).
 #[derive(Debug, Clone, PartialEq)]
 pub struct InvoiceLine {
@@ -381,6 +428,7 @@ fn customer_types() -> Value {
 impl Invoices<'_> {
     async fn moves(&self, domain: Value, opts: &SearchOptions) -> Result<Vec<Invoice>, OdooError> {
         self.client
+            .orm()
             .search_read(MOVE, domain, MOVE_FIELDS, opts)
             .await?
             .iter()
@@ -544,6 +592,7 @@ impl Invoices<'_> {
         }
         let ids: Vec<i64> = ids.iter().map(|i| i.0).collect();
         self.client
+            .orm()
             .search_read(
                 LINE,
                 json!([["move_id", "in", ids], ["display_type", "=", "product"]]),
@@ -565,6 +614,7 @@ impl Invoices<'_> {
     #[tracing::instrument(skip_all, fields(model = "payment.token", method = "search"))]
     pub async fn payment_tokens(&self, partner: PartnerId) -> Result<Vec<i64>, OdooError> {
         self.client
+            .orm()
             .search(
                 "payment.token",
                 json!([["partner_id", "=", partner.0], ["active", "=", true]]),
@@ -580,6 +630,7 @@ impl Invoices<'_> {
     #[tracing::instrument(skip_all, fields(model = LINE, method = "search_read"))]
     pub async fn lines(&self, id: MoveId) -> Result<Vec<InvoiceLine>, OdooError> {
         self.client
+            .orm()
             .search_read(
                 LINE,
                 json!([
@@ -610,6 +661,7 @@ impl Invoices<'_> {
     pub async fn tax_totals(&self, id: MoveId) -> Result<TaxTotals, OdooError> {
         let recs = self
             .client
+            .orm()
             .read(
                 MOVE,
                 &[id.0],
@@ -640,6 +692,7 @@ impl Invoices<'_> {
     #[tracing::instrument(skip_all, fields(model = MOVE, method = "action_post"))]
     pub async fn post(&self, id: MoveId) -> Result<(), OdooError> {
         self.client
+            .orm()
             .call(Call::new(MOVE, "action_post").ids([id.0]))
             .await
             .map(|_| ())
@@ -652,6 +705,7 @@ impl Invoices<'_> {
     #[tracing::instrument(skip_all, fields(model = MOVE, method = "button_draft"))]
     pub async fn reset_to_draft(&self, id: MoveId) -> Result<(), OdooError> {
         self.client
+            .orm()
             .call(Call::new(MOVE, "button_draft").ids([id.0]))
             .await
             .map(|_| ())
@@ -664,6 +718,7 @@ impl Invoices<'_> {
     #[tracing::instrument(skip_all, fields(model = MOVE, method = "button_cancel"))]
     pub async fn cancel(&self, id: MoveId) -> Result<(), OdooError> {
         self.client
+            .orm()
             .call(Call::new(MOVE, "button_cancel").ids([id.0]))
             .await
             .map(|_| ())
@@ -682,7 +737,7 @@ impl Invoices<'_> {
         if pdf {
             call = call.arg("report_type", "pdf").arg("download", true);
         }
-        let v = self.client.call(call).await?;
+        let v = self.client.orm().call(call).await?;
         let rel = odoo_str(&v)?
             .ok_or_else(|| OdooError::Decode("get_portal_url returned false".into()))?;
         self.client
@@ -725,10 +780,12 @@ impl Invoices<'_> {
         ctx.insert("active_ids".into(), json!([id.0]));
         let wiz = self
             .client
+            .orm()
             .create_one("payment.link.wizard", Map::new(), ctx)
             .await?;
         let recs = self
             .client
+            .orm()
             .read("payment.link.wizard", &[wiz], &["link"])
             .await?;
         recs.first()
@@ -774,13 +831,14 @@ impl Invoices<'_> {
         }
         let wiz = self
             .client
+            .orm()
             .create_one("account.payment.register", vals, ctx.clone())
             .await?;
         let mut call = Call::new("account.payment.register", "action_create_payments").ids([wiz]);
         for (k, v) in ctx {
             call = call.context(&k, v);
         }
-        let action = self.client.call(call).await?;
+        let action = self.client.orm().call(call).await?;
         let ids = action_record_ids(&action)?;
         Ok(match ids.as_slice() {
             [one] => Some(PaymentId(*one)),
@@ -823,7 +881,7 @@ impl Invoices<'_> {
         vals.insert("invoice_line_ids".into(), Command::list(&cmds));
         let mut ctx = Map::new();
         ctx.insert("default_move_type".into(), json!("out_invoice"));
-        Ok(MoveId(self.client.create_one(MOVE, vals, ctx).await?))
+        Ok(MoveId(self.client.orm().create_one(MOVE, vals, ctx).await?))
     }
 
     /// Applies line changes to a draft move in one `write` on `invoice_line_ids`.
@@ -858,7 +916,112 @@ impl Invoices<'_> {
             .collect();
         let mut vals = Map::new();
         vals.insert("invoice_line_ids".into(), Command::list(&cmds));
-        self.client.write(MOVE, &[id.0], vals).await
+        self.client.orm().write(MOVE, &[id.0], vals).await
+    }
+
+    /// Ids of posted customer invoices (`out_invoice`) not or partly paid whose due date is
+    /// before `today`, at most `limit`.
+    ///
+    /// # Errors
+    /// Any [`OdooError`].
+    #[tracing::instrument(skip_all, fields(model = MOVE, method = "search"))]
+    pub async fn overdue_ids(
+        &self,
+        today: NaiveDate,
+        limit: u64,
+    ) -> Result<Vec<MoveId>, OdooError> {
+        let ids = self
+            .client
+            .orm()
+            .search(
+                MOVE,
+                json!([
+                    ["move_type", "=", "out_invoice"],
+                    ["state", "=", "posted"],
+                    ["payment_state", "in", ["not_paid", "partial"]],
+                    ["invoice_date_due", "<", to_odoo_date(today)]
+                ]),
+                &SearchOptions {
+                    limit: Some(limit),
+                    ..SearchOptions::default()
+                },
+            )
+            .await?;
+        Ok(ids.into_iter().map(MoveId).collect())
+    }
+
+    /// Every posted customer invoice and credit note of `partners` dated (`invoice_date`) from
+    /// `from` to before `until`, read in pages of 500 by id.
+    ///
+    /// # Errors
+    /// Any [`OdooError`].
+    #[tracing::instrument(skip_all, fields(model = MOVE, method = "search_read"))]
+    pub async fn posted_between(
+        &self,
+        partners: &[PartnerId],
+        from: NaiveDate,
+        until: NaiveDate,
+    ) -> Result<Vec<PostedMove>, OdooError> {
+        let partner_ids: Vec<i64> = partners.iter().map(|p| p.0).collect();
+        let domain = json!([
+            ["move_type", "in", ["out_invoice", "out_refund"]],
+            ["state", "=", "posted"],
+            ["invoice_date", ">=", to_odoo_date(from)],
+            ["invoice_date", "<", to_odoo_date(until)],
+            ["partner_id", "in", partner_ids]
+        ]);
+        self.client
+            .orm()
+            .search_read_all(MOVE, domain, POSTED_FIELDS, 500, false)
+            .await?
+            .iter()
+            .map(PostedMove::from_record)
+            .collect()
+    }
+
+    /// The source document (`invoice_origin`, empty when unset) of each move among `ids`;
+    /// no call when `ids` is empty.
+    ///
+    /// # Errors
+    /// Any [`OdooError`].
+    #[tracing::instrument(skip_all, fields(model = MOVE, method = "search_read"))]
+    pub async fn origins_of(
+        &self,
+        ids: &[MoveId],
+    ) -> Result<std::collections::HashMap<MoveId, String>, OdooError> {
+        let mut origins = std::collections::HashMap::new();
+        if ids.is_empty() {
+            return Ok(origins);
+        }
+        let ids: Vec<i64> = ids.iter().map(|i| i.0).collect();
+        for r in self
+            .client
+            .orm()
+            .search_read(
+                MOVE,
+                json!([["id", "in", ids]]),
+                &["invoice_origin"],
+                &SearchOptions::default(),
+            )
+            .await?
+        {
+            origins.insert(
+                MoveId(r.id()?),
+                r.str("invoice_origin")?.unwrap_or_default(),
+            );
+        }
+        Ok(origins)
+    }
+
+    /// Sets the customer reference (`ref`) of a move.
+    ///
+    /// # Errors
+    /// Any [`OdooError`].
+    #[tracing::instrument(skip_all, fields(model = MOVE, method = "write"))]
+    pub async fn set_reference(&self, id: MoveId, reference: &str) -> Result<(), OdooError> {
+        let mut vals = Map::new();
+        vals.insert("ref".into(), json!(reference));
+        self.client.orm().write(MOVE, &[id.0], vals).await
     }
 }
 

@@ -155,6 +155,7 @@ impl Partners<'_> {
             ..SearchOptions::default()
         };
         self.client
+            .orm()
             .search_read(MODEL, domain, FIELDS, &opts)
             .await?
             .iter()
@@ -250,6 +251,7 @@ impl Partners<'_> {
         }
         let ids = self
             .client
+            .orm()
             .search(
                 "res.country",
                 json!([["code", "=", code]]),
@@ -273,6 +275,7 @@ impl Partners<'_> {
     /// The provinces of a country, `(id, code, name)`.
     async fn states(&self, country: CountryId) -> Result<Vec<(i64, String, String)>, OdooError> {
         self.client
+            .orm()
             .search_read(
                 "res.country.state",
                 json!([["country_id", "=", country.0]]),
@@ -323,6 +326,7 @@ impl Partners<'_> {
     pub async fn company_address(&self) -> Result<(Option<i64>, Option<StateId>), OdooError> {
         let users = self
             .client
+            .orm()
             .search_read(
                 "res.users",
                 json!([["id", "=", self.client.uid().0]]),
@@ -340,6 +344,7 @@ impl Partners<'_> {
         };
         let rec = self
             .client
+            .orm()
             .search_read(
                 "res.company",
                 json!([["id", "=", company.id]]),
@@ -457,7 +462,10 @@ impl Partners<'_> {
         }
         let vals = self.vals(values, None).await?;
         Ok(PartnerId(
-            self.client.create_one(MODEL, vals, Map::new()).await?,
+            self.client
+                .orm()
+                .create_one(MODEL, vals, Map::new())
+                .await?,
         ))
     }
 
@@ -476,7 +484,7 @@ impl Partners<'_> {
         if vals.is_empty() {
             return Ok(());
         }
-        self.client.write(MODEL, &[id.0], vals).await
+        self.client.orm().write(MODEL, &[id.0], vals).await
     }
 
     /// Partners changed at or after `since` (UTC, inclusive), oldest first, at most `limit`.
@@ -495,6 +503,7 @@ impl Partners<'_> {
             ..SearchOptions::default()
         };
         self.client
+            .orm()
             .search_read(
                 MODEL,
                 json!([["write_date", ">=", super::value::to_odoo_datetime(since)]]),

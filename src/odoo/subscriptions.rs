@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
 
 use super::client::{Call, OdooClient, SearchOptions};
+use super::custom_fields::PLAN_CODE_FIELD;
 use super::error::OdooError;
 use super::value::{
     to_odoo_date, to_odoo_datetime, to_odoo_float, to_odoo_str, CloseReasonId, Command, Many2one,
@@ -374,6 +375,112 @@ pub struct DeliveredQty {
     pub quantity: Decimal,
 }
 
+/// One change to a subscription order's usage lines, sent as an `order_line` command of one
+/// `sale.order` `write` (see [`Subscriptions::write_usage_lines`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum UsageLineChange {
+    /// Rewrites an existing line: `[1, line, {name, qty_delivered, price_unit}]`.
+    Rewrite {
+        /// The line.
+        line: SaleOrderLineId,
+        /// Description.
+        name: String,
+        /// New absolute `qty_delivered`.
+        delivered: Decimal,
+        /// Unit price.
+        price_unit: Decimal,
+    },
+    /// Adds a line of `product` ordered 0, delivered `delivered`:
+    /// `[0, 0, {product_id, name, product_uom_qty: 0.0, qty_delivered, price_unit}]`.
+    Add {
+        /// Product variant.
+        product: ProductId,
+        /// Description.
+        name: String,
+        /// `qty_delivered`.
+        delivered: Decimal,
+        /// Unit price.
+        price_unit: Decimal,
+    },
+    /// Sets a surplus line's delivered quantity to zero: `[1, line, {qty_delivered: 0.0}]`.
+    ClearDelivered(SaleOrderLineId),
+}
+
+impl UsageLineChange {
+    fn command(&self) -> Command {
+        let mut v = Map::new();
+        match self {
+            UsageLineChange::Rewrite {
+                line,
+                name,
+                delivered,
+                price_unit,
+            } => {
+                v.insert("name".into(), json!(name));
+                v.insert("qty_delivered".into(), to_odoo_float(*delivered));
+                v.insert("price_unit".into(), to_odoo_float(*price_unit));
+                Command::Update(line.0, v)
+            }
+            UsageLineChange::Add {
+                product,
+                name,
+                delivered,
+                price_unit,
+            } => {
+                v.insert("product_id".into(), json!(product.0));
+                v.insert("name".into(), json!(name));
+                v.insert("product_uom_qty".into(), json!(0.0));
+                v.insert("qty_delivered".into(), to_odoo_float(*delivered));
+                v.insert("price_unit".into(), to_odoo_float(*price_unit));
+                Command::Create(v)
+            }
+            UsageLineChange::ClearDelivered(line) => {
+                v.insert("qty_delivered".into(), json!(0.0));
+                Command::Update(line.0, v)
+            }
+        }
+    }
+}
+
+/// Changes to a subscription order's header, written in one `sale.order` `write`; `None`
+/// leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OrderPatch {
+    /// The Lago plan code ([`PLAN_CODE_FIELD`]).
+    pub plan_code: Option<String>,
+    /// `start_date`.
+    pub start_date: Option<NaiveDate>,
+    /// `end_date`; `Some(None)` clears it (`false`).
+    pub end_date: Option<Option<NaiveDate>>,
+    /// `next_invoice_date`; `Some(None)` clears it (`false`).
+    pub next_invoice_date: Option<Option<NaiveDate>>,
+}
+
+impl OrderPatch {
+    /// True when the patch changes nothing (no `write` is sent).
+    pub fn is_empty(&self) -> bool {
+        self == &OrderPatch::default()
+    }
+
+    fn vals(&self) -> Map<String, Value> {
+        let date_or_false = |d: Option<NaiveDate>| d.map(to_odoo_date).unwrap_or(json!(false));
+        let mut m = Map::new();
+        if let Some(code) = &self.plan_code {
+            m.insert(PLAN_CODE_FIELD.into(), json!(code));
+        }
+        if let Some(d) = self.start_date {
+            m.insert("start_date".into(), to_odoo_date(d));
+        }
+        if let Some(d) = self.end_date {
+            m.insert("end_date".into(), date_or_false(d));
+        }
+        if let Some(d) = self.next_invoice_date {
+            m.insert("next_invoice_date".into(), date_or_false(d));
+        }
+        m
+    }
+}
+
 /// Subscription operations; get one with [`OdooClient::subscriptions`].
 #[derive(Debug, Clone, Copy)]
 pub struct Subscriptions<'a> {
@@ -394,6 +501,7 @@ impl Subscriptions<'_> {
         opts: &SearchOptions,
     ) -> Result<Vec<SaleOrder>, OdooError> {
         self.client
+            .orm()
             .search_read(ORDER, domain, ORDER_FIELDS, opts)
             .await?
             .iter()
@@ -430,7 +538,10 @@ impl Subscriptions<'_> {
         let cmds: Vec<Command> = s.lines.iter().map(|l| Command::Create(l.vals())).collect();
         vals.insert("order_line".into(), Command::list(&cmds));
         Ok(SaleOrderId(
-            self.client.create_one(ORDER, vals, Map::new()).await?,
+            self.client
+                .orm()
+                .create_one(ORDER, vals, Map::new())
+                .await?,
         ))
     }
 
@@ -441,6 +552,7 @@ impl Subscriptions<'_> {
     #[tracing::instrument(skip_all, fields(model = ORDER, method = "action_confirm"))]
     pub async fn confirm(&self, id: SaleOrderId) -> Result<(), OdooError> {
         self.client
+            .orm()
             .call(Call::new(ORDER, "action_confirm").ids([id.0]))
             .await
             .map(|_| ())
@@ -460,7 +572,7 @@ impl Subscriptions<'_> {
         if let Some(r) = reason {
             call = call.arg("close_reason_id", r.0);
         }
-        self.client.call(call).await.map(|_| ())
+        self.client.orm().call(call).await.map(|_| ())
     }
 
     /// `action_cancel()` (19.0 cancels directly; locked orders raise `UserError`).
@@ -470,6 +582,7 @@ impl Subscriptions<'_> {
     #[tracing::instrument(skip_all, fields(model = ORDER, method = "action_cancel"))]
     pub async fn cancel(&self, id: SaleOrderId) -> Result<(), OdooError> {
         self.client
+            .orm()
             .call(
                 Call::new(ORDER, "action_cancel")
                     .ids([id.0])
@@ -511,6 +624,7 @@ impl Subscriptions<'_> {
         }
         let ids: Vec<i64> = ids.iter().map(|i| i.0).collect();
         self.client
+            .orm()
             .search_read(
                 LINE,
                 json!([["order_id", "in", ids]]),
@@ -536,6 +650,7 @@ impl Subscriptions<'_> {
     ) -> Result<Vec<SaleOrder>, OdooError> {
         let keys: Vec<&str> = states.iter().map(SubscriptionState::as_odoo).collect();
         self.client
+            .orm()
             .search_read_all(
                 ORDER,
                 json!([
@@ -588,6 +703,7 @@ impl Subscriptions<'_> {
         }
         let ids: Vec<i64> = ids.iter().map(|i| i.0).collect();
         self.client
+            .orm()
             .search_read(
                 ORDER,
                 json!([["id", "in", ids]]),
@@ -699,7 +815,7 @@ impl Subscriptions<'_> {
             .collect();
         let mut vals = Map::new();
         vals.insert("order_line".into(), Command::list(&cmds));
-        self.client.write(ORDER, &[order.0], vals).await
+        self.client.orm().write(ORDER, &[order.0], vals).await
     }
 
     /// Adds lines to an existing order in one `write` (`[[0, 0, vals], …]`), e.g. tier or late-usage
@@ -717,9 +833,13 @@ impl Subscriptions<'_> {
             let cmds: Vec<Command> = lines.iter().map(|l| Command::Create(l.vals())).collect();
             let mut vals = Map::new();
             vals.insert("order_line".into(), Command::list(&cmds));
-            self.client.write(ORDER, &[order.0], vals).await?;
+            self.client.orm().write(ORDER, &[order.0], vals).await?;
         }
-        let recs = self.client.read(ORDER, &[order.0], &["order_line"]).await?;
+        let recs = self
+            .client
+            .orm()
+            .read(ORDER, &[order.0], &["order_line"])
+            .await?;
         Ok(recs
             .first()
             .map(|r| r.ids("order_line"))
@@ -728,5 +848,88 @@ impl Subscriptions<'_> {
             .into_iter()
             .map(SaleOrderLineId)
             .collect())
+    }
+
+    /// Applies `changes` to the usage lines of `order` in one `write`
+    /// (`order_line: [[1, id, vals], [0, 0, vals], …]`); no call when empty.
+    ///
+    /// # Errors
+    /// Odoo's errors (e.g. a line of another order).
+    #[tracing::instrument(skip_all, fields(model = ORDER, method = "write"))]
+    pub async fn write_usage_lines(
+        &self,
+        order: SaleOrderId,
+        changes: &[UsageLineChange],
+    ) -> Result<(), OdooError> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let cmds: Vec<Command> = changes.iter().map(UsageLineChange::command).collect();
+        let mut vals = Map::new();
+        vals.insert("order_line".into(), Command::list(&cmds));
+        self.client.orm().write(ORDER, &[order.0], vals).await
+    }
+
+    /// Writes `patch` on the order (one `write`); no call when the patch is empty.
+    ///
+    /// # Errors
+    /// Odoo's errors (a missing [`PLAN_CODE_FIELD`] is an `OdooError` naming it).
+    #[tracing::instrument(skip_all, fields(model = ORDER, method = "write"))]
+    pub async fn update(&self, id: SaleOrderId, patch: &OrderPatch) -> Result<(), OdooError> {
+        if patch.is_empty() {
+            return Ok(());
+        }
+        self.client.orm().write(ORDER, &[id.0], patch.vals()).await
+    }
+
+    /// The ids of the orders named (`name`, e.g. `S00042`) in `names`, by name; names without
+    /// an order are absent.
+    ///
+    /// # Errors
+    /// Odoo's errors.
+    #[tracing::instrument(skip_all, fields(model = ORDER, method = "search_read"))]
+    pub async fn ids_by_name(
+        &self,
+        names: &[String],
+    ) -> Result<std::collections::HashMap<String, SaleOrderId>, OdooError> {
+        let orders = self
+            .client
+            .orm()
+            .search_read(
+                ORDER,
+                json!([["name", "in", names]]),
+                &["name"],
+                &SearchOptions::default(),
+            )
+            .await?;
+        let mut by_name = std::collections::HashMap::new();
+        for o in &orders {
+            if let (Ok(id), Ok(Some(name))) = (o.id(), o.str("name")) {
+                by_name.insert(name, SaleOrderId(id));
+            }
+        }
+        Ok(by_name)
+    }
+
+    /// The absolute customer-portal URL of the order (`get_portal_url`,
+    /// `addons/portal/models/portal_mixin.py`) joined to the Odoo base URL; the bare path when
+    /// it does not join, an empty path when Odoo answers no string.
+    ///
+    /// # Errors
+    /// Odoo's errors.
+    #[tracing::instrument(skip_all, fields(model = ORDER, method = "get_portal_url"))]
+    pub async fn portal_url(&self, id: SaleOrderId) -> Result<String, OdooError> {
+        let v = self
+            .client
+            .orm()
+            .call(Call::new(ORDER, "get_portal_url").ids([id.0]))
+            .await?;
+        let path = v.as_str().unwrap_or_default();
+        Ok(self
+            .client
+            .base_url()
+            .join(path)
+            .map(|u| u.to_string())
+            .unwrap_or_else(|_| path.to_string()))
     }
 }
