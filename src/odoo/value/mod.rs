@@ -105,8 +105,8 @@ fn decode_err(what: &str, v: &Value) -> OdooError {
 mod tests {
     use super::*;
     use chrono::NaiveDate;
-    use serde_json::json;
     use rust_decimal_macros::dec;
+    use serde_json::json;
 
     #[test]
     fn false_is_none_everywhere() {
