@@ -316,9 +316,7 @@ impl Accounts {
                     .credit_notes()
                     .create_draft(invoice.mv.id, reason, None)
                     .await?;
-                let mut vals = Map::new();
-                vals.insert("ref".into(), json!(reference));
-                c.write("account.move", &[id.0], vals).await?;
+                inv.set_reference(id, &reference).await?;
                 id
             }
         };

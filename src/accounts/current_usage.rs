@@ -9,7 +9,6 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use crate::billing::checked::{self, Overflow};
-use serde_json::json;
 
 use super::error::AccountsError;
 use super::plan_repo::PlanRow;
@@ -19,7 +18,7 @@ use super::Accounts;
 use crate::billing::money::{Currency, Money};
 use crate::billing::window::BillingWindow;
 use crate::meter::services::ServiceRef;
-use crate::odoo::{OdooClient, SaleOrderId, SearchOptions};
+use crate::odoo::{OdooClient, ProductId, SaleOrderId};
 
 /// A subscription's usage in its current billing window.
 #[derive(Debug, Clone)]
@@ -119,22 +118,14 @@ async fn product_tax_rates(
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let opts = SearchOptions {
-        include_archived: true,
-        ..SearchOptions::default()
-    };
-    let recs = c
-        .search_read(
-            "product.product",
-            json!([["id", "in", ids]]),
-            &["taxes_id"],
-            &opts,
-        )
-        .await?;
-    let mut taxes_of: HashMap<i64, Vec<i64>> = HashMap::new();
-    for r in &recs {
-        taxes_of.insert(r.id()?, r.ids("taxes_id")?);
-    }
+    let ids: Vec<ProductId> = ids.into_iter().map(ProductId).collect();
+    let taxes_of: HashMap<i64, Vec<i64>> = c
+        .catalogue()
+        .customer_taxes(&ids)
+        .await?
+        .into_iter()
+        .map(|(p, taxes)| (p.0, taxes.into_iter().map(|t| t.0).collect()))
+        .collect();
     let all: Vec<i64> = taxes_of.values().flatten().copied().collect();
     let rate_of = c.catalogue().percent_tax_rates(&all).await?;
     Ok(taxes_of

@@ -389,17 +389,14 @@ impl Accounts {
             v.dedup();
             v
         };
-        let mut codes: HashMap<i64, String> = HashMap::new();
-        if !product_ids.is_empty() {
-            for r in c
-                .read("product.product", &product_ids, &["default_code"])
-                .await?
-            {
-                if let (Ok(id), Ok(Some(code))) = (r.id(), r.str("default_code")) {
-                    codes.insert(id, code);
-                }
-            }
-        }
+        let product_ids: Vec<ProductId> = product_ids.into_iter().map(ProductId).collect();
+        let codes: HashMap<i64, String> = c
+            .catalogue()
+            .default_codes(&product_ids)
+            .await?
+            .into_iter()
+            .map(|(id, code)| (id.0, code))
+            .collect();
         let mut rates: HashMap<i64, Decimal> = HashMap::new();
         let tax_ids: Vec<i64> = lines
             .iter()

@@ -5,25 +5,18 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use serde_json::{json, Map};
 use tokio::sync::Mutex;
 
 use super::error::AccountsError;
 use crate::configuration::OdooSettings;
-use crate::odoo::{OdooClient, SearchOptions};
-
-/// Name of the manual field holding the Lago `plan_code` on `product.template` and
-/// `sale.order` (new fields on native models carry the `x_fc_` prefix).
-pub const PLAN_CODE_FIELD: &str = "x_fc_plan_code";
-
-/// Models that get [`PLAN_CODE_FIELD`].
-const PLAN_CODE_MODELS: &[&str] = &["product.template", "sale.order"];
+use crate::odoo::custom_fields::{FieldsReady, PLAN_CODE_FIELD};
+use crate::odoo::OdooClient;
 
 /// Lazily connected Odoo client shared by every request.
 pub struct OdooLink {
     settings: OdooSettings,
     client: Mutex<Option<OdooClient>>,
-    /// [`PLAN_CODE_FIELD`] is known to exist on every model of [`PLAN_CODE_MODELS`]; reset
+    /// [`PLAN_CODE_FIELD`] is known to exist on every model that carries it; reset
     /// by [`OdooLink::recheck_after`] when Odoo says otherwise.
     fields_ok: AtomicBool,
     /// Serializes the check-and-create of the fields.
@@ -79,8 +72,10 @@ impl OdooLink {
         }
         let _one = self.fields_lock.lock().await;
         if !self.fields_ok.load(Ordering::Acquire) {
-            for model in PLAN_CODE_MODELS {
-                ensure_char_field(&c, model, PLAN_CODE_FIELD, "Plan code (fusion-billing)").await?;
+            if let FieldsReady::ModelMissing(model) = c.ensure_plan_code_fields().await? {
+                return Err(AccountsError::OdooRefused(format!(
+                    "model {model} is not installed in Odoo"
+                )));
             }
             self.fields_ok.store(true, Ordering::Release);
         }
@@ -101,63 +96,23 @@ impl OdooLink {
         tracing::warn!(error = %msg, field = PLAN_CODE_FIELD, "Odoo no longer has the gateway's field; it is checked again");
         self.fields_ok.store(false, Ordering::Release);
         if let Some(c) = self.client.lock().await.as_ref() {
-            for model in PLAN_CODE_MODELS {
-                c.forget_fields(model);
-            }
+            c.forget_plan_code_fields();
         }
         AccountsError::OdooUnavailable(format!("Odoo schema changed, retry: {msg}"))
     }
 }
 
-/// Creates the manual char field `name` on `model` unless it exists.
-async fn ensure_char_field(
-    c: &OdooClient,
-    model: &str,
-    name: &str,
-    label: &str,
-) -> Result<(), AccountsError> {
-    if c.has_field(model, name).await? {
-        return Ok(());
-    }
-    let ids = c
-        .search(
-            "ir.model",
-            json!([["model", "=", model]]),
-            &SearchOptions::default(),
-        )
-        .await?;
-    let Some(model_id) = ids.first() else {
-        return Err(AccountsError::OdooRefused(format!(
-            "model {model} is not installed in Odoo"
-        )));
-    };
-    let mut vals = Map::new();
-    vals.insert("name".into(), json!(name));
-    vals.insert("model_id".into(), json!(model_id));
-    vals.insert("ttype".into(), json!("char"));
-    vals.insert("field_description".into(), json!(label));
-    vals.insert("state".into(), json!("manual"));
-    c.create_one("ir.model.fields", vals, Map::new()).await?;
-    c.forget_fields(model);
-    tracing::info!(model, field = name, "created manual field in Odoo");
-    Ok(())
-}
-
 impl super::Accounts {
-    /// The absolute customer-portal URL of a record (`get_portal_url` on `model`, e.g. a
-    /// `sale.order`; `addons/portal/models/portal_mixin.py`), joined to the Odoo base URL.
+    /// The absolute customer-portal URL of a subscription's sale order (`get_portal_url`;
+    /// `addons/portal/models/portal_mixin.py`), joined to the Odoo base URL.
     ///
     /// # Errors
     /// Odoo unavailable or refusing.
-    pub async fn portal_url(&self, model: &str, id: i64) -> Result<String, AccountsError> {
+    pub async fn subscription_portal_url(
+        &self,
+        order: crate::odoo::SaleOrderId,
+    ) -> Result<String, AccountsError> {
         let c = self.odoo.client().await?;
-        let v = c
-            .call(crate::odoo::Call::new(model, "get_portal_url").ids([id]))
-            .await?;
-        let path = v.as_str().unwrap_or_default();
-        Ok(c.base_url()
-            .join(path)
-            .map(|u| u.to_string())
-            .unwrap_or_else(|_| path.to_string()))
+        Ok(c.subscriptions().portal_url(order).await?)
     }
 }

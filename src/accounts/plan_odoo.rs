@@ -5,10 +5,7 @@
 //! `default_code` (`FC-<service>-<plan code>[-<charge code>]`, the Internal Reference finance
 //! sees) and carry the plan code in `x_fc_plan_code` on their template.
 
-use serde_json::{json, Map};
-
 use super::error::AccountsError;
-use super::odoo_link::PLAN_CODE_FIELD;
 use super::plan_repo::PlanRow;
 use super::plans::{charges_of, StoredCharge};
 use super::Accounts;
@@ -52,12 +49,7 @@ async fn upsert_product(
         Some(p) => {
             let mut v = values.clone();
             if !p.active {
-                c.write("product.product", &[p.id.0], {
-                    let mut m = Map::new();
-                    m.insert("active".into(), json!(true));
-                    m
-                })
-                .await?;
+                cat.set_products_active(&[p.id], true).await?;
             }
             v.default_code = None;
             cat.update_product(p.id, &v).await?;
@@ -72,9 +64,7 @@ async fn upsert_product(
             (id, p.template_id)
         }
     };
-    let mut m = Map::new();
-    m.insert(PLAN_CODE_FIELD.into(), json!(plan_code));
-    c.write("product.template", &[template.0], m).await?;
+    cat.set_template_plan_code(template, plan_code).await?;
     Ok(id)
 }
 
@@ -161,9 +151,8 @@ impl Accounts {
         if ids.is_empty() {
             return Ok(());
         }
-        let mut m = Map::new();
-        m.insert("active".into(), json!(false));
-        c.write("product.product", &ids, m).await?;
+        let ids: Vec<ProductId> = ids.into_iter().map(ProductId).collect();
+        c.catalogue().set_products_active(&ids, false).await?;
         Ok(())
     }
 }

@@ -14,18 +14,16 @@
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use serde_json::{json, Map};
 
 use super::customer_repo::{CustomerRow, Inserted};
 use super::error::AccountsError;
-use super::odoo_link::PLAN_CODE_FIELD;
 use super::plan_repo::PlanRow;
 use super::plans::charges_of;
 use super::subscription_repo::SubscriptionRow;
 use super::Accounts;
 use crate::meter::services::ServiceRef;
 use crate::meter::time::{from_micros, now_micros};
-use crate::odoo::subscriptions::{NewOrderLine, NewSubscription, OrderState};
+use crate::odoo::subscriptions::{NewOrderLine, NewSubscription, OrderPatch, OrderState};
 use crate::odoo::{PartnerId, PlanId, ProductId, SaleOrderId};
 
 /// Local status of an imported, not yet cut-over subscription. Not a live status: the
@@ -138,20 +136,13 @@ impl Accounts {
             {
                 // Only the dates changed: rewrite them on the draft quotation.
                 let c = self.odoo.client().await?;
-                let mut m = Map::new();
-                m.insert(
-                    "start_date".into(),
-                    json!(date_of(spec.subscription_at).format("%Y-%m-%d").to_string()),
-                );
-                m.insert(
-                    "next_invoice_date".into(),
-                    match spec.next_invoice_date {
-                        Some(d) => json!(d.format("%Y-%m-%d").to_string()),
-                        None => json!(false),
-                    },
-                );
+                let patch = OrderPatch {
+                    start_date: Some(date_of(spec.subscription_at)),
+                    next_invoice_date: Some(spec.next_invoice_date),
+                    ..OrderPatch::default()
+                };
                 if let Some(id) = old.sale_order_id {
-                    c.write("sale.order", &[id], m).await?;
+                    c.subscriptions().update(SaleOrderId(id), &patch).await?;
                 }
                 old.subscription_at = spec.subscription_at;
                 old.downgrade_plan_date = next_date_text(spec);
@@ -253,9 +244,11 @@ impl Accounts {
                         lines,
                     })
                     .await?;
-                let mut m = Map::new();
-                m.insert(PLAN_CODE_FIELD.into(), json!(plan.code));
-                c.write("sale.order", &[id.0], m).await?;
+                let patch = OrderPatch {
+                    plan_code: Some(plan.code.clone()),
+                    ..OrderPatch::default()
+                };
+                subs.update(id, &patch).await?;
                 id
             }
         };
@@ -319,15 +312,11 @@ impl Accounts {
             match c.subscriptions().get(SaleOrderId(id)).await? {
                 Some(o) if matches!(o.state, OrderState::Draft | OrderState::Sent) => {
                     if o.next_invoice_date.is_none() {
-                        let mut m = Map::new();
-                        m.insert(
-                            "next_invoice_date".into(),
-                            json!(chrono::Utc::now()
-                                .date_naive()
-                                .format("%Y-%m-%d")
-                                .to_string()),
-                        );
-                        c.write("sale.order", &[id], m).await?;
+                        let patch = OrderPatch {
+                            next_invoice_date: Some(Some(chrono::Utc::now().date_naive())),
+                            ..OrderPatch::default()
+                        };
+                        c.subscriptions().update(SaleOrderId(id), &patch).await?;
                     }
                 }
                 // The quotation was cancelled or changed in Odoo: start afresh.

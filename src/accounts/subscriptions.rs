@@ -16,7 +16,6 @@ use super::customer_repo::{CustomerRow, Inserted};
 use super::customers::attributes;
 use super::error::AccountsError;
 use super::lease;
-use super::odoo_link::PLAN_CODE_FIELD;
 use super::plan_repo::PlanRow;
 use super::plans::{charges_of, yearly_amount_cents};
 use super::subscription_repo::{SubscriptionFilter, SubscriptionRow};
@@ -24,7 +23,7 @@ use super::Accounts;
 use crate::meter::services::ServiceRef;
 use crate::meter::time::{from_micros, now_micros, to_micros};
 use crate::odoo::subscriptions::{
-    NewOrderLine, NewSubscription, OrderState, SaleOrder, SubscriptionState,
+    NewOrderLine, NewSubscription, OrderPatch, OrderState, SaleOrder, SubscriptionState,
 };
 use crate::odoo::{PlanId, ProductId, SaleOrderId};
 
@@ -365,15 +364,12 @@ impl Accounts {
                                 lines,
                             })
                             .await?;
-                        let mut m = Map::new();
-                        m.insert(PLAN_CODE_FIELD.into(), json!(plan.code));
-                        if let Some(end) = row.ending_at {
-                            m.insert(
-                                "end_date".into(),
-                                json!(from_micros(end).date_naive().format("%Y-%m-%d").to_string()),
-                            );
-                        }
-                        c.write("sale.order", &[id.0], m).await?;
+                        let patch = OrderPatch {
+                            plan_code: Some(plan.code.clone()),
+                            end_date: row.ending_at.map(|end| Some(from_micros(end).date_naive())),
+                            ..OrderPatch::default()
+                        };
+                        subs.update(id, &patch).await?;
                         id
                     }
                 },
@@ -535,7 +531,7 @@ impl Accounts {
             }
         }
         .ok_or(AccountsError::NotFound("subscription_not_found"))?;
-        let mut odoo_vals = Map::new();
+        let mut patch = OrderPatch::default();
         if input.contains_key("name") {
             row.name = text(input, "name");
         }
@@ -547,32 +543,21 @@ impl Accounts {
                         .map_err(|()| AccountsError::field("ending_at", "invalid_date"))?,
                 ),
             };
-            odoo_vals.insert(
-                "end_date".into(),
-                match row.ending_at {
-                    Some(t) => json!(from_micros(t).date_naive().format("%Y-%m-%d").to_string()),
-                    None => json!(false),
-                },
-            );
+            patch.end_date = Some(row.ending_at.map(|t| from_micros(t).date_naive()));
         }
         if let Some(v) = input.get("subscription_at") {
             if row.status == "pending" {
                 row.subscription_at = parse_time(v)
                     .map_err(|()| AccountsError::field("subscription_at", "invalid_date"))?;
-                odoo_vals.insert(
-                    "start_date".into(),
-                    json!(from_micros(row.subscription_at)
-                        .date_naive()
-                        .format("%Y-%m-%d")
-                        .to_string()),
-                );
+                patch.start_date = Some(from_micros(row.subscription_at).date_naive());
             }
         }
-        if let (Some(id), false) = (row.sale_order_id, odoo_vals.is_empty()) {
+        if let (Some(id), false) = (row.sale_order_id, patch.is_empty()) {
             self.odoo
                 .client()
                 .await?
-                .write("sale.order", &[id], odoo_vals)
+                .subscriptions()
+                .update(SaleOrderId(id), &patch)
                 .await?;
         }
         row.updated_at = now_micros();

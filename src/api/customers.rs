@@ -108,7 +108,10 @@ pub async fn checkout_url(
         .first()
         .and_then(|s| s.sale_order_id)
         .ok_or_else(|| ApiError::field("base", "no_linked_payment_provider"))?;
-    let url = state.accounts.portal_url("sale.order", order).await?;
+    let url = state
+        .accounts
+        .subscription_portal_url(crate::odoo::SaleOrderId(order))
+        .await?;
     let provider = attributes(&customer)
         .get("billing_configuration")
         .and_then(|b| b.get("payment_provider_code"))

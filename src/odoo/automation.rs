@@ -41,7 +41,7 @@ async fn one_id(c: &OdooClient, model: &str, domain: Value) -> Result<Option<i64
         include_archived: true,
         ..SearchOptions::default()
     };
-    Ok(c.search(model, domain, &opts).await?.first().copied())
+    Ok(c.orm().search(model, domain, &opts).await?.first().copied())
 }
 
 /// Creates or updates the rules so that they POST to `nudge_url`.
@@ -80,11 +80,12 @@ pub async fn setup(c: &OdooClient, nudge_url: &str) -> Result<SetupReport, OdooE
         let action_id =
             match one_id(c, "ir.actions.server", json!([["name", "=", rule.name]])).await? {
                 Some(id) => {
-                    c.write("ir.actions.server", &[id], action).await?;
+                    c.orm().write("ir.actions.server", &[id], action).await?;
                     id
                 }
                 None => {
-                    c.create_one("ir.actions.server", action, Map::new())
+                    c.orm()
+                        .create_one("ir.actions.server", action, Map::new())
                         .await?
                 }
             };
@@ -98,11 +99,14 @@ pub async fn setup(c: &OdooClient, nudge_url: &str) -> Result<SetupReport, OdooE
         auto.insert("action_server_ids".into(), json!([[4, action_id, 0]]));
         match one_id(c, "base.automation", json!([["name", "=", rule.name]])).await? {
             Some(id) => {
-                c.write("base.automation", &[id], auto).await?;
+                c.orm().write("base.automation", &[id], auto).await?;
                 report.push(format!("updated: {} (base.automation {id})", rule.name));
             }
             None => {
-                let id = c.create_one("base.automation", auto, Map::new()).await?;
+                let id = c
+                    .orm()
+                    .create_one("base.automation", auto, Map::new())
+                    .await?;
                 report.push(format!("created: {} (base.automation {id})", rule.name));
             }
         }

@@ -350,7 +350,7 @@ pub async fn check(settings: &OdooSettings) -> CheckReport {
         let name = format!("{model} fields");
         let advice = install_advice(install, community);
         let install = &advice.as_str();
-        match client.fields(model).await {
+        match client.orm().fields(model).await {
             Ok(known) => {
                 let absent: Vec<&str> = fields
                     .iter()

@@ -34,6 +34,7 @@ impl CreditNotes<'_> {
     async fn journal_of(&self, invoice: MoveId) -> Result<i64, OdooError> {
         let recs = self
             .client
+            .orm()
             .read("account.move", &[invoice.0], &["journal_id"])
             .await?;
         recs.first()
@@ -77,12 +78,16 @@ impl CreditNotes<'_> {
         if let Some(d) = date {
             vals.insert("date".into(), to_odoo_date(d));
         }
-        let wiz = self.client.create_one(WIZARD, vals, ctx.clone()).await?;
+        let wiz = self
+            .client
+            .orm()
+            .create_one(WIZARD, vals, ctx.clone())
+            .await?;
         let mut call = Call::new(WIZARD, "refund_moves").ids([wiz]);
         for (k, v) in ctx {
             call = call.context(&k, v);
         }
-        let action = self.client.call(call).await?;
+        let action = self.client.orm().call(call).await?;
         match action_record_ids(&action)?.as_slice() {
             [one] => Ok(MoveId(*one)),
             other => Err(OdooError::Decode(format!(

@@ -25,6 +25,8 @@ use serde_json::{json, Map, Value};
 use crate::accounts::{Accounts, AccountsError};
 use crate::meter::services::ServiceRef;
 use crate::meter::time::now_micros;
+use crate::odoo::invoices::MoveType;
+use crate::odoo::{MoveId, PartnerId};
 
 /// One amount an app reports it billed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -265,66 +267,36 @@ async fn odoo_amounts(
     for (ext, pid) in &customers {
         partner_customer.entry(*pid).or_insert_with(|| ext.clone());
     }
-    let partner_ids: Vec<i64> = partner_customer.keys().copied().collect();
-    let domain = json!([
-        ["move_type", "in", ["out_invoice", "out_refund"]],
-        ["state", "=", "posted"],
-        ["invoice_date", ">=", first.format("%Y-%m-%d").to_string()],
-        ["invoice_date", "<", next.format("%Y-%m-%d").to_string()],
-        ["partner_id", "in", partner_ids]
-    ]);
+    let partner_ids: Vec<PartnerId> = partner_customer.keys().copied().map(PartnerId).collect();
     let moves = c
-        .search_read_all(
-            "account.move",
-            domain,
-            &[
-                "name",
-                "move_type",
-                "partner_id",
-                "invoice_origin",
-                "amount_untaxed",
-                "currency_id",
-                "reversed_entry_id",
-            ],
-            500,
-            false,
-        )
+        .invoices()
+        .posted_between(&partner_ids, first, next)
         .await?;
     // A credit note counts where the invoice it reverses counts: Odoo does not copy
     // `invoice_origin` onto a reversal, so it is taken from `reversed_entry_id`.
-    let mut origins: HashMap<i64, String> = HashMap::new();
+    let mut origins: HashMap<MoveId, String> = HashMap::new();
     for m in &moves {
-        origins.insert(m.id()?, m.str("invoice_origin")?.unwrap_or_default());
+        origins.insert(m.id, m.origin.clone().unwrap_or_default());
     }
     let mut reversed_missing = Vec::new();
     for m in &moves {
-        if let Some(r) = m.m2o("reversed_entry_id")? {
-            if !origins.contains_key(&r.id) {
-                reversed_missing.push(r.id);
+        if let Some(r) = m.reversed_entry {
+            if !origins.contains_key(&r) {
+                reversed_missing.push(r);
             }
         }
     }
     if !reversed_missing.is_empty() {
-        for r in c
-            .search_read(
-                "account.move",
-                json!([["id", "in", reversed_missing]]),
-                &["invoice_origin"],
-                &crate::odoo::SearchOptions::default(),
-            )
-            .await?
-        {
-            origins.insert(r.id()?, r.str("invoice_origin")?.unwrap_or_default());
-        }
+        origins.extend(c.invoices().origins_of(&reversed_missing).await?);
     }
     for m in moves {
-        let mut origin = m.str("invoice_origin")?.unwrap_or_default();
+        let mut origin = m.origin.clone().unwrap_or_default();
         if !order_names.contains_key(&origin) {
-            if let Some(r) = m.m2o("reversed_entry_id")? {
-                origin = origins.get(&r.id).cloned().unwrap_or(origin);
+            if let Some(r) = m.reversed_entry {
+                origin = origins.get(&r).cloned().unwrap_or(origin);
             }
         }
-        let partner = m.m2o("partner_id")?.map(|p| p.id).unwrap_or_default();
+        let partner = m.partner.as_ref().map(|p| p.id).unwrap_or_default();
         let key: Key = match order_names.get(&origin) {
             Some((cust, sub)) => (cust.clone(), Some(sub.clone())),
             None if !shared.contains(&partner) => match partner_customer.get(&partner) {
@@ -333,7 +305,7 @@ async fn odoo_amounts(
             },
             None => continue,
         };
-        let sign = if m.str("move_type")?.as_deref() == Some("out_refund") {
+        let sign = if m.move_type == MoveType::CreditNote {
             -1
         } else {
             1
@@ -341,15 +313,15 @@ async fn odoo_amounts(
         let e = out.entry(key).or_default();
         // The one conversion (by the move's currency exponent, half away from zero, checked)
         // for invoices and reconciliation alike.
-        let currency = m.m2o("currency_id")?.map(|c| c.name);
+        let currency = m.currency.map(|c| c.name);
         let amount = crate::billing::money::Currency::parse_or_home(currency.as_deref())
-            .to_minor(m.decimal("amount_untaxed")?)?;
+            .to_minor(m.amount_untaxed)?;
         e.cents = e
             .cents
             .checked_add(sign * amount)
             .ok_or(crate::billing::Overflow("reconciled amount"))?;
         e.currency = currency.or(e.currency.take());
-        e.invoices.push(m.str("name")?.unwrap_or_default());
+        e.invoices.push(m.name.unwrap_or_default());
     }
     Ok(out)
 }

@@ -30,7 +30,7 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use super::lines::{charge_lines, LineSpec};
@@ -44,8 +44,8 @@ use crate::billing::checked::Overflow;
 use crate::billing::money::{Currency, Money};
 use crate::billing::window::BillingWindow;
 use crate::meter::time::now_micros;
-use crate::odoo::subscriptions::{SaleOrder, SaleOrderLine};
-use crate::odoo::{to_odoo_float, Command, OdooClient, SaleOrderId};
+use crate::odoo::subscriptions::{SaleOrder, SaleOrderLine, UsageLineChange};
+use crate::odoo::{ProductId, SaleOrderId};
 
 /// Advisory lock key of the rating cycle (PostgreSQL).
 const LOCK_KEY: i64 = 0x6662_7261_7465; // "fbrate"
@@ -132,10 +132,10 @@ fn json_map(s: &str) -> BTreeMap<String, i64> {
     serde_json::from_str(s).unwrap_or_default()
 }
 
-/// The `order_line` commands turning `existing` lines into `desired` (see module doc):
+/// The usage-line changes turning `existing` lines into `desired` (see module doc):
 /// matching lines of each product are rewritten in id order, missing ones created, surplus
 /// ones set to zero delivered.
-fn commands(desired: &Desired, existing: &[SaleOrderLine]) -> Vec<Command> {
+fn commands(desired: &Desired, existing: &[SaleOrderLine]) -> Vec<UsageLineChange> {
     let mut out = Vec::new();
     for (product, specs) in desired {
         let mut mine: Vec<&SaleOrderLine> = existing
@@ -152,26 +152,22 @@ fn commands(desired: &Desired, existing: &[SaleOrderLine]) -> Vec<Command> {
                         || l.qty_delivered != s.quantity
                         || l.price_unit != s.price_unit =>
                 {
-                    let mut v = Map::new();
-                    v.insert("name".into(), json!(s.name));
-                    v.insert("qty_delivered".into(), to_odoo_float(s.quantity));
-                    v.insert("price_unit".into(), to_odoo_float(s.price_unit));
-                    out.push(Command::Update(l.id.0, v));
+                    out.push(UsageLineChange::Rewrite {
+                        line: l.id,
+                        name: s.name.clone(),
+                        delivered: s.quantity,
+                        price_unit: s.price_unit,
+                    });
                 }
                 (Some(_), Some(_)) => {}
-                (Some(s), None) => {
-                    let mut v = Map::new();
-                    v.insert("product_id".into(), json!(product));
-                    v.insert("name".into(), json!(s.name));
-                    v.insert("product_uom_qty".into(), json!(0.0));
-                    v.insert("qty_delivered".into(), to_odoo_float(s.quantity));
-                    v.insert("price_unit".into(), to_odoo_float(s.price_unit));
-                    out.push(Command::Create(v));
-                }
+                (Some(s), None) => out.push(UsageLineChange::Add {
+                    product: ProductId(*product),
+                    name: s.name.clone(),
+                    delivered: s.quantity,
+                    price_unit: s.price_unit,
+                }),
                 (None, Some(l)) if !l.qty_delivered.is_zero() => {
-                    let mut v = Map::new();
-                    v.insert("qty_delivered".into(), json!(0.0));
-                    out.push(Command::Update(l.id.0, v));
+                    out.push(UsageLineChange::ClearDelivered(l.id));
                 }
                 _ => {}
             }
@@ -332,7 +328,8 @@ impl RatingPush {
             let existing = lines.remove(&p.order.0).unwrap_or_default();
             let cmds = commands(&p.desired, &existing);
             if !cmds.is_empty() {
-                if let Err(e) = write_lines(&c, p.order, cmds).await {
+                let written = c.subscriptions().write_usage_lines(p.order, &cmds).await;
+                if let Err(e) = written.map_err(AccountsError::from) {
                     self.failed(&p.subscription, &e.to_string(), &mut report)
                         .await?;
                     continue;
@@ -548,15 +545,4 @@ impl RatingPush {
             state,
         }))
     }
-}
-
-async fn write_lines(
-    c: &OdooClient,
-    order: SaleOrderId,
-    cmds: Vec<Command>,
-) -> Result<(), AccountsError> {
-    let mut vals = Map::new();
-    vals.insert("order_line".into(), Command::list(&cmds));
-    c.write("sale.order", &[order.0], vals).await?;
-    Ok(())
 }

@@ -23,7 +23,7 @@ use crate::accounts::invoice_repo::{invoice_lago_id, InvoiceRow};
 use crate::accounts::AccountsError;
 use crate::meter::time::{now_micros, to_micros};
 use crate::odoo::invoices::{Invoice, MoveType};
-use crate::odoo::{MoveId, OdooClient, SearchOptions};
+use crate::odoo::{MoveId, OdooClient};
 
 impl Watcher {
     pub(crate) async fn poll_invoices(
@@ -41,26 +41,11 @@ impl Watcher {
             .max()
             .unwrap_or(cursor)
             .max(cursor);
-        let today = Utc::now().date_naive().format("%Y-%m-%d").to_string();
-        let overdue_ids = c
-            .search(
-                "account.move",
-                json!([
-                    ["move_type", "=", "out_invoice"],
-                    ["state", "=", "posted"],
-                    ["payment_state", "in", ["not_paid", "partial"]],
-                    ["invoice_date_due", "<", today]
-                ]),
-                &SearchOptions {
-                    limit: Some(PAGE),
-                    ..SearchOptions::default()
-                },
-            )
-            .await?;
+        let today = Utc::now().date_naive();
+        let overdue_ids = c.invoices().overdue_ids(today, PAGE).await?;
         let extra: Vec<MoveId> = overdue_ids
             .into_iter()
-            .filter(|id| !moves.iter().any(|m| m.id.0 == *id))
-            .map(MoveId)
+            .filter(|id| !moves.iter().any(|m| m.id == *id))
             .collect();
         moves.extend(c.invoices().get_many(&extra).await?);
         let invoices: Vec<&Invoice> = moves
@@ -129,20 +114,13 @@ impl Watcher {
             return Ok(());
         }
         let names: Vec<String> = unknown.iter().filter_map(|m| m.origin.clone()).collect();
-        let orders = c
-            .search_read(
-                "sale.order",
-                json!([["name", "in", names]]),
-                &["name"],
-                &SearchOptions::default(),
-            )
-            .await?;
-        let mut by_name: HashMap<String, i64> = HashMap::new();
-        for o in &orders {
-            if let (Ok(id), Ok(Some(name))) = (o.id(), o.str("name")) {
-                by_name.insert(name, id);
-            }
-        }
+        let by_name: HashMap<String, i64> = c
+            .subscriptions()
+            .ids_by_name(&names)
+            .await?
+            .into_iter()
+            .map(|(name, id)| (name, id.0))
+            .collect();
         let order_ids: Vec<i64> = by_name.values().copied().collect();
         let subs = a.store.subscriptions_by_orders(&order_ids).await?;
         for m in unknown {
