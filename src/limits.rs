@@ -37,6 +37,7 @@
 
 use std::str::FromStr;
 
+use crate::lago::error_code::FieldCode;
 use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
 
@@ -90,23 +91,21 @@ pub const INVOICE_METADATA: MetadataRules = MetadataRules {
     max_value_len: MAX_NAME_LEN,
 };
 
-/// Error code of a value beyond a numeric bound or with too many decimals.
-pub const OUT_OF_RANGE: &str = "value_is_out_of_range";
-/// Error code of a string over its length bound.
-pub const TOO_LONG: &str = "value_is_too_long";
-/// Error code of a value of the wrong JSON type.
-pub const INVALID: &str = "value_is_invalid";
-
 /// Field → list of codes, the shape of Lago's `error_details`.
 pub type Errors = Map<String, Value>;
 
-fn add(errors: &mut Errors, field: &str, code: &str) {
+fn add(errors: &mut Errors, field: &str, code: FieldCode) {
+    add_value(errors, field, json!(code));
+}
+
+/// Records an already rendered code (one of `errors`' own values) against `field`, once.
+fn add_value(errors: &mut Errors, field: &str, code: Value) {
     let entry = errors
         .entry(field.to_string())
         .or_insert_with(|| Value::Array(Vec::new()));
     if let Value::Array(codes) = entry {
-        if !codes.iter().any(|c| c == code) {
-            codes.push(json!(code));
+        if !codes.contains(&code) {
+            codes.push(code);
         }
     }
 }
@@ -121,24 +120,24 @@ pub fn decimal_in_range(d: Decimal, max: Decimal, signed: bool) -> bool {
 /// A quantity (counter `quantity`, fee `units`): `0 ≤ q ≤` [`MAX_QUANTITY`], ≤ 12 decimals.
 ///
 /// # Errors
-/// [`OUT_OF_RANGE`] otherwise.
-pub fn quantity(d: Decimal) -> Result<Decimal, &'static str> {
+/// `value_is_out_of_range` otherwise.
+pub fn quantity(d: Decimal) -> Result<Decimal, FieldCode> {
     if decimal_in_range(d, MAX_QUANTITY, false) {
         Ok(d.normalize())
     } else {
-        Err(OUT_OF_RANGE)
+        Err(FieldCode::ValueIsOutOfRange)
     }
 }
 
 /// An amount in cents: `0 ≤ c ≤` [`MAX_AMOUNT_CENTS`].
 ///
 /// # Errors
-/// [`OUT_OF_RANGE`] otherwise.
-pub fn amount_cents(c: i64) -> Result<i64, &'static str> {
+/// `value_is_out_of_range` otherwise.
+pub fn amount_cents(c: i64) -> Result<i64, FieldCode> {
     if (0..=MAX_AMOUNT_CENTS).contains(&c) {
         Ok(c)
     } else {
-        Err(OUT_OF_RANGE)
+        Err(FieldCode::ValueIsOutOfRange)
     }
 }
 
@@ -367,7 +366,7 @@ fn spec(root: &str) -> &'static [(&'static str, Kind)] {
 /// reported at once.
 ///
 /// # Errors
-/// Field → codes ([`OUT_OF_RANGE`], [`TOO_LONG`], [`INVALID`], `too_many_items`, and Lago's
+/// Field → codes (`value_is_out_of_range`, `value_is_too_long`, `value_is_invalid`, `too_many_items`, and Lago's
 /// metadata codes).
 pub fn check_body(root: &str, obj: &Map<String, Value>) -> Result<(), Errors> {
     let mut errors = Errors::new();
@@ -403,9 +402,9 @@ fn text_of(v: &Value) -> Option<std::borrow::Cow<'_, str>> {
 
 fn check_field(key: &str, kind: Kind, v: &Value, errors: &mut Errors) {
     let string = |max: usize, errors: &mut Errors| match text_of(v) {
-        Some(s) if !len_ok(&s, max) => add(errors, key, TOO_LONG),
+        Some(s) if !len_ok(&s, max) => add(errors, key, FieldCode::ValueIsTooLong),
         Some(_) => {}
-        None => add(errors, key, INVALID),
+        None => add(errors, key, FieldCode::ValueIsInvalid),
     };
     match kind {
         Kind::Id => string(MAX_ID_LEN, errors),
@@ -414,31 +413,31 @@ fn check_field(key: &str, kind: Kind, v: &Value, errors: &mut Errors) {
         Kind::Cents => match v {
             Value::Number(n) => match n.as_i64() {
                 Some(c) if amount_cents(c).is_ok() => {}
-                Some(c) if c < 0 => add(errors, key, INVALID),
-                _ if n.is_f64() => add(errors, key, INVALID),
-                _ => add(errors, key, OUT_OF_RANGE),
+                Some(c) if c < 0 => add(errors, key, FieldCode::ValueIsInvalid),
+                _ if n.is_f64() => add(errors, key, FieldCode::ValueIsInvalid),
+                _ => add(errors, key, FieldCode::ValueIsOutOfRange),
             },
             Value::String(s) => match s.trim().parse::<i128>() {
                 Ok(c) if (0..=i128::from(MAX_AMOUNT_CENTS)).contains(&c) => {}
-                Ok(c) if c < 0 => add(errors, key, INVALID),
-                Ok(_) => add(errors, key, OUT_OF_RANGE),
+                Ok(c) if c < 0 => add(errors, key, FieldCode::ValueIsInvalid),
+                Ok(_) => add(errors, key, FieldCode::ValueIsOutOfRange),
                 // Not an integer: the resource's own validation names the field.
                 Err(_) if s.trim().chars().all(|c| c.is_ascii_digit()) && !s.trim().is_empty() => {
-                    add(errors, key, OUT_OF_RANGE)
+                    add(errors, key, FieldCode::ValueIsOutOfRange)
                 }
                 Err(_) => {}
             },
-            _ => add(errors, key, INVALID),
+            _ => add(errors, key, FieldCode::ValueIsInvalid),
         },
         Kind::Quantity => match decimal_of(v) {
             Some(Ok(d)) => {
                 if d.is_sign_negative() && !d.is_zero() {
                     // Negative: the resource's own validation refuses it (value_is_invalid).
                 } else if quantity(d).is_err() {
-                    add(errors, key, OUT_OF_RANGE);
+                    add(errors, key, FieldCode::ValueIsOutOfRange);
                 }
             }
-            Some(Err(())) => add(errors, key, OUT_OF_RANGE),
+            Some(Err(())) => add(errors, key, FieldCode::ValueIsOutOfRange),
             None => {}
         },
         Kind::Metadata(rules) => metadata(key, v, rules, errors),
@@ -451,31 +450,27 @@ fn check_field(key: &str, kind: Kind, v: &Value, errors: &mut Errors) {
                 check_fields(fields, m, &mut inner);
                 for (field, codes) in inner {
                     for code in codes.as_array().into_iter().flatten() {
-                        add(
-                            errors,
-                            &format!("{key}.{field}"),
-                            code.as_str().unwrap_or(INVALID),
-                        );
+                        add_value(errors, &format!("{key}.{field}"), code.clone());
                     }
                 }
             }
         }
         Kind::Str(max) => match v {
-            Value::String(s) if !len_ok(s, max) => add(errors, key, TOO_LONG),
+            Value::String(s) if !len_ok(s, max) => add(errors, key, FieldCode::ValueIsTooLong),
             Value::String(_) => {}
-            _ => add(errors, key, INVALID),
+            _ => add(errors, key, FieldCode::ValueIsInvalid),
         },
         Kind::Number(max) => match v {
             Value::Number(n) => match n.as_f64() {
                 Some(x) if (0.0..=max as f64).contains(&x) => {}
-                Some(x) if x > max as f64 => add(errors, key, OUT_OF_RANGE),
-                _ => add(errors, key, INVALID),
+                Some(x) if x > max as f64 => add(errors, key, FieldCode::ValueIsOutOfRange),
+                _ => add(errors, key, FieldCode::ValueIsInvalid),
             },
-            _ => add(errors, key, INVALID),
+            _ => add(errors, key, FieldCode::ValueIsInvalid),
         },
         Kind::Bool => {
             if !v.is_boolean() {
-                add(errors, key, INVALID)
+                add(errors, key, FieldCode::ValueIsInvalid)
             }
         }
         Kind::CustomerCountry => {
@@ -487,7 +482,7 @@ fn check_field(key: &str, kind: Kind, v: &Value, errors: &mut Errors) {
                         .iter()
                         .any(|e| e.eq_ignore_ascii_case(s))
                 {
-                    add(errors, key, "country_code_invalid");
+                    add(errors, key, FieldCode::CountryCodeInvalid);
                 }
             }
         }
@@ -496,14 +491,14 @@ fn check_field(key: &str, kind: Kind, v: &Value, errors: &mut Errors) {
             Value::String(s) => {
                 let s = if upper { s.to_uppercase() } else { s.clone() };
                 if !lago_enum(schema).contains(&s) {
-                    add(errors, key, INVALID);
+                    add(errors, key, FieldCode::ValueIsInvalid);
                 }
             }
-            _ => add(errors, key, INVALID),
+            _ => add(errors, key, FieldCode::ValueIsInvalid),
         },
         Kind::OneOf(allowed) => match v {
             Value::String(s) if allowed.contains(&s.as_str()) => {}
-            _ => add(errors, key, INVALID),
+            _ => add(errors, key, FieldCode::ValueIsInvalid),
         },
         Kind::Count(max) => {
             let n = match v {
@@ -513,27 +508,29 @@ fn check_field(key: &str, kind: Kind, v: &Value, errors: &mut Errors) {
             };
             match n {
                 Some(n) if (0..=max).contains(&n) => {}
-                Some(n) if n > max => add(errors, key, OUT_OF_RANGE),
-                _ => add(errors, key, INVALID),
+                Some(n) if n > max => add(errors, key, FieldCode::ValueIsOutOfRange),
+                _ => add(errors, key, FieldCode::ValueIsInvalid),
             }
         }
         Kind::Strings => match v {
             Value::Array(items) if items.len() <= MAX_ITEMS => {
                 for i in items {
                     match i {
-                        Value::String(s) if !len_ok(s, MAX_NAME_LEN) => add(errors, key, TOO_LONG),
+                        Value::String(s) if !len_ok(s, MAX_NAME_LEN) => {
+                            add(errors, key, FieldCode::ValueIsTooLong)
+                        }
                         Value::String(_) => {}
-                        _ => add(errors, key, INVALID),
+                        _ => add(errors, key, FieldCode::ValueIsInvalid),
                     }
                 }
             }
-            Value::Array(_) => add(errors, key, "too_many_items"),
-            _ => add(errors, key, INVALID),
+            Value::Array(_) => add(errors, key, FieldCode::TooManyItems),
+            _ => add(errors, key, FieldCode::ValueIsInvalid),
         },
         Kind::Flat => match v {
             Value::Object(m) => {
                 if m.len() > MAX_ITEMS {
-                    add(errors, key, "too_many_items");
+                    add(errors, key, FieldCode::TooManyItems);
                 }
                 for (k, x) in m {
                     let scalars = |a: &Vec<Value>| {
@@ -545,15 +542,17 @@ fn check_field(key: &str, kind: Kind, v: &Value, errors: &mut Errors) {
                         // A list of scalars (`provider_payment_methods: ["card"]`) is flat.
                         Value::Array(a) if scalars(a) => {}
                         Value::Object(_) | Value::Array(_) => {
-                            add(errors, key, "nested_structure_not_allowed")
+                            add(errors, key, FieldCode::NestedStructureNotAllowed)
                         }
-                        Value::String(s) if !len_ok(s, MAX_NAME_LEN) => add(errors, key, TOO_LONG),
-                        _ if !len_ok(k, MAX_ID_LEN) => add(errors, key, TOO_LONG),
+                        Value::String(s) if !len_ok(s, MAX_NAME_LEN) => {
+                            add(errors, key, FieldCode::ValueIsTooLong)
+                        }
+                        _ if !len_ok(k, MAX_ID_LEN) => add(errors, key, FieldCode::ValueIsTooLong),
                         _ => {}
                     }
                 }
             }
-            _ => add(errors, key, INVALID),
+            _ => add(errors, key, FieldCode::ValueIsInvalid),
         },
         Kind::Items(fields) => match v {
             Value::Array(items) => {
@@ -563,7 +562,7 @@ fn check_field(key: &str, kind: Kind, v: &Value, errors: &mut Errors) {
                     }
                 }
             }
-            _ => add(errors, key, INVALID),
+            _ => add(errors, key, FieldCode::ValueIsInvalid),
         },
     }
 }
@@ -616,7 +615,7 @@ fn one_off_total(obj: &Map<String, Value>, errors: &mut Errors) {
         match line.and_then(|l| total.checked_add(l)) {
             Some(t) if line.is_some_and(|l| l <= max) && t <= max => total = t,
             _ => {
-                add(errors, "fees", OUT_OF_RANGE);
+                add(errors, "fees", FieldCode::ValueIsOutOfRange);
                 return;
             }
         }
@@ -668,34 +667,34 @@ pub fn is_number_text(t: &str) -> bool {
 /// scalars.
 fn metadata(field: &str, v: &Value, rules: MetadataRules, errors: &mut Errors) {
     let Value::Array(items) = v else {
-        add(errors, field, INVALID);
+        add(errors, field, FieldCode::ValueIsInvalid);
         return;
     };
     if items.len() > rules.max_entries {
-        add(errors, field, "too_many_keys");
+        add(errors, field, FieldCode::TooManyKeys);
     }
     for item in items {
         let Value::Object(entry) = item else {
-            add(errors, field, "invalid_key_value_pair");
+            add(errors, field, FieldCode::InvalidKeyValuePair);
             continue;
         };
         match entry.get("key") {
             Some(Value::String(k)) if !len_ok(k, rules.max_key_len) => {
-                add(errors, field, "key_too_long")
+                add(errors, field, FieldCode::KeyTooLong)
             }
             Some(Value::String(k)) if !k.trim().is_empty() => {}
-            _ => add(errors, field, "invalid_key_value_pair"),
+            _ => add(errors, field, FieldCode::InvalidKeyValuePair),
         }
         // Lago requires a present value; the gateway echoes it, so it must be a string.
         match entry.get("value") {
             Some(Value::Object(_) | Value::Array(_)) => {
-                add(errors, field, "nested_structure_not_allowed")
+                add(errors, field, FieldCode::NestedStructureNotAllowed)
             }
             Some(Value::String(s)) if !len_ok(s, rules.max_value_len) => {
-                add(errors, field, "value_too_long")
+                add(errors, field, FieldCode::ValueTooLong)
             }
             Some(Value::String(s)) if !s.trim().is_empty() => {}
-            _ => add(errors, field, "invalid_key_value_pair"),
+            _ => add(errors, field, FieldCode::InvalidKeyValuePair),
         }
     }
 }
@@ -704,14 +703,14 @@ fn metadata(field: &str, v: &Value, rules: MetadataRules, errors: &mut Errors) {
 /// errors are named by the key that holds the value.
 fn check_tree(key: &str, v: &Value, depth: usize, errors: &mut Errors) {
     if depth > MAX_DEPTH {
-        add(errors, key, INVALID);
+        add(errors, key, FieldCode::ValueIsInvalid);
         return;
     }
     match v {
-        Value::String(s) if !len_ok(s, MAX_TEXT_LEN) => add(errors, key, TOO_LONG),
+        Value::String(s) if !len_ok(s, MAX_TEXT_LEN) => add(errors, key, FieldCode::ValueIsTooLong),
         Value::Array(items) => {
             if items.len() > MAX_ITEMS {
-                add(errors, key, "too_many_items");
+                add(errors, key, FieldCode::TooManyItems);
                 return;
             }
             for item in items {
@@ -726,16 +725,16 @@ fn check_tree(key: &str, v: &Value, depth: usize, errors: &mut Errors) {
 /// [`check_tree`] of an object: ≤ 10 × [`MAX_ITEMS`] keys of ≤ [`MAX_ID_LEN`] characters.
 fn check_object(key: &str, m: &Map<String, Value>, depth: usize, errors: &mut Errors) {
     if depth > MAX_DEPTH {
-        add(errors, key, INVALID);
+        add(errors, key, FieldCode::ValueIsInvalid);
         return;
     }
     if m.len() > MAX_ITEMS * 10 {
-        add(errors, key, "too_many_items");
+        add(errors, key, FieldCode::TooManyItems);
         return;
     }
     for (k, x) in m {
         if !len_ok(k, MAX_ID_LEN) {
-            add(errors, key, TOO_LONG);
+            add(errors, key, FieldCode::ValueIsTooLong);
             continue;
         }
         check_tree(k, x, depth + 1, errors);
@@ -751,7 +750,7 @@ fn check_object(key: &str, m: &Map<String, Value>, depth: usize, errors: &mut Er
 /// sums round their last digits rather than overflow.
 ///
 /// # Errors
-/// `properties` → [`OUT_OF_RANGE`] / [`TOO_LONG`] / [`INVALID`] / `too_many_items`.
+/// `properties` → `value_is_out_of_range` / `value_is_too_long` / `value_is_invalid` / `too_many_items`.
 pub fn check_event_properties(props: &Map<String, Value>) -> Result<(), Errors> {
     let mut errors = Errors::new();
     check_object("properties", props, 1, &mut errors);
@@ -761,9 +760,7 @@ pub fn check_event_properties(props: &Map<String, Value>) -> Result<(), Errors> 
         for codes in errors.values() {
             if let Value::Array(codes) = codes {
                 for c in codes {
-                    if let Some(c) = c.as_str() {
-                        add(&mut out, "properties", c);
-                    }
+                    add_value(&mut out, "properties", c.clone());
                 }
             }
         }
@@ -788,7 +785,7 @@ fn property_numbers(v: &Value, errors: &mut Errors) {
                 Err(_) => false,
             };
             if !ok {
-                add(errors, "properties", OUT_OF_RANGE);
+                add(errors, "properties", FieldCode::ValueIsOutOfRange);
             }
         }
         // Text is text: ids such as 19-digit snowflakes (for `unique_count_agg`), phone
@@ -848,9 +845,9 @@ mod tests {
         let bad = json!({"external_id": long, "name": {"a": 1}, "metadata": "x",
                          "shipping_address": {"city": {"n": 1}}});
         let e = check_body("customer", bad.as_object().unwrap()).unwrap_err();
-        assert_eq!(e["external_id"], json!([TOO_LONG]));
-        assert_eq!(e["name"], json!([INVALID]));
-        assert_eq!(e["metadata"], json!([INVALID]));
+        assert_eq!(e["external_id"], json!([FieldCode::ValueIsTooLong]));
+        assert_eq!(e["name"], json!([FieldCode::ValueIsInvalid]));
+        assert_eq!(e["metadata"], json!([FieldCode::ValueIsInvalid]));
         assert_eq!(
             e["shipping_address"],
             json!(["nested_structure_not_allowed"])
@@ -858,15 +855,15 @@ mod tests {
         let fee =
             json!({"fees": [{"add_on_code": "a", "units": "1e20", "unit_amount_cents": 100}]});
         let e = check_body("invoice", fee.as_object().unwrap()).unwrap_err();
-        assert_eq!(e["units"], json!([OUT_OF_RANGE]));
+        assert_eq!(e["units"], json!([FieldCode::ValueIsOutOfRange]));
         let fee = json!({"fees": [{"units": "1e12", "unit_amount_cents": 1_000_000}]});
         let e = check_body("invoice", fee.as_object().unwrap()).unwrap_err();
-        assert_eq!(e["fees"], json!([OUT_OF_RANGE]));
+        assert_eq!(e["fees"], json!([FieldCode::ValueIsOutOfRange]));
         let fee = json!({"fees": [{"units": "2.5", "unit_amount_cents": 1_000}]});
         assert!(check_body("invoice", fee.as_object().unwrap()).is_ok());
         let plan = json!({"amount_cents": 9_223_372_036_854_775_807_i64});
         let e = check_body("plan", plan.as_object().unwrap()).unwrap_err();
-        assert_eq!(e["amount_cents"], json!([OUT_OF_RANGE]));
+        assert_eq!(e["amount_cents"], json!([FieldCode::ValueIsOutOfRange]));
         let deep = json!({"a": {"b": {"c": {"d": {"e": {"f": {"g": {"h": {"i": 1}}}}}}}}});
         assert!(check_body("plan", deep.as_object().unwrap()).is_err());
     }

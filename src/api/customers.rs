@@ -16,6 +16,7 @@ use crate::accounts::current_usage::CurrentUsage;
 use crate::accounts::customer_repo::CustomerRow;
 use crate::accounts::customers::attributes;
 use crate::accounts::subscription_repo::SubscriptionFilter;
+use crate::lago::error_code::{ErrorCode, FieldCode};
 use crate::meter::time::to_micros;
 
 fn get<'a>(a: &'a Map<String, Value>, k: &str) -> &'a Value {
@@ -181,7 +182,7 @@ pub async fn checkout_url(
     let order = subs
         .first()
         .and_then(|s| s.sale_order_id)
-        .ok_or_else(|| ApiError::field("base", "no_linked_payment_provider"))?;
+        .ok_or_else(|| ApiError::field("base", FieldCode::NoLinkedPaymentProvider))?;
     let url = state.accounts.portal_url("sale.order", order).await?;
     let provider = attributes(&customer)
         .get("billing_configuration")
@@ -263,7 +264,7 @@ pub async fn current_usage(
         .external_subscription_id
         .as_deref()
         .filter(|s| !s.is_empty())
-        .ok_or(ApiError::NotFound("subscription_not_found"))?;
+        .ok_or(ApiError::NotFound(ErrorCode::SubscriptionNotFound))?;
     let usage = state.accounts.current_usage(&auth.0, &path, sub).await?;
     Ok(HttpResponse::Ok().json(json!({ "customer_usage": usage_json(&usage) })))
 }

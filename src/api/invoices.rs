@@ -24,6 +24,7 @@ use crate::accounts::invoices::{
     lago_payment_status, lago_status, FeeView, InvoiceFilter, InvoiceView,
 };
 use crate::accounts::subscriptions::{add_interval, SubscriptionView};
+use crate::lago::error_code::FieldCode;
 use crate::meter::time::to_micros;
 
 fn date_time(d: NaiveDate) -> String {
@@ -280,7 +281,7 @@ fn query_date(req: &HttpRequest, key: &str) -> Result<Option<NaiveDate>, ApiErro
         None => Ok(None),
         Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
             .map(Some)
-            .map_err(|_| ApiError::field(key, "invalid_date")),
+            .map_err(|_| ApiError::field(key, FieldCode::InvalidDate)),
     }
 }
 
