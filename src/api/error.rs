@@ -293,3 +293,41 @@ impl From<crate::accounts::AccountsError> for ApiError {
 
 /// `Retry-After` (seconds) of a 503 caused by Odoo being unreachable.
 pub const ODOO_RETRY_AFTER_SECS: u64 = 10;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cause_chain_walks_sources_without_repeating_them() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("root cause")]
+        struct Root;
+        #[derive(Debug, thiserror::Error)]
+        #[error("middle")]
+        struct Middle(#[source] Root);
+        #[derive(Debug, thiserror::Error)]
+        #[error("outer: {0}")]
+        struct Outer(#[from] Middle);
+        assert_eq!(
+            cause_chain(&Outer(Middle(Root))),
+            "outer: middle: root cause"
+        );
+    }
+
+    #[tokio::test]
+    async fn idempotency_conflict_body_is_lagos() {
+        let resp = ApiError::Conflict {
+            code: ErrorCode::IdempotencyKeyInUse,
+            retry_after_secs: 1,
+        }
+        .error_response();
+        assert_eq!(resp.status(), StatusCode::CONFLICT);
+        assert_eq!(resp.headers().get(header::RETRY_AFTER).unwrap(), "1");
+        let body = actix_web::body::to_bytes(resp.into_body()).await.unwrap();
+        assert_eq!(
+            serde_json::from_slice::<Value>(&body).unwrap(),
+            json!({"status": 409, "error": "Conflict", "code": "idempotency_key_in_use"})
+        );
+    }
+}
