@@ -5,6 +5,7 @@
 //! - [`api`]: Lago-compatible HTTP API (actix-web), auth extractor, Lago error body.
 //! - [`meter`]: durable local usage store (SQLite / PostgreSQL) and the group-commit writer.
 //! - [`billing`]: pure domain: aggregations, billing windows, money, charge models.
+//! - [`lago`]: Lago's wire vocabulary (the error-code catalogue).
 //! - [`limits`]: every bound on client input (lengths, magnitudes, metadata), in one place.
 //! - [`odoo`]: the Odoo 19 client (JSON-RPC / JSON-2), typed facades and `odoo check`.
 //! - [`accounts`]: customers, plans and subscriptions as native Odoo records, rating and

@@ -24,6 +24,7 @@ use super::invoices::{int_field, lago_payment_status, move_currency, InvoiceView
 use super::lease;
 use super::Accounts;
 use crate::billing::checked;
+use crate::lago::error_code::{ErrorCode, FieldCode};
 use crate::meter::services::ServiceRef;
 use crate::meter::time::now_micros;
 use crate::odoo::invoices::{Invoice, LineChange, MoveState, MoveType};
@@ -109,7 +110,7 @@ impl Accounts {
         request_id: &str,
     ) -> Result<CreditNoteView, AccountsError> {
         let invoice_id =
-            text(input, "invoice_id").ok_or(AccountsError::NotFound("invoice_not_found"))?;
+            text(input, "invoice_id").ok_or(AccountsError::NotFound(ErrorCode::InvoiceNotFound))?;
         // The creditable amounts are read and used up under the invoice's lease: parallel
         // credit notes on one invoice are checked one after another, never against the same
         // remaining amount (see `super::lease`).
@@ -137,33 +138,34 @@ impl Accounts {
         let invoice = self.invoice(service, invoice_id).await?;
         let reason = text(input, "reason").unwrap_or_default();
         if !REASONS.contains(&reason.as_str()) {
-            return Err(AccountsError::field("reason", "value_is_invalid"));
+            return Err(AccountsError::field("reason", FieldCode::ValueIsInvalid));
         }
         if invoice.mv.state != MoveState::Posted {
-            return Err(AccountsError::NotAllowed("invalid_type_or_status"));
+            return Err(AccountsError::NotAllowed(ErrorCode::InvalidTypeOrStatus));
         }
         let items = match input.get("items") {
             Some(Value::Array(a)) if !a.is_empty() => a.clone(),
-            _ => return Err(AccountsError::field("items", "value_is_mandatory")),
+            _ => return Err(AccountsError::field("items", FieldCode::ValueIsMandatory)),
         };
         // fee lago_id → requested amount (cents, excluding taxes)
         let mut wanted: Vec<(String, i64)> = Vec::new();
         for it in &items {
             let Value::Object(it) = it else {
-                return Err(AccountsError::NotFound("fee_not_found"));
+                return Err(AccountsError::NotFound(ErrorCode::FeeNotFound));
             };
-            let fee_id = text(it, "fee_id").ok_or(AccountsError::NotFound("fee_not_found"))?;
+            let fee_id =
+                text(it, "fee_id").ok_or(AccountsError::NotFound(ErrorCode::FeeNotFound))?;
             if !invoice.fees.iter().any(|f| f.lago_id == fee_id) {
-                return Err(AccountsError::NotFound("fee_not_found"));
+                return Err(AccountsError::NotFound(ErrorCode::FeeNotFound));
             }
             let amount = int_field(it, "amount_cents")
-                .map_err(|()| AccountsError::field("amount_cents", "value_is_invalid"))?
+                .map_err(|()| AccountsError::field("amount_cents", FieldCode::ValueIsInvalid))?
                 .filter(|a| *a > 0)
-                .ok_or_else(|| AccountsError::field("amount_cents", "value_is_invalid"))?;
+                .ok_or_else(|| AccountsError::field("amount_cents", FieldCode::ValueIsInvalid))?;
             match wanted.iter_mut().find(|(f, _)| *f == fee_id) {
                 Some((_, a)) => {
                     *a = a.checked_add(amount).ok_or_else(|| {
-                        AccountsError::field("amount_cents", "value_is_out_of_range")
+                        AccountsError::field("amount_cents", FieldCode::ValueIsOutOfRange)
                     })?
                 }
                 None => wanted.push((fee_id, amount)),
@@ -181,7 +183,7 @@ impl Accounts {
             if *amount > fee.creditable_cents() {
                 return Err(AccountsError::field(
                     "amount_cents",
-                    "higher_than_remaining_fee_amount",
+                    FieldCode::HigherThanRemainingFeeAmount,
                 ));
             }
             // Bounded by the fee's own amount (checked above), so these sums stay small.
@@ -202,14 +204,14 @@ impl Accounts {
         }
         let total = items_excl + items_taxes;
         let credit = int_field(input, "credit_amount_cents")
-            .map_err(|()| AccountsError::field("credit_amount_cents", "value_is_invalid"))?;
+            .map_err(|()| AccountsError::field("credit_amount_cents", FieldCode::ValueIsInvalid))?;
         let refund = int_field(input, "refund_amount_cents")
-            .map_err(|()| AccountsError::field("refund_amount_cents", "value_is_invalid"))?;
+            .map_err(|()| AccountsError::field("refund_amount_cents", FieldCode::ValueIsInvalid))?;
         let (credit, refund) = match (credit, refund) {
             (None, None) => (total, 0),
             (c, r) => {
                 let (c, r) = (c.unwrap_or(0), r.unwrap_or(0));
-                let out_of_range = |f: &str| AccountsError::field(f, "value_is_out_of_range");
+                let out_of_range = |f: &str| AccountsError::field(f, FieldCode::ValueIsOutOfRange);
                 if c < 0 {
                     return Err(out_of_range("credit_amount_cents"));
                 }
@@ -222,14 +224,17 @@ impl Accounts {
                     let scaled = ((c as i128 * total as i128) / items_excl as i128) as i64;
                     (scaled, total - scaled)
                 } else {
-                    return Err(AccountsError::field("base", "does_not_match_item_amounts"));
+                    return Err(AccountsError::field(
+                        "base",
+                        FieldCode::DoesNotMatchItemAmounts,
+                    ));
                 }
             }
         };
         if refund > 0 && lago_payment_status(&invoice.mv) != "succeeded" {
             return Err(AccountsError::field(
                 "refund_amount_cents",
-                "cannot_refund_unpaid_invoice",
+                FieldCode::CannotRefundUnpaidInvoice,
             ));
         }
 
@@ -368,7 +373,7 @@ impl Accounts {
             .invoices()
             .get(MoveId(row.move_id))
             .await?
-            .ok_or(AccountsError::NotFound("credit_note_not_found"))?;
+            .ok_or(AccountsError::NotFound(ErrorCode::CreditNoteNotFound))?;
         Ok(CreditNoteView {
             row,
             cents: MoveCents::of(&mv)?,
@@ -390,7 +395,7 @@ impl Accounts {
             .store
             .credit_note_by_id(service.id, lago_id)
             .await?
-            .ok_or(AccountsError::NotFound("credit_note_not_found"))?;
+            .ok_or(AccountsError::NotFound(ErrorCode::CreditNoteNotFound))?;
         self.credit_note_view(service, row).await
     }
 
@@ -455,7 +460,7 @@ impl Accounts {
             return self.credit_note(service, lago_id).await;
         }
         if v.voided() || v.balance_cents() == 0 || v.mv.amount_residual != v.mv.amount_total {
-            return Err(AccountsError::NotAllowed("no_voidable_amount"));
+            return Err(AccountsError::NotAllowed(ErrorCode::NoVoidableAmount));
         }
         let c = self.odoo.client().await?;
         c.invoices().cancel(v.mv.id).await?;

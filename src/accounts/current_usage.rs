@@ -17,6 +17,7 @@ use super::subscriptions::{billing_window, lago_status};
 use super::Accounts;
 use crate::billing::money::{Currency, Money};
 use crate::billing::window::BillingWindow;
+use crate::lago::error_code::ErrorCode;
 use crate::meter::services::ServiceRef;
 use crate::odoo::{OdooClient, ProductId, SaleOrderId};
 
@@ -157,10 +158,10 @@ impl Accounts {
             .live_subscription(service.id, external_subscription_id)
             .await?
             .filter(|r| r.customer_id == customer.lago_id && r.status == "active")
-            .ok_or(AccountsError::NotAllowed("no_active_subscription"))?;
+            .ok_or(AccountsError::NotAllowed(ErrorCode::NoActiveSubscription))?;
         let order_id = row
             .sale_order_id
-            .ok_or(AccountsError::NotAllowed("no_active_subscription"))?;
+            .ok_or(AccountsError::NotAllowed(ErrorCode::NoActiveSubscription))?;
         let plan = self.plan_of(&row).await?;
         let c = self.odoo.client().await?;
         let order = c
@@ -168,11 +169,11 @@ impl Accounts {
             .window_of(SaleOrderId(order_id))
             .await?
             .filter(|o| lago_status(o) == "active")
-            .ok_or(AccountsError::NotAllowed("no_active_subscription"))?;
+            .ok_or(AccountsError::NotAllowed(ErrorCode::NoActiveSubscription))?;
         let (from, to) = billing_window(&order, &plan.interval)
-            .ok_or(AccountsError::NotAllowed("no_active_subscription"))?;
+            .ok_or(AccountsError::NotAllowed(ErrorCode::NoActiveSubscription))?;
         let window = BillingWindow::new(from, to)
-            .map_err(|_| AccountsError::NotAllowed("no_active_subscription"))?;
+            .map_err(|_| AccountsError::NotAllowed(ErrorCode::NoActiveSubscription))?;
         let rated = self
             .rate(service.id, external_subscription_id, &plan, &window)
             .await?;

@@ -16,6 +16,7 @@ use super::lease;
 use super::partner_ownership;
 use super::Accounts;
 use crate::billing::money::Currency;
+use crate::lago::error_code::{ErrorCode, FieldCode};
 use crate::meter::services::ServiceRef;
 use crate::meter::time::now_micros;
 use crate::odoo::partners::{Partner, PartnerValues};
@@ -54,14 +55,14 @@ const TEXT_FIELDS: &[&str] = &[
 /// (Lago's `country_code_invalid` for an unknown country format), every error at once.
 pub fn validate(input: &Map<String, Value>) -> Result<(String, Map<String, Value>), AccountsError> {
     let mut errors = Map::new();
-    let mut add = |f: &str, c: &str| {
+    let mut add = |f: &str, c: FieldCode| {
         errors.insert(f.to_string(), json!([c]));
     };
     let external_id = match input.get("external_id") {
         Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
         Some(Value::Number(n)) => n.to_string(),
         _ => {
-            add("external_id", "value_is_mandatory");
+            add("external_id", FieldCode::ValueIsMandatory);
             String::new()
         }
     };
@@ -78,7 +79,7 @@ pub fn validate(input: &Map<String, Value>) -> Result<(String, Map<String, Value
             Some(Value::Number(n)) => {
                 out.insert((*key).into(), json!(n.to_string()));
             }
-            Some(_) => add(key, "value_is_invalid"),
+            Some(_) => add(key, FieldCode::ValueIsInvalid),
         }
     }
     let text = |k: &str| out.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
@@ -89,22 +90,22 @@ pub fn validate(input: &Map<String, Value>) -> Result<(String, Map<String, Value
                 .is_some_and(|(a, b)| !a.is_empty() && b.contains('.') && !one.contains(' '))
         });
         if !ok {
-            add("email", "invalid_email_format");
+            add("email", FieldCode::InvalidEmailFormat);
         }
     }
     if let Some(c) = text("country") {
         if c.len() != 2 || !c.chars().all(|ch| ch.is_ascii_alphabetic()) {
-            add("country", "country_code_invalid");
+            add("country", FieldCode::CountryCodeInvalid);
         }
     }
     if let Some(c) = text("currency") {
         if Currency::parse(c).is_err() {
-            add("currency", "value_is_invalid");
+            add("currency", FieldCode::ValueIsInvalid);
         }
     }
     if let Some(t) = text("customer_type") {
         if !matches!(t, "company" | "individual") {
-            add("customer_type", "value_is_invalid");
+            add("customer_type", FieldCode::ValueIsInvalid);
         }
     }
     if let Some(v) = input.get("net_payment_term") {
@@ -121,7 +122,7 @@ pub fn validate(input: &Map<String, Value>) -> Result<(String, Map<String, Value
                     json!(s.trim().parse::<u32>().unwrap_or(0)),
                 );
             }
-            _ => add("net_payment_term", "value_is_invalid"),
+            _ => add("net_payment_term", FieldCode::ValueIsInvalid),
         }
     }
     for key in ["billing_configuration", "shipping_address"] {
@@ -130,7 +131,7 @@ pub fn validate(input: &Map<String, Value>) -> Result<(String, Map<String, Value
             Some(Value::Object(m)) => {
                 out.insert(key.into(), Value::Object(m.clone()));
             }
-            Some(_) => add(key, "value_is_invalid"),
+            Some(_) => add(key, FieldCode::ValueIsInvalid),
         }
     }
     match input.get("metadata") {
@@ -140,7 +141,7 @@ pub fn validate(input: &Map<String, Value>) -> Result<(String, Map<String, Value
             for item in items {
                 let key = item.get("key").and_then(Value::as_str).unwrap_or("");
                 if key.is_empty() {
-                    add("metadata", "value_is_invalid");
+                    add("metadata", FieldCode::ValueIsInvalid);
                     break;
                 }
                 meta.push(json!({
@@ -153,7 +154,7 @@ pub fn validate(input: &Map<String, Value>) -> Result<(String, Map<String, Value
             }
             out.insert("metadata".into(), Value::Array(meta));
         }
-        Some(_) => add("metadata", "value_is_invalid"),
+        Some(_) => add("metadata", FieldCode::ValueIsInvalid),
     }
     if errors.is_empty() {
         Ok((external_id, out))
@@ -359,7 +360,7 @@ impl Accounts {
         self.store
             .customer_by_external(service.id, external_id)
             .await?
-            .ok_or(AccountsError::NotFound("customer_not_found"))
+            .ok_or(AccountsError::NotFound(ErrorCode::CustomerNotFound))
     }
 
     /// `DELETE /customers/{external_id}`: terminates the customer's live subscriptions of this

@@ -4,6 +4,7 @@
 use serde_json::{json, Map, Value};
 
 use crate::billing::Overflow;
+use crate::lago::error_code::{ErrorCode, FieldCode};
 use crate::meter::StoreError;
 use crate::odoo::OdooError;
 
@@ -12,13 +13,13 @@ use crate::odoo::OdooError;
 pub enum AccountsError {
     /// The object does not exist for this service: Lago's `<resource>_not_found` code.
     #[error("not found: {0}")]
-    NotFound(&'static str),
+    NotFound(ErrorCode),
     /// Invalid input: field → list of Lago error codes (`value_is_invalid`, …).
     #[error("validation errors: {0:?}")]
     Validation(Map<String, Value>),
     /// Not allowed in the object's state (Lago's 405 codes, e.g. `no_active_subscription`).
     #[error("not allowed: {0}")]
-    NotAllowed(&'static str),
+    NotAllowed(ErrorCode),
     /// Odoo is not configured, unreachable or overloaded: retry later (503).
     #[error("Odoo unavailable: {0}")]
     OdooUnavailable(String),
@@ -50,7 +51,7 @@ impl From<StoreError> for AccountsError {
 
 impl AccountsError {
     /// A validation error with one field and one code.
-    pub fn field(field: &str, code: &str) -> AccountsError {
+    pub fn field(field: &str, code: FieldCode) -> AccountsError {
         let mut m = Map::new();
         m.insert(field.to_string(), json!([code]));
         AccountsError::Validation(m)

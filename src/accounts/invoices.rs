@@ -28,6 +28,7 @@ use super::subscription_repo::{SubscriptionFilter, SubscriptionRow};
 use super::Accounts;
 use crate::billing::checked::{self, Overflow};
 use crate::billing::money::Currency;
+use crate::lago::error_code::{ErrorCode, FieldCode};
 use crate::meter::services::ServiceRef;
 use crate::meter::time::now_micros;
 use crate::odoo::catalogue::ProductValues;
@@ -554,13 +555,13 @@ impl Accounts {
             .store
             .invoice_by_id(service.id, lago_id)
             .await?
-            .ok_or(AccountsError::NotFound("invoice_not_found"))?;
+            .ok_or(AccountsError::NotFound(ErrorCode::InvoiceNotFound))?;
         let c = self.odoo.client().await?;
         self.invoice_views(service, &c, vec![row], None)
             .await?
             .into_iter()
             .next()
-            .ok_or(AccountsError::NotFound("invoice_not_found"))
+            .ok_or(AccountsError::NotFound(ErrorCode::InvoiceNotFound))
     }
 
     /// `GET /invoices`: discovers the service's subscription invoices, then filters; newest
@@ -645,15 +646,15 @@ impl Accounts {
         request_id: &str,
     ) -> Result<InvoiceView, AccountsError> {
         let ext = text(input, "external_customer_id")
-            .ok_or(AccountsError::NotFound("customer_not_found"))?;
+            .ok_or(AccountsError::NotFound(ErrorCode::CustomerNotFound))?;
         let customer = self
             .store
             .customer_by_external(service.id, &ext)
             .await?
-            .ok_or(AccountsError::NotFound("customer_not_found"))?;
+            .ok_or(AccountsError::NotFound(ErrorCode::CustomerNotFound))?;
         let fees = match input.get("fees") {
             Some(Value::Array(a)) if !a.is_empty() => a.clone(),
-            _ => return Err(AccountsError::NotFound("fees_not_found")),
+            _ => return Err(AccountsError::NotFound(ErrorCode::FeesNotFound)),
         };
         struct Fee {
             code: String,
@@ -665,26 +666,29 @@ impl Accounts {
         let mut parsed = Vec::new();
         for f in &fees {
             let Value::Object(f) = f else {
-                return Err(AccountsError::NotFound("add_on_not_found"));
+                return Err(AccountsError::NotFound(ErrorCode::AddOnNotFound));
             };
-            let code = text(f, "add_on_code").ok_or(AccountsError::NotFound("add_on_not_found"))?;
+            let code =
+                text(f, "add_on_code").ok_or(AccountsError::NotFound(ErrorCode::AddOnNotFound))?;
             let unit_cents = int_field(f, "unit_amount_cents")
-                .map_err(|()| AccountsError::field("unit_amount_cents", "value_is_invalid"))?
-                .ok_or_else(|| AccountsError::field("unit_amount_cents", "value_is_mandatory"))?;
+                .map_err(|()| AccountsError::field("unit_amount_cents", FieldCode::ValueIsInvalid))?
+                .ok_or_else(|| {
+                    AccountsError::field("unit_amount_cents", FieldCode::ValueIsMandatory)
+                })?;
             let units = match f.get("units") {
                 None | Some(Value::Null) => Decimal::ONE,
                 Some(Value::Number(n)) => n
                     .to_string()
                     .parse::<Decimal>()
-                    .map_err(|_| AccountsError::field("units", "value_is_invalid"))?,
+                    .map_err(|_| AccountsError::field("units", FieldCode::ValueIsInvalid))?,
                 Some(Value::String(s)) => s
                     .trim()
                     .parse::<Decimal>()
-                    .map_err(|_| AccountsError::field("units", "value_is_invalid"))?,
-                _ => return Err(AccountsError::field("units", "value_is_invalid")),
+                    .map_err(|_| AccountsError::field("units", FieldCode::ValueIsInvalid))?,
+                _ => return Err(AccountsError::field("units", FieldCode::ValueIsInvalid)),
             };
             if units <= Decimal::ZERO {
-                return Err(AccountsError::field("units", "value_is_invalid"));
+                return Err(AccountsError::field("units", FieldCode::ValueIsInvalid));
             }
             // The line (and so the invoice, taxes included) must fit the one bound on cents
             // (`crate::limits`) before anything is written to Odoo, whoever calls this flow.
@@ -692,7 +696,7 @@ impl Accounts {
                 .checked_mul(units)
                 .filter(|c| c.abs() <= Decimal::from(crate::limits::MAX_AMOUNT_CENTS));
             if line_cents.is_none() {
-                return Err(AccountsError::field("units", "value_is_out_of_range"));
+                return Err(AccountsError::field("units", FieldCode::ValueIsOutOfRange));
             }
             let display = text(f, "invoice_display_name");
             let label = text(f, "description")
@@ -722,7 +726,7 @@ impl Accounts {
             {
                 return Err(AccountsError::field(
                     "currency",
-                    "currencies_does_not_match",
+                    FieldCode::CurrenciesDoesNotMatch,
                 ));
             }
         }
@@ -793,7 +797,7 @@ impl Accounts {
             .await?
             .into_iter()
             .next()
-            .ok_or(AccountsError::NotFound("invoice_not_found"))
+            .ok_or(AccountsError::NotFound(ErrorCode::InvoiceNotFound))
     }
 
     /// The service product of an add-on code (found by `default_code`, created on first use
@@ -859,7 +863,7 @@ impl Accounts {
             && matches!(v.mv.payment_state, None | Some(PaymentState::NotPaid))
             && v.mv.amount_residual == v.mv.amount_total;
         if !voidable {
-            return Err(AccountsError::NotAllowed("not_voidable"));
+            return Err(AccountsError::NotAllowed(ErrorCode::NotVoidable));
         }
         let c = self.odoo.client().await?;
         c.invoices().cancel(v.mv.id).await?;
@@ -888,7 +892,7 @@ impl Accounts {
     ) -> Result<InvoiceView, AccountsError> {
         let v = self.invoice(service, lago_id).await?;
         if v.mv.state != MoveState::Draft {
-            return Err(AccountsError::NotFound("invoice_not_found"));
+            return Err(AccountsError::NotFound(ErrorCode::InvoiceNotFound));
         }
         self.odoo.client().await?.invoices().post(v.mv.id).await?;
         self.invoice(service, lago_id).await
@@ -923,12 +927,15 @@ impl Accounts {
     ) -> Result<InvoiceView, AccountsError> {
         let v = self.invoice(service, lago_id).await?;
         if v.mv.state == MoveState::Cancelled {
-            return Err(AccountsError::NotAllowed("update_on_voided_invoice"));
+            return Err(AccountsError::NotAllowed(ErrorCode::UpdateOnVoidedInvoice));
         }
         let payment_status = text(input, "payment_status");
         if let Some(ps) = &payment_status {
             if !matches!(ps.as_str(), "succeeded" | "failed" | "pending") {
-                return Err(AccountsError::field("payment_status", "value_is_invalid"));
+                return Err(AccountsError::field(
+                    "payment_status",
+                    FieldCode::ValueIsInvalid,
+                ));
             }
         }
         if let Some(Value::Array(entries)) = input.get("metadata") {
@@ -957,7 +964,7 @@ impl Accounts {
             && lago_payment_status(&v.mv) != "succeeded"
         {
             if v.mv.state != MoveState::Posted {
-                return Err(AccountsError::NotAllowed("invalid_status"));
+                return Err(AccountsError::NotAllowed(ErrorCode::InvalidStatus));
             }
             if v.mv.amount_residual > Decimal::ZERO {
                 let c = self.odoo.client().await?;
@@ -988,7 +995,7 @@ impl Accounts {
     ) -> Result<InvoiceView, AccountsError> {
         let mut v = self.invoice(service, lago_id).await?;
         if v.mv.state == MoveState::Draft {
-            return Err(AccountsError::NotFound("invoice_not_found"));
+            return Err(AccountsError::NotFound(ErrorCode::InvoiceNotFound));
         }
         let c = self.odoo.client().await?;
         v.file_url = Some(c.invoices().pdf_url(v.mv.id).await?);
@@ -1022,7 +1029,7 @@ impl Accounts {
     ) -> Result<(), AccountsError> {
         let v = self.invoice(service, lago_id).await?;
         if v.mv.state != MoveState::Posted || lago_payment_status(&v.mv) == "succeeded" {
-            return Err(AccountsError::NotAllowed("invalid_status"));
+            return Err(AccountsError::NotAllowed(ErrorCode::InvalidStatus));
         }
         let c = self.odoo.client().await?;
         let partner =
@@ -1042,7 +1049,7 @@ impl Accounts {
             }
         };
         let Some(token) = tokens.first() else {
-            return Err(AccountsError::NotAllowed("no_payment_method"));
+            return Err(AccountsError::NotAllowed(ErrorCode::NoPaymentMethod));
         };
         if v.mv.amount_residual > Decimal::ZERO {
             c.invoices()

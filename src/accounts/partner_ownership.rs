@@ -22,10 +22,8 @@
 use serde_json::{json, Map, Value};
 
 use super::error::AccountsError;
+use crate::lago::error_code::FieldCode;
 use crate::odoo::partners::{Partner, PartnerValues};
-
-/// Lago's error code for a refused change of another app's partner field.
-pub const OWNED_BY_ANOTHER_APP: &str = "value_owned_by_another_app";
 
 fn norm(s: &str) -> String {
     s.split_whitespace()
@@ -55,7 +53,7 @@ struct Field<'a> {
 /// (only fills of empty fields).
 ///
 /// # Errors
-/// [`AccountsError::Validation`] with [`OWNED_BY_ANOTHER_APP`] for each refused field.
+/// [`AccountsError::Validation`] with `value_owned_by_another_app` for each refused field.
 pub fn non_owner_values(
     mut values: PartnerValues,
     partner: &Partner,
@@ -146,7 +144,10 @@ pub fn non_owner_values(
             let same_as_odoo = f.odoo.as_deref().map(norm) == Some(norm(&new));
             let unchanged_by_app = f.before.as_deref().map(norm) == Some(norm(&new));
             if !(same_as_odoo || unchanged_by_app) {
-                refused.insert(f.lago.to_string(), json!([OWNED_BY_ANOTHER_APP]));
+                refused.insert(
+                    f.lago.to_string(),
+                    json!([FieldCode::ValueOwnedByAnotherApp]),
+                );
             }
             *f.sent = None; // not a fill: nothing to write
         }
@@ -216,10 +217,10 @@ mod tests {
         let AccountsError::Validation(m) = err else {
             panic!("validation")
         };
-        assert_eq!(m["name"], json!([OWNED_BY_ANOTHER_APP]));
+        assert_eq!(m["name"], json!([FieldCode::ValueOwnedByAnotherApp]));
         assert_eq!(
             m["tax_identification_number"],
-            json!([OWNED_BY_ANOTHER_APP])
+            json!([FieldCode::ValueOwnedByAnotherApp])
         );
     }
 

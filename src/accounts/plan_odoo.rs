@@ -10,6 +10,7 @@ use super::plan_repo::PlanRow;
 use super::plans::{charges_of, StoredCharge};
 use super::Accounts;
 use crate::billing::money::{Currency, Money};
+use crate::lago::error_code::FieldCode;
 use crate::meter::services::ServiceRef;
 use crate::odoo::catalogue::{BillingPeriodUnit, InvoicePolicy, ProductValues};
 use crate::odoo::{OdooClient, ProductId};
@@ -89,11 +90,11 @@ impl Accounts {
         {
             return Err(AccountsError::field(
                 "amount_currency",
-                "currency_not_supported",
+                FieldCode::CurrencyNotSupported,
             ));
         }
         let currency = Currency::parse(&row.amount_currency)
-            .map_err(|_| AccountsError::field("amount_currency", "value_is_invalid"))?;
+            .map_err(|_| AccountsError::field("amount_currency", FieldCode::ValueIsInvalid))?;
         let (value, unit, label) = period(&row.interval);
         let plan = match cat
             .find_plans_by_interval(value, unit)

@@ -19,6 +19,7 @@ use super::Accounts;
 use crate::billing::charge::Charge;
 use crate::billing::metric::AggregationType;
 use crate::billing::money::Currency;
+use crate::lago::error_code::{ErrorCode, FieldCode};
 use crate::meter::services::ServiceRef;
 use crate::meter::time::now_micros;
 
@@ -72,7 +73,7 @@ pub struct PlanInput {
     pub charges: Option<Vec<StoredCharge>>,
 }
 
-fn add(errors: &mut Map<String, Value>, field: &str, code: &str) {
+fn add(errors: &mut Map<String, Value>, field: &str, code: FieldCode) {
     let e = errors.entry(field.to_string()).or_insert_with(|| json!([]));
     if let Value::Array(a) = e {
         if !a.contains(&json!(code)) {
@@ -124,15 +125,15 @@ impl Accounts {
         let name = str_of(input, "name").or_else(|| base.map(|b| b.name.clone()));
         let interval = str_of(input, "interval").or_else(|| base.map(|b| b.interval.clone()));
         if code.is_none() {
-            add(&mut errors, "code", "value_is_mandatory");
+            add(&mut errors, "code", FieldCode::ValueIsMandatory);
         }
         if name.is_none() {
-            add(&mut errors, "name", "value_is_mandatory");
+            add(&mut errors, "name", FieldCode::ValueIsMandatory);
         }
         match &interval {
-            None => add(&mut errors, "interval", "value_is_mandatory"),
+            None => add(&mut errors, "interval", FieldCode::ValueIsMandatory),
             Some(i) if !INTERVALS.iter().any(|(n, _)| n == i) => {
-                add(&mut errors, "interval", "value_is_invalid")
+                add(&mut errors, "interval", FieldCode::ValueIsInvalid)
             }
             _ => {}
         }
@@ -141,12 +142,12 @@ impl Accounts {
             Ok(None) => match base {
                 Some(b) => b.amount_cents,
                 None => {
-                    add(&mut errors, "amount_cents", "value_is_mandatory");
+                    add(&mut errors, "amount_cents", FieldCode::ValueIsMandatory);
                     0
                 }
             },
             _ => {
-                add(&mut errors, "amount_cents", "value_is_invalid");
+                add(&mut errors, "amount_cents", FieldCode::ValueIsInvalid);
                 0
             }
         };
@@ -154,14 +155,14 @@ impl Accounts {
             Some(c) => match Currency::parse(&c) {
                 Ok(cur) => cur.code().to_string(),
                 Err(_) => {
-                    add(&mut errors, "amount_currency", "value_is_invalid");
+                    add(&mut errors, "amount_currency", FieldCode::ValueIsInvalid);
                     c
                 }
             },
             None => match base {
                 Some(b) => b.amount_currency.clone(),
                 None => {
-                    add(&mut errors, "amount_currency", "value_is_mandatory");
+                    add(&mut errors, "amount_currency", FieldCode::ValueIsMandatory);
                     String::new()
                 }
             },
@@ -189,7 +190,7 @@ impl Accounts {
                 let mut out = Vec::new();
                 for item in items {
                     let Value::Object(c) = item else {
-                        add(&mut errors, "charges", "value_is_invalid");
+                        add(&mut errors, "charges", FieldCode::ValueIsInvalid);
                         continue;
                     };
                     if let Some(ch) = self.charge(service, c, &old, &mut errors).await? {
@@ -199,7 +200,7 @@ impl Accounts {
                 Some(out)
             }
             Some(_) => {
-                add(&mut errors, "charges", "value_is_invalid");
+                add(&mut errors, "charges", FieldCode::ValueIsInvalid);
                 None
             }
         };
@@ -229,14 +230,14 @@ impl Accounts {
         errors: &mut Map<String, Value>,
     ) -> Result<Option<StoredCharge>, AccountsError> {
         let Some(metric_id) = str_of(c, "billable_metric_id") else {
-            add(errors, "billable_metric_id", "value_is_mandatory");
+            add(errors, "billable_metric_id", FieldCode::ValueIsMandatory);
             return Ok(None);
         };
         let metric = self
             .store
             .metric_by_id(service.id, &metric_id)
             .await?
-            .ok_or(AccountsError::NotFound("billable_metric_not_found"))?;
+            .ok_or(AccountsError::NotFound(ErrorCode::BillableMetricNotFound))?;
         let model = str_of(c, "charge_model").unwrap_or_default();
         let aggregation =
             AggregationType::from_str(&metric.aggregation_type).unwrap_or(AggregationType::Count);
@@ -244,19 +245,19 @@ impl Accounts {
         if let Err(e) = Charge::from_lago(&model, &properties, aggregation) {
             for (field, codes) in e.iter() {
                 for code in codes {
-                    add(errors, field, code);
+                    add(errors, field, *code);
                 }
             }
             return Ok(None);
         }
         let pay_in_advance = bool_of(c, "pay_in_advance", false);
         if pay_in_advance && model == "volume" {
-            add(errors, "pay_in_advance", "invalid_pay_in_advance");
+            add(errors, "pay_in_advance", FieldCode::InvalidPayInAdvance);
         }
         // Charge options the rating does not apply are refused, never stored and ignored
         // (that would bill differently from what the app asked for).
         for field in unpriced_options(c, &properties) {
-            add(errors, field, NOT_SUPPORTED);
+            add(errors, field, FieldCode::NotSupported);
         }
         let code = str_of(c, "code").unwrap_or_else(|| metric.code.clone());
         let id = str_of(c, "id").or_else(|| str_of(c, "lago_id"));
@@ -313,7 +314,7 @@ impl Accounts {
             .await?
             .is_some()
         {
-            return Err(AccountsError::field("code", "value_already_exist"));
+            return Err(AccountsError::field("code", FieldCode::ValueAlreadyExist));
         }
         let now = now_micros();
         let mut row = PlanRow {
@@ -339,7 +340,7 @@ impl Accounts {
         row.charges = serde_json::to_string(&charges).unwrap_or_else(|_| "[]".into());
         match self.store.insert_plan(&row).await? {
             Inserted::Yes => Ok(row),
-            Inserted::Conflict => Err(AccountsError::field("code", "value_already_exist")),
+            Inserted::Conflict => Err(AccountsError::field("code", FieldCode::ValueAlreadyExist)),
         }
     }
 
@@ -384,7 +385,7 @@ impl Accounts {
         row.updated_at = now_micros();
         match self.store.update_plan(&row).await? {
             Inserted::Yes => Ok(row),
-            Inserted::Conflict => Err(AccountsError::field("code", "value_already_exist")),
+            Inserted::Conflict => Err(AccountsError::field("code", FieldCode::ValueAlreadyExist)),
         }
     }
 
@@ -396,7 +397,7 @@ impl Accounts {
         self.store
             .plan_by_code(service.id, code)
             .await?
-            .ok_or(AccountsError::NotFound("plan_not_found"))
+            .ok_or(AccountsError::NotFound(ErrorCode::PlanNotFound))
     }
 
     /// `DELETE /plans/{code}`: terminates the plan's live subscriptions (as Lago does, here
@@ -429,9 +430,6 @@ impl Accounts {
         Ok(row)
     }
 }
-
-/// Error code of a charge option the gateway does not price (see [`unpriced_options`]).
-pub const NOT_SUPPORTED: &str = "not_supported";
 
 /// The Lago charge options that `c` sets and the rating does not apply: `filters` (non-empty),
 /// `properties.grouped_by` / `properties.pricing_group_keys` (non-empty), `pay_in_advance`

@@ -21,6 +21,7 @@ use super::plan_repo::PlanRow;
 use super::plans::charges_of;
 use super::subscription_repo::SubscriptionRow;
 use super::Accounts;
+use crate::lago::error_code::FieldCode;
 use crate::meter::services::ServiceRef;
 use crate::meter::time::{from_micros, now_micros};
 use crate::odoo::subscriptions::{NewOrderLine, NewSubscription, OrderPatch, OrderState};
@@ -191,7 +192,10 @@ impl Accounts {
             updated_at: now,
         };
         if self.store.insert_subscription(&row).await? == Inserted::Conflict {
-            return Err(AccountsError::field("external_id", "value_already_exist"));
+            return Err(AccountsError::field(
+                "external_id",
+                FieldCode::ValueAlreadyExist,
+            ));
         }
         self.write_shadow_order(service, row, spec).await
     }

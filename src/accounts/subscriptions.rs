@@ -20,6 +20,7 @@ use super::plan_repo::PlanRow;
 use super::plans::{charges_of, yearly_amount_cents};
 use super::subscription_repo::{SubscriptionFilter, SubscriptionRow};
 use super::Accounts;
+use crate::lago::error_code::{ErrorCode, FieldCode};
 use crate::meter::services::ServiceRef;
 use crate::meter::time::{from_micros, now_micros, to_micros};
 use crate::odoo::subscriptions::{
@@ -145,30 +146,30 @@ impl Accounts {
         input: &Map<String, Value>,
     ) -> Result<SubscriptionView, AccountsError> {
         let mut errors = Map::new();
-        let mut add = |f: &str, c: &str| {
+        let mut add = |f: &str, c: FieldCode| {
             errors.insert(f.into(), json!([c]));
         };
         let external_customer_id = text(input, "external_customer_id");
         let plan_code = text(input, "plan_code");
         let external_id = text(input, "external_id");
         if external_customer_id.is_none() {
-            add("external_customer_id", "value_is_mandatory");
+            add("external_customer_id", FieldCode::ValueIsMandatory);
         }
         if plan_code.is_none() {
-            add("plan_code", "value_is_mandatory");
+            add("plan_code", FieldCode::ValueIsMandatory);
         }
         if external_id.is_none() {
-            add("external_id", "value_is_mandatory");
+            add("external_id", FieldCode::ValueIsMandatory);
         }
         let billing_time = text(input, "billing_time").unwrap_or_else(|| "calendar".into());
         if !matches!(billing_time.as_str(), "calendar" | "anniversary") {
-            add("billing_time", "value_is_invalid");
+            add("billing_time", FieldCode::ValueIsInvalid);
         }
         let now = now_micros();
         let subscription_at = match input.get("subscription_at") {
             None | Some(Value::Null) => now,
             Some(v) => parse_time(v).unwrap_or_else(|()| {
-                add("subscription_at", "invalid_date");
+                add("subscription_at", FieldCode::InvalidDate);
                 now
             }),
         };
@@ -177,7 +178,7 @@ impl Accounts {
             Some(v) => match parse_time(v) {
                 Ok(t) => Some(t),
                 Err(()) => {
-                    add("ending_at", "invalid_date");
+                    add("ending_at", FieldCode::InvalidDate);
                     None
                 }
             },
@@ -238,7 +239,10 @@ impl Accounts {
                 .await?;
             let row = match live {
                 Some(l) if l.customer_id != customer.lago_id => {
-                    return Err(AccountsError::field("external_id", "value_already_exist"));
+                    return Err(AccountsError::field(
+                        "external_id",
+                        FieldCode::ValueAlreadyExist,
+                    ));
                 }
                 Some(l) if l.plan_id == plan.lago_id => {
                     if l.status == "incomplete" {
@@ -299,7 +303,7 @@ impl Accounts {
             .filter(|c| !c.is_empty());
         match (&existing, currency) {
             (Some(_), Some(c)) if !c.eq_ignore_ascii_case(&plan.amount_currency) => Err(
-                AccountsError::field("currency", "currencies_does_not_match"),
+                AccountsError::field("currency", FieldCode::CurrenciesDoesNotMatch),
             ),
             (Some(c), Some(_)) => Ok(c.clone()),
             _ => {
@@ -427,7 +431,10 @@ impl Accounts {
         let row = successor(&current, plan);
         match self.store.insert_subscription(&row).await? {
             Inserted::Yes => self.materialize(service, row, customer, plan).await,
-            Inserted::Conflict => Err(AccountsError::field("external_id", "value_already_exist")),
+            Inserted::Conflict => Err(AccountsError::field(
+                "external_id",
+                FieldCode::ValueAlreadyExist,
+            )),
         }
     }
 
@@ -487,7 +494,7 @@ impl Accounts {
             .live_subscription(service.id, external_id)
             .await?
             .filter(|r| r.status == wanted)
-            .ok_or(AccountsError::NotFound("subscription_not_found"))?;
+            .ok_or(AccountsError::NotFound(ErrorCode::SubscriptionNotFound))?;
         self.end_subscription(&mut row).await?;
         self.view(service, row, None).await
     }
@@ -530,7 +537,7 @@ impl Accounts {
                     .await?
             }
         }
-        .ok_or(AccountsError::NotFound("subscription_not_found"))?;
+        .ok_or(AccountsError::NotFound(ErrorCode::SubscriptionNotFound))?;
         let mut patch = OrderPatch::default();
         if input.contains_key("name") {
             row.name = text(input, "name");
@@ -540,15 +547,16 @@ impl Accounts {
                 Value::Null => None,
                 v => Some(
                     parse_time(v)
-                        .map_err(|()| AccountsError::field("ending_at", "invalid_date"))?,
+                        .map_err(|()| AccountsError::field("ending_at", FieldCode::InvalidDate))?,
                 ),
             };
             patch.end_date = Some(row.ending_at.map(|t| from_micros(t).date_naive()));
         }
         if let Some(v) = input.get("subscription_at") {
             if row.status == "pending" {
-                row.subscription_at = parse_time(v)
-                    .map_err(|()| AccountsError::field("subscription_at", "invalid_date"))?;
+                row.subscription_at = parse_time(v).map_err(|()| {
+                    AccountsError::field("subscription_at", FieldCode::InvalidDate)
+                })?;
                 patch.start_date = Some(from_micros(row.subscription_at).date_naive());
             }
         }
@@ -587,7 +595,7 @@ impl Accounts {
                 .await?
                 .filter(|r| r.status != "incomplete"),
         }
-        .ok_or(AccountsError::NotFound("subscription_not_found"))?;
+        .ok_or(AccountsError::NotFound(ErrorCode::SubscriptionNotFound))?;
         let (row, order) = self.refresh(row).await;
         self.view(service, row, order).await
     }
@@ -676,7 +684,7 @@ impl Accounts {
         self.store
             .plan_by_id(&row.plan_id)
             .await?
-            .ok_or(AccountsError::NotFound("plan_not_found"))
+            .ok_or(AccountsError::NotFound(ErrorCode::PlanNotFound))
     }
 
     /// Gathers what the subscription JSON shows; reads the order from Odoo for the billing
@@ -692,7 +700,7 @@ impl Accounts {
             .store
             .customer_by_id(service.id, &row.customer_id)
             .await?
-            .ok_or(AccountsError::NotFound("customer_not_found"))?;
+            .ok_or(AccountsError::NotFound(ErrorCode::CustomerNotFound))?;
         let code_of = |id: &Option<String>| {
             let id = id.clone();
             async move {

@@ -15,6 +15,7 @@ use actix_web::{web, FromRequest, HttpRequest};
 
 use super::error::ApiError;
 use super::state::AppState;
+use crate::lago::error_code::ErrorCode;
 use crate::meter::services::{hash_key, ServiceRef};
 use crate::meter::Store;
 
@@ -64,7 +65,7 @@ impl KeyCache {
             Err(e) => {
                 tracing::error!(error = %e, "key lookup failed");
                 Err(ApiError::Unavailable {
-                    code: "store_unavailable",
+                    code: ErrorCode::StoreUnavailable,
                     retry_after_secs: 1,
                 })
             }
@@ -88,7 +89,7 @@ impl FromRequest for AuthenticatedService {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         Box::pin(async move {
             let token = token.ok_or(ApiError::Unauthorized)?;
-            let state = state.ok_or_else(|| ApiError::internal("app state missing"))?;
+            let state = state.ok_or_else(|| ApiError::internal_msg("app state missing"))?;
             let service = state.keys.resolve(&state.store, &token).await?;
             Ok(AuthenticatedService(service))
         })

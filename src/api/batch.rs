@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 
 use super::error::{ApiError, FieldErrors};
 use super::state::AppState;
+use crate::lago::error_code::FieldCode;
 use crate::meter::events::ItemOutcome;
 use crate::meter::writer::JobResult;
 
@@ -46,7 +47,10 @@ pub fn rows_or_conflicts<T>(result: JobResult<T>, key_field: &str) -> Result<Vec
         let mut errors = FieldErrors::new();
         for (i, o) in result.outcomes.iter().enumerate() {
             if matches!(o, ItemOutcome::Conflict) {
-                errors.insert(i.to_string(), json!({ key_field: ["value_already_exist"] }));
+                errors.insert(
+                    i.to_string(),
+                    json!({ key_field: [FieldCode::ValueAlreadyExist] }),
+                );
             }
         }
         return Err(ApiError::Validation(errors));

@@ -14,10 +14,11 @@ use super::pagination::PageParams;
 use super::state::AppState;
 use crate::billing::metric::{AggregationType, MetricSpec};
 use crate::lago::billable_metric::BillableMetric;
+use crate::lago::error_code::{ErrorCode, FieldCode};
 use crate::meter::metrics_repo::{BillableMetricRow, MetricWriteError};
 use crate::meter::time::now_micros;
 
-fn add(errors: &mut FieldErrors, field: &str, code: &str) {
+fn add(errors: &mut FieldErrors, field: &str, code: FieldCode) {
     let entry = errors.entry(field.to_string()).or_insert_with(|| json!([]));
     if let Value::Array(a) = entry {
         a.push(json!(code));
@@ -35,7 +36,7 @@ fn apply(
         if input.contains_key(key) {
             match opt_string(input, key) {
                 Ok(v) => *target = v,
-                Err(InvalidValue) => add(errors, key, "value_is_invalid"),
+                Err(InvalidValue) => add(errors, key, FieldCode::ValueIsInvalid),
             }
         }
     };
@@ -53,7 +54,7 @@ fn apply(
     if input.contains_key("recurring") {
         match opt_bool(input, "recurring") {
             Ok(v) => m.recurring = v.unwrap_or(false),
-            Err(InvalidValue) => add(&mut errors, "recurring", "value_is_invalid"),
+            Err(InvalidValue) => add(&mut errors, "recurring", FieldCode::ValueIsInvalid),
         }
     }
     if let Some(v) = input.get("rounding_precision") {
@@ -61,33 +62,33 @@ fn apply(
             Value::Null => m.rounding_precision = None,
             Value::Number(n) if n.as_i64().is_some() => m.rounding_precision = n.as_i64(),
             Value::String(s) if s.parse::<i64>().is_ok() => m.rounding_precision = s.parse().ok(),
-            _ => add(&mut errors, "rounding_precision", "value_is_invalid"),
+            _ => add(&mut errors, "rounding_precision", FieldCode::ValueIsInvalid),
         }
     }
     if let Some(v) = input.get("filters") {
         match validate_filters(v) {
             Some(f) => m.filters = f.to_string(),
-            None => add(&mut errors, "filters", "value_is_invalid"),
+            None => add(&mut errors, "filters", FieldCode::ValueIsInvalid),
         }
     }
     match name.as_deref() {
         Some(n) if !n.trim().is_empty() => m.name = n.to_string(),
-        _ => add(&mut errors, "name", "value_is_mandatory"),
+        _ => add(&mut errors, "name", FieldCode::ValueIsMandatory),
     }
     match code.as_deref() {
         Some(c) if !c.trim().is_empty() && c.len() <= 255 => m.code = c.to_string(),
-        Some(c) if c.len() > 255 => add(&mut errors, "code", "value_is_invalid"),
-        _ => add(&mut errors, "code", "value_is_mandatory"),
+        Some(c) if c.len() > 255 => add(&mut errors, "code", FieldCode::ValueIsInvalid),
+        _ => add(&mut errors, "code", FieldCode::ValueIsMandatory),
     }
     let agg = match aggregation.as_deref() {
         None | Some("") => {
-            add(&mut errors, "aggregation_type", "value_is_mandatory");
+            add(&mut errors, "aggregation_type", FieldCode::ValueIsMandatory);
             None
         }
         Some(a) => match AggregationType::from_str(a) {
             Ok(t) => Some(t),
             Err(_) => {
-                add(&mut errors, "aggregation_type", "value_is_invalid");
+                add(&mut errors, "aggregation_type", FieldCode::ValueIsInvalid);
                 None
             }
         },
@@ -105,13 +106,13 @@ fn apply(
         if let Err(spec_errors) = spec.validate() {
             for (field, codes) in spec_errors.iter() {
                 for code in codes {
-                    add(&mut errors, field, code);
+                    add(&mut errors, field, *code);
                 }
             }
         }
         if agg == AggregationType::WeightedSum {
             if m.weighted_interval.as_deref() != Some("seconds") {
-                add(&mut errors, "weighted_interval", "value_is_invalid");
+                add(&mut errors, "weighted_interval", FieldCode::ValueIsInvalid);
             }
         } else {
             m.weighted_interval = None;
@@ -119,7 +120,7 @@ fn apply(
     }
     if let Some(f) = m.rounding_function.as_deref() {
         if !matches!(f, "round" | "ceil" | "floor") {
-            add(&mut errors, "rounding_function", "value_is_invalid");
+            add(&mut errors, "rounding_function", FieldCode::ValueIsInvalid);
         }
     }
     if errors.is_empty() {
@@ -154,7 +155,7 @@ fn validate_filters(v: &Value) -> Option<Value> {
 
 fn write_error(e: MetricWriteError) -> ApiError {
     match e {
-        MetricWriteError::DuplicateCode => ApiError::field("code", "value_already_exist"),
+        MetricWriteError::DuplicateCode => ApiError::field("code", FieldCode::ValueAlreadyExist),
         MetricWriteError::Store(e) => ApiError::internal(e),
     }
 }
@@ -206,7 +207,7 @@ async fn find(
         .metric_by_code(service_id, code)
         .await
         .map_err(ApiError::internal)?
-        .ok_or(ApiError::NotFound("billable_metric_not_found"))
+        .ok_or(ApiError::NotFound(ErrorCode::BillableMetricNotFound))
 }
 
 /// `GET /api/v1/billable_metrics/{code}`.

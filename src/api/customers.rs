@@ -14,6 +14,7 @@ use super::state::AppState;
 use crate::accounts::customers::attributes;
 use crate::accounts::subscription_repo::SubscriptionFilter;
 use crate::lago::customer::Customer;
+use crate::lago::error_code::{ErrorCode, FieldCode};
 use crate::lago::usage::CustomerUsage;
 
 /// `POST /api/v1/customers`: upsert by `external_id`.
@@ -107,7 +108,7 @@ pub async fn checkout_url(
     let order = subs
         .first()
         .and_then(|s| s.sale_order_id)
-        .ok_or_else(|| ApiError::field("base", "no_linked_payment_provider"))?;
+        .ok_or_else(|| ApiError::field("base", FieldCode::NoLinkedPaymentProvider))?;
     let url = state
         .accounts
         .subscription_portal_url(crate::odoo::SaleOrderId(order))
@@ -143,7 +144,7 @@ pub async fn current_usage(
         .external_subscription_id
         .as_deref()
         .filter(|s| !s.is_empty())
-        .ok_or(ApiError::NotFound("subscription_not_found"))?;
+        .ok_or(ApiError::NotFound(ErrorCode::SubscriptionNotFound))?;
     let usage = state.accounts.current_usage(&auth.0, &path, sub).await?;
     Ok(HttpResponse::Ok().json(CustomerUsage::from(&usage).envelope()))
 }

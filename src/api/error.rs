@@ -6,6 +6,9 @@
 //! own 404/405/413/400 answers, extractor failures) into that shape, and
 //! [`catch_panics`] turns a panicking handler into a JSON 500, so a client never sees an
 //! empty or HTML error body.
+//!
+//! Every `code` and `error_details` code is a variant of the catalogue in
+//! [`crate::lago::error_code`] ([`ErrorCode`], [`FieldCode`]).
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -15,6 +18,8 @@ use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{HttpResponse, ResponseError};
 use futures::FutureExt;
 use serde_json::{json, Map, Value};
+
+pub use crate::lago::error_code::{ErrorCode, FieldCode};
 
 /// Field → list of error codes (Lago `error_details`), e.g. `{"code":["value_is_mandatory"]}`.
 pub type FieldErrors = Map<String, Value>;
@@ -30,10 +35,17 @@ pub enum ApiError {
     Unauthorized,
     /// 404 with a `<resource>_not_found` code.
     #[error("not found: {0}")]
-    NotFound(&'static str),
+    NotFound(ErrorCode),
     /// 405 "not allowed in this state", e.g. `not_voidable`.
     #[error("method not allowed: {0}")]
-    MethodNotAllowed(&'static str),
+    MethodNotAllowed(ErrorCode),
+    /// 409 with `Retry-After` (seconds): the resource is busy with another request
+    /// (`idempotency_key_in_use`).
+    #[error("conflict: {code}")]
+    Conflict {
+        code: ErrorCode,
+        retry_after_secs: u64,
+    },
     /// 413: body larger than `server.body_limit_bytes`.
     #[error("payload too large")]
     PayloadTooLarge,
@@ -46,30 +58,70 @@ pub enum ApiError {
     /// 503 with `Retry-After` (seconds): a dependency (store, Odoo) is unavailable.
     #[error("service unavailable: {code}")]
     Unavailable {
-        code: &'static str,
+        code: ErrorCode,
         retry_after_secs: u64,
     },
     /// 422 `third_party_error`: Odoo refused the operation (its message is in
     /// `error_details.odoo`).
     #[error("third party error: {0}")]
     ThirdParty(String),
-    /// 500; the cause goes to the log, never to the client.
+    /// 500; the cause (with its whole `source()` chain, see [`cause_chain`]) goes to the
+    /// log, never to the client.
     #[error("internal error: {0}")]
     Internal(String),
 }
 
 impl ApiError {
     /// A 422 with one field and one code.
-    pub fn field(field: &str, code: &str) -> Self {
+    pub fn field(field: &str, code: FieldCode) -> Self {
         let mut m = Map::new();
         m.insert(field.to_string(), json!([code]));
         ApiError::Validation(m)
     }
 
-    /// A 500 that logs `cause` with its chain.
-    pub fn internal(cause: impl std::fmt::Display) -> Self {
-        ApiError::Internal(cause.to_string())
+    /// A 500 that logs `cause` with its chain of sources.
+    pub fn internal(cause: impl std::error::Error) -> Self {
+        ApiError::Internal(cause_chain(&cause))
     }
+
+    /// A 500 that logs `message` (a failure that is not an error value).
+    pub fn internal_msg(message: impl std::fmt::Display) -> Self {
+        ApiError::Internal(message.to_string())
+    }
+
+    /// The catalogue code this error answers with; `None` for 400 and 401, whose Lago
+    /// bodies carry no `code`.
+    pub fn code(&self) -> Option<ErrorCode> {
+        Some(match self {
+            ApiError::BadRequest(_) | ApiError::Unauthorized => return None,
+            ApiError::NotFound(code)
+            | ApiError::MethodNotAllowed(code)
+            | ApiError::Conflict { code, .. }
+            | ApiError::Unavailable { code, .. } => *code,
+            ApiError::PayloadTooLarge => ErrorCode::PayloadTooLarge,
+            ApiError::Validation(_) => ErrorCode::ValidationErrors,
+            ApiError::TooManyRequests { .. } => ErrorCode::TooManyRequests,
+            ApiError::ThirdParty(_) => ErrorCode::ThirdPartyError,
+            ApiError::Internal(_) => ErrorCode::InternalError,
+        })
+    }
+}
+
+/// `error`'s message followed by each of its `source()`s (`outer: inner: root`), skipping a
+/// source whose message the text already holds (thiserror's `#[error("…: {0}")]` with
+/// `#[from]` prints its source itself).
+pub fn cause_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let message = cause.to_string();
+        if !text.contains(&message) {
+            text.push_str(": ");
+            text.push_str(&message);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 /// Lago's reason phrase for a status (`Rack::Utils::HTTP_STATUS_CODES`).
@@ -94,22 +146,8 @@ pub fn reason(status: StatusCode) -> &'static str {
     }
 }
 
-/// The default `code` for a status when a response carries none.
-fn default_code(status: StatusCode) -> &'static str {
-    match status.as_u16() {
-        404 => "resource_not_found",
-        405 => "method_not_allowed",
-        413 => "payload_too_large",
-        415 => "unsupported_media_type",
-        429 => "too_many_requests",
-        503 => "service_unavailable",
-        s if s >= 500 => "internal_error",
-        _ => "bad_request",
-    }
-}
-
 /// Lago's error body for `status`, with an optional code and details.
-pub fn error_body(status: StatusCode, code: Option<&str>, details: Option<Value>) -> Value {
+pub fn error_body(status: StatusCode, code: Option<ErrorCode>, details: Option<Value>) -> Value {
     let mut body = json!({"status": status.as_u16(), "error": reason(status)});
     if let Some(code) = code {
         body["code"] = json!(code);
@@ -125,13 +163,10 @@ impl ResponseError for ApiError {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
-            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::Validation(_) | ApiError::ThirdParty(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            // The catalogue decides the status of every coded answer.
+            other => other
+                .code()
+                .map_or(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::status),
         }
     }
 
@@ -142,33 +177,25 @@ impl ResponseError for ApiError {
                 json!({"status": 400, "error": format!("BadRequest: {msg}")})
             }
             ApiError::Unauthorized => json!({"status": 401, "error": "Unauthorized"}),
-            ApiError::NotFound(code) | ApiError::MethodNotAllowed(code) => {
-                error_body(status, Some(code), None)
+            ApiError::Validation(details) => {
+                error_body(status, self.code(), Some(Value::Object(details.clone())))
             }
-            ApiError::PayloadTooLarge => error_body(status, Some("payload_too_large"), None),
-            ApiError::Validation(details) => error_body(
-                status,
-                Some("validation_errors"),
-                Some(Value::Object(details.clone())),
-            ),
-            ApiError::TooManyRequests { .. } => error_body(status, Some("too_many_requests"), None),
             ApiError::ThirdParty(msg) => {
                 tracing::warn!(error = %msg, "Odoo refused an operation");
-                error_body(
-                    status,
-                    Some("third_party_error"),
-                    Some(json!({"odoo": [msg]})),
-                )
+                error_body(status, self.code(), Some(json!({"odoo": [msg]})))
             }
-            ApiError::Unavailable { code, .. } => error_body(status, Some(code), None),
             ApiError::Internal(cause) => {
                 tracing::error!(error = %cause, "internal error");
-                error_body(status, Some("internal_error"), None)
+                error_body(status, self.code(), None)
             }
+            _ => error_body(status, self.code(), None),
         };
         let mut resp = HttpResponse::build(status);
         match self {
             ApiError::TooManyRequests { retry_after_secs }
+            | ApiError::Conflict {
+                retry_after_secs, ..
+            }
             | ApiError::Unavailable {
                 retry_after_secs, ..
             } => {
@@ -198,7 +225,7 @@ pub fn lago_error_handlers<B: MessageBody + 'static>() -> ErrorHandlers<B> {
         let body = if status == StatusCode::BAD_REQUEST {
             json!({"status": 400, "error": format!("BadRequest: {}", cause.unwrap_or_default())})
         } else {
-            error_body(status, Some(default_code(status)), None)
+            error_body(status, Some(ErrorCode::for_status(status)), None)
         };
         let (req, mut res) = res.into_parts();
         res.headers_mut().insert(
@@ -229,7 +256,7 @@ where
         .catch_unwind()
         .map(|r| match r {
             Ok(res) => res,
-            Err(_) => Err(ApiError::internal("request handler panicked").into()),
+            Err(_) => Err(ApiError::internal_msg("request handler panicked").into()),
         })
 }
 
@@ -243,7 +270,7 @@ impl From<crate::accounts::AccountsError> for ApiError {
             A::OdooUnavailable(msg) => {
                 tracing::warn!(error = %msg, "Odoo unavailable");
                 ApiError::Unavailable {
-                    code: "odoo_unavailable",
+                    code: ErrorCode::OdooUnavailable,
                     retry_after_secs: ODOO_RETRY_AFTER_SECS,
                 }
             }
@@ -251,13 +278,13 @@ impl From<crate::accounts::AccountsError> for ApiError {
             A::Busy(lease) => {
                 tracing::warn!(lease = %lease, "intent still held by another request");
                 ApiError::Unavailable {
-                    code: "operation_in_progress",
+                    code: ErrorCode::OperationInProgress,
                     retry_after_secs: 1,
                 }
             }
             A::Overflow(o) => {
                 tracing::warn!(error = %o, "usage or amount out of range");
-                ApiError::field("base", "value_is_out_of_range")
+                ApiError::field("base", FieldCode::ValueIsOutOfRange)
             }
             A::Store(e) => ApiError::internal(e),
         }
@@ -266,3 +293,41 @@ impl From<crate::accounts::AccountsError> for ApiError {
 
 /// `Retry-After` (seconds) of a 503 caused by Odoo being unreachable.
 pub const ODOO_RETRY_AFTER_SECS: u64 = 10;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cause_chain_walks_sources_without_repeating_them() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("root cause")]
+        struct Root;
+        #[derive(Debug, thiserror::Error)]
+        #[error("middle")]
+        struct Middle(#[source] Root);
+        #[derive(Debug, thiserror::Error)]
+        #[error("outer: {0}")]
+        struct Outer(#[from] Middle);
+        assert_eq!(
+            cause_chain(&Outer(Middle(Root))),
+            "outer: middle: root cause"
+        );
+    }
+
+    #[tokio::test]
+    async fn idempotency_conflict_body_is_lagos() {
+        let resp = ApiError::Conflict {
+            code: ErrorCode::IdempotencyKeyInUse,
+            retry_after_secs: 1,
+        }
+        .error_response();
+        assert_eq!(resp.status(), StatusCode::CONFLICT);
+        assert_eq!(resp.headers().get(header::RETRY_AFTER).unwrap(), "1");
+        let body = actix_web::body::to_bytes(resp.into_body()).await.unwrap();
+        assert_eq!(
+            serde_json::from_slice::<Value>(&body).unwrap(),
+            json!({"status": 409, "error": "Conflict", "code": "idempotency_key_in_use"})
+        );
+    }
+}

@@ -16,6 +16,7 @@ use super::body::{opt_string, InvalidValue};
 use super::error::FieldErrors;
 use crate::meter::events::{canonical_json, NewEvent};
 
+use crate::lago::error_code::FieldCode;
 pub use crate::limits::MAX_ID_LEN;
 
 /// Validates `input` (the object under `event`, or one element of `events`).
@@ -31,7 +32,7 @@ pub use crate::limits::MAX_ID_LEN;
 pub fn validate_event(input: &Value, now: i64) -> Result<NewEvent, FieldErrors> {
     let mut errors = FieldErrors::new();
     let Some(obj) = input.as_object() else {
-        errors.insert("event".into(), json!(["value_is_invalid"]));
+        errors.insert("event".into(), json!([FieldCode::ValueIsInvalid]));
         return Err(errors);
     };
     let transaction_id = required_id(obj, "transaction_id", &mut errors);
@@ -41,7 +42,7 @@ pub fn validate_event(input: &Value, now: i64) -> Result<NewEvent, FieldErrors> 
     let timestamp = match parse_timestamp(obj.get("timestamp")) {
         Ok(t) => t,
         Err(InvalidValue) => {
-            errors.insert("timestamp".into(), json!(["invalid_format"]));
+            errors.insert("timestamp".into(), json!([FieldCode::InvalidFormat]));
             None
         }
     };
@@ -54,7 +55,7 @@ pub fn validate_event(input: &Value, now: i64) -> Result<NewEvent, FieldErrors> 
             v.clone()
         }
         Some(_) => {
-            errors.insert("properties".into(), json!(["value_is_invalid"]));
+            errors.insert("properties".into(), json!([FieldCode::ValueIsInvalid]));
             Value::Null
         }
     };
@@ -70,7 +71,7 @@ pub fn validate_event(input: &Value, now: i64) -> Result<NewEvent, FieldErrors> 
                 Some(d) if d.abs() > crate::limits::MAX_QUANTITY => {
                     errors.insert(
                         "precise_total_amount_cents".into(),
-                        json!([crate::limits::OUT_OF_RANGE]),
+                        json!([FieldCode::ValueIsOutOfRange]),
                     );
                     None
                 }
@@ -78,7 +79,7 @@ pub fn validate_event(input: &Value, now: i64) -> Result<NewEvent, FieldErrors> 
                 None => {
                     errors.insert(
                         "precise_total_amount_cents".into(),
-                        json!(["value_is_invalid"]),
+                        json!([FieldCode::ValueIsInvalid]),
                     );
                     None
                 }
@@ -87,7 +88,7 @@ pub fn validate_event(input: &Value, now: i64) -> Result<NewEvent, FieldErrors> 
         Some(_) => {
             errors.insert(
                 "precise_total_amount_cents".into(),
-                json!(["value_is_invalid"]),
+                json!([FieldCode::ValueIsInvalid]),
             );
             None
         }
@@ -121,20 +122,20 @@ pub fn validate_event(input: &Value, now: i64) -> Result<NewEvent, FieldErrors> 
 fn required_id(obj: &Map<String, Value>, key: &str, errors: &mut FieldErrors) -> Option<String> {
     match opt_string(obj, key) {
         Ok(Some(s)) if s.is_empty() => {
-            errors.insert(key.into(), json!(["value_is_mandatory"]));
+            errors.insert(key.into(), json!([FieldCode::ValueIsMandatory]));
             None
         }
         Ok(Some(s)) if !crate::limits::len_ok(&s, MAX_ID_LEN) => {
-            errors.insert(key.into(), json!([crate::limits::TOO_LONG]));
+            errors.insert(key.into(), json!([FieldCode::ValueIsTooLong]));
             None
         }
         Ok(Some(s)) => Some(s),
         Ok(None) => {
-            errors.insert(key.into(), json!(["value_is_mandatory"]));
+            errors.insert(key.into(), json!([FieldCode::ValueIsMandatory]));
             None
         }
         Err(InvalidValue) => {
-            errors.insert(key.into(), json!(["value_is_invalid"]));
+            errors.insert(key.into(), json!([FieldCode::ValueIsInvalid]));
             None
         }
     }

@@ -19,6 +19,7 @@ use super::error::ApiError;
 use super::event_input::{parse_timestamp, validate_event};
 use super::pagination::PageParams;
 use super::state::AppState;
+use crate::lago::error_code::{ErrorCode, FieldCode};
 use crate::lago::event::Event;
 use crate::meter::events::{EventFilter, ItemOutcome};
 use crate::meter::time::now_micros;
@@ -29,13 +30,13 @@ pub fn ingest_error(e: IngestError, retry_after_secs: u64) -> ApiError {
     match e {
         IngestError::Busy => ApiError::TooManyRequests { retry_after_secs },
         IngestError::Stopped => ApiError::Unavailable {
-            code: "shutting_down",
+            code: ErrorCode::ShuttingDown,
             retry_after_secs,
         },
         IngestError::Store(err) => {
             tracing::error!(error = %err, "event commit failed");
             ApiError::Unavailable {
-                code: "store_unavailable",
+                code: ErrorCode::StoreUnavailable,
                 retry_after_secs,
             }
         }
@@ -59,14 +60,17 @@ pub async fn create(
         .await
         .map_err(|e| ingest_error(e, state.settings.ingest.retry_after_secs))?;
     if result.conflict {
-        return Err(ApiError::field("transaction_id", "value_already_exist"));
+        return Err(ApiError::field(
+            "transaction_id",
+            FieldCode::ValueAlreadyExist,
+        ));
     }
     let stored = result
         .outcomes
         .into_iter()
         .next()
         .and_then(ItemOutcome::into_row)
-        .ok_or_else(|| ApiError::internal("writer returned no outcome"))?;
+        .ok_or_else(|| ApiError::internal_msg("writer returned no outcome"))?;
     Ok(HttpResponse::Ok().json(Event::from(&stored).envelope()))
 }
 
@@ -78,16 +82,16 @@ pub async fn create_batch(
 ) -> Result<HttpResponse, ApiError> {
     let body = parse_json(&body)?;
     let items = match body.get("events") {
-        None | Some(Value::Null) => return Err(ApiError::field("events", "no_events")),
+        None | Some(Value::Null) => return Err(ApiError::field("events", FieldCode::NoEvents)),
         Some(Value::Array(a)) if a.is_empty() => {
-            return Err(ApiError::field("events", "no_events"))
+            return Err(ApiError::field("events", FieldCode::NoEvents))
         }
         Some(Value::Array(a)) => a,
-        Some(_) => return Err(ApiError::field("events", "value_is_invalid")),
+        Some(_) => return Err(ApiError::field("events", FieldCode::ValueIsInvalid)),
     };
     if items.len() > state.settings.ingest.batch_max_events {
         state.metrics.ingest.rejected(items.len() as u64);
-        return Err(ApiError::field("events", "too_many_events"));
+        return Err(ApiError::field("events", FieldCode::TooManyEvents));
     }
     let now = now_micros();
     let events = validate_all(&state, items, |item| validate_event(item, now))?;
@@ -114,7 +118,7 @@ pub async fn show(
         .event_by_transaction_id(auth.id(), &path.into_inner())
         .await
         .map_err(ApiError::internal)?
-        .ok_or(ApiError::NotFound("event_not_found"))?;
+        .ok_or(ApiError::NotFound(ErrorCode::EventNotFound))?;
     Ok(HttpResponse::Ok().json(Event::from(&event).envelope()))
 }
 
@@ -139,7 +143,7 @@ fn query_time(field: &str, v: &Option<String>) -> Result<Option<i64>, ApiError> 
         return Ok(Some(t.timestamp_micros()));
     }
     parse_timestamp(Some(&Value::String(text.to_string())))
-        .map_err(|InvalidValue| ApiError::field(field, "invalid_date"))
+        .map_err(|InvalidValue| ApiError::field(field, FieldCode::InvalidDate))
 }
 
 /// `GET /api/v1/events`: this service's events, newest first.

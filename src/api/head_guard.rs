@@ -20,6 +20,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::error::error_body;
+use crate::lago::error_code::ErrorCode;
 
 /// Largest request head (request line and headers) the gateway reads: 32 KiB, below
 /// actix-http's 128 KiB buffer and the `http` crate's 64 KiB URI limit, so that every
@@ -88,13 +89,13 @@ pub fn response(verdict: HeadVerdict) -> Vec<u8> {
     let (status, body) = match verdict {
         HeadVerdict::UriTooLong => (
             StatusCode::URI_TOO_LONG,
-            error_body(StatusCode::URI_TOO_LONG, Some("uri_too_long"), None),
+            error_body(StatusCode::URI_TOO_LONG, Some(ErrorCode::UriTooLong), None),
         ),
         HeadVerdict::TooLarge => (
             StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             error_body(
                 StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-                Some("request_header_fields_too_large"),
+                Some(ErrorCode::RequestHeaderFieldsTooLarge),
                 None,
             ),
         ),

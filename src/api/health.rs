@@ -5,6 +5,7 @@ use actix_web::{web, HttpResponse};
 use serde_json::json;
 
 use super::state::AppState;
+use crate::lago::error_code::ErrorCode;
 
 /// `GET /health`: 200 while the process serves requests.
 pub async fn health() -> HttpResponse {
@@ -29,15 +30,11 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
         HttpResponse::Ok().json(body)
     } else {
         let code = if store_ok {
-            "background_loop_stopped"
+            ErrorCode::BackgroundLoopStopped
         } else {
-            "store_unavailable"
+            ErrorCode::StoreUnavailable
         };
-        let mut err = super::error::error_body(
-            actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
-            Some(code),
-            None,
-        );
+        let mut err = super::error::error_body(code.status(), Some(code), None);
         err["checks"] = body;
         HttpResponse::ServiceUnavailable()
             .insert_header(("Retry-After", "1"))

@@ -29,10 +29,11 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use sha2::{Digest, Sha256};
 
 use super::body::parse_json;
-use super::error::{error_body, ApiError};
+use super::error::ApiError;
 use super::state::AppState;
 use crate::accounts::invoice_repo::stable_uuid;
 use crate::accounts::lease::names as lease_names;
+use crate::lago::error_code::{ErrorCode, FieldCode};
 use crate::meter::services::ServiceRef;
 use crate::meter::time::now_micros;
 
@@ -101,7 +102,10 @@ where
     };
     let key = raw.to_str().map(str::trim).unwrap_or("");
     if key.is_empty() || key.len() > MAX_KEY_LEN {
-        return Err(ApiError::field("idempotency_key", "value_is_invalid"));
+        return Err(ApiError::field(
+            "idempotency_key",
+            FieldCode::ValueIsInvalid,
+        ));
     }
     let route = format!("{} {}", req.method(), req.path());
     let hash = request_hash(req, body);
@@ -112,7 +116,10 @@ where
         .await
         .map_err(ApiError::internal)?;
     if row.request_hash != hash {
-        return Err(ApiError::field("idempotency_key", "value_already_exist"));
+        return Err(ApiError::field(
+            "idempotency_key",
+            FieldCode::ValueAlreadyExist,
+        ));
     }
     if let Some(status) = row.status {
         return Ok(replay(status, row.response.as_deref().unwrap_or("")));
@@ -126,13 +133,12 @@ where
                 .await
                 .map_err(ApiError::internal)?;
         if !won {
-            return Ok(HttpResponse::Conflict()
-                .insert_header((header::RETRY_AFTER, "1"))
-                .json(error_body(
-                    StatusCode::CONFLICT,
-                    Some("idempotency_key_in_use"),
-                    None,
-                )));
+            // Answered, not raised: the caller must not store or log it as a failure.
+            return Ok(ApiError::Conflict {
+                code: ErrorCode::IdempotencyKeyInUse,
+                retry_after_secs: 1,
+            }
+            .error_response());
         }
     }
     let resp = match run(request_id(service, key)).await {
@@ -217,7 +223,7 @@ async fn finish(
     }
     let bytes = to_bytes(resp.into_body().boxed())
         .await
-        .map_err(|e| ApiError::internal(format!("cannot read response body: {e}")))?;
+        .map_err(|e| ApiError::internal_msg(format!("cannot read response body: {e}")))?;
     let text = String::from_utf8_lossy(&bytes).into_owned();
     state
         .store

@@ -17,6 +17,7 @@ use super::idempotency::idempotent;
 use super::pagination::PageParams;
 use super::state::AppState;
 use crate::accounts::invoices::{InvoiceFilter, InvoiceView};
+use crate::lago::error_code::FieldCode;
 use crate::lago::invoice::Invoice;
 
 fn one(v: &InvoiceView) -> HttpResponse {
@@ -36,7 +37,7 @@ fn query_date(req: &HttpRequest, key: &str) -> Result<Option<NaiveDate>, ApiErro
         None => Ok(None),
         Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
             .map(Some)
-            .map_err(|_| ApiError::field(key, "invalid_date")),
+            .map_err(|_| ApiError::field(key, FieldCode::InvalidDate)),
     }
 }
 

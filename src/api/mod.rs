@@ -4,6 +4,8 @@
 //! Lago's JSON error body ([`error::ApiError`]), including unknown routes (404
 //! `resource_not_found`), 405, 413 and panics.
 
+use crate::lago::error_code::ErrorCode;
+
 pub mod auth;
 pub mod batch;
 pub mod billable_metrics;
@@ -182,5 +184,5 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 /// The answer to any route that does not exist: 404 `resource_not_found`.
 pub async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
-    Err(ApiError::NotFound("resource_not_found"))
+    Err(ApiError::NotFound(ErrorCode::ResourceNotFound))
 }

@@ -11,6 +11,7 @@ use serde_json::json;
 
 use super::error::ApiError;
 use super::state::AppState;
+use crate::lago::error_code::ErrorCode;
 
 /// Query of the nudge route.
 #[derive(Debug, Deserialize)]
@@ -29,7 +30,7 @@ pub async fn nudge(
 ) -> Result<HttpResponse, ApiError> {
     let expected = state.settings.watcher.nudge_token.as_bytes();
     if expected.is_empty() {
-        return Err(ApiError::NotFound("resource_not_found"));
+        return Err(ApiError::NotFound(ErrorCode::ResourceNotFound));
     }
     let given = query.token.as_deref().unwrap_or("").as_bytes();
     if !same(given, expected) {

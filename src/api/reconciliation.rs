@@ -11,6 +11,7 @@ use super::auth::AuthenticatedService;
 use super::body::{parse_json, root};
 use super::error::ApiError;
 use super::state::AppState;
+use crate::lago::error_code::FieldCode;
 use crate::meter::time::now_micros;
 use crate::reconcile::{self, Reported};
 
@@ -34,7 +35,7 @@ pub async fn create(
         let Value::Object(m) = item else {
             return Err(ApiError::field(
                 &format!("reconciliation[{i}]"),
-                "value_is_invalid",
+                FieldCode::ValueIsInvalid,
             ));
         };
         match reconcile::validate(m) {
@@ -62,14 +63,15 @@ pub async fn show(
         .into_owned()
         .collect();
     let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-    let period = get("period").ok_or_else(|| ApiError::field("period", "value_is_mandatory"))?;
+    let period =
+        get("period").ok_or_else(|| ApiError::field("period", FieldCode::ValueIsMandatory))?;
     let threshold = match get("threshold_cents") {
         None => 0,
         Some(t) => t
             .parse::<i64>()
             .ok()
             .filter(|n| *n >= 0)
-            .ok_or_else(|| ApiError::field("threshold_cents", "value_is_invalid"))?,
+            .ok_or_else(|| ApiError::field("threshold_cents", FieldCode::ValueIsInvalid))?,
     };
     let r = reconcile::compare(&state.accounts, &auth.0, &period, threshold).await?;
     Ok(HttpResponse::Ok().json(json!({ "reconciliation": r })))

@@ -29,6 +29,7 @@ use super::event_input::{parse_decimal, parse_timestamp, MAX_ID_LEN};
 use super::events::ingest_error;
 use super::state::AppState;
 use crate::lago::counter::Counter;
+use crate::lago::error_code::FieldCode;
 use crate::meter::events::{canonical_json, StoredCounter};
 use crate::meter::time::now_micros;
 
@@ -42,11 +43,11 @@ fn time_field(obj: &Map<String, Value>, key: &str, errors: &mut FieldErrors) -> 
     match parse_timestamp(v) {
         Ok(Some(t)) => Some(t),
         Ok(None) => {
-            errors.insert(key.into(), json!(["value_is_mandatory"]));
+            errors.insert(key.into(), json!([FieldCode::ValueIsMandatory]));
             None
         }
         Err(InvalidValue) => {
-            errors.insert(key.into(), json!(["invalid_date"]));
+            errors.insert(key.into(), json!([FieldCode::InvalidDate]));
             None
         }
     }
@@ -56,15 +57,15 @@ fn id_field(obj: &Map<String, Value>, key: &str, errors: &mut FieldErrors) -> Op
     match opt_string(obj, key) {
         Ok(Some(s)) if !s.is_empty() && crate::limits::len_ok(&s, MAX_ID_LEN) => Some(s),
         Ok(Some(s)) if !s.is_empty() => {
-            errors.insert(key.into(), json!([crate::limits::TOO_LONG]));
+            errors.insert(key.into(), json!([FieldCode::ValueIsTooLong]));
             None
         }
         Ok(_) => {
-            errors.insert(key.into(), json!(["value_is_mandatory"]));
+            errors.insert(key.into(), json!([FieldCode::ValueIsMandatory]));
             None
         }
         Err(InvalidValue) => {
-            errors.insert(key.into(), json!(["value_is_invalid"]));
+            errors.insert(key.into(), json!([FieldCode::ValueIsInvalid]));
             None
         }
     }
@@ -77,7 +78,7 @@ fn id_field(obj: &Map<String, Value>, key: &str, errors: &mut FieldErrors) -> Op
 pub fn validate_counter(input: &Value, now: i64) -> Result<StoredCounter, FieldErrors> {
     let mut errors = FieldErrors::new();
     let Some(obj) = input.as_object() else {
-        errors.insert("usage".into(), json!(["value_is_invalid"]));
+        errors.insert("usage".into(), json!([FieldCode::ValueIsInvalid]));
         return Err(errors);
     };
     let sub = id_field(obj, "external_subscription_id", &mut errors);
@@ -87,12 +88,12 @@ pub fn validate_counter(input: &Value, now: i64) -> Result<StoredCounter, FieldE
     let end = time_field(obj, "period_end", &mut errors);
     if let (Some(s), Some(e)) = (start, end) {
         if e <= s {
-            errors.insert("period_end".into(), json!(["value_is_invalid"]));
+            errors.insert("period_end".into(), json!([FieldCode::ValueIsInvalid]));
         }
     }
     let quantity = match obj.get("quantity") {
         None | Some(Value::Null) => {
-            errors.insert("quantity".into(), json!(["value_is_mandatory"]));
+            errors.insert("quantity".into(), json!([FieldCode::ValueIsMandatory]));
             None
         }
         Some(v @ (Value::String(_) | Value::Number(_))) => {
@@ -103,7 +104,7 @@ pub fn validate_counter(input: &Value, now: i64) -> Result<StoredCounter, FieldE
             let parsed = parse_decimal(&text);
             if parsed.is_none() && crate::limits::is_number_text(&text) {
                 // Numeric but beyond `Decimal` (e.g. `1e40`).
-                errors.insert("quantity".into(), json!([crate::limits::OUT_OF_RANGE]));
+                errors.insert("quantity".into(), json!([FieldCode::ValueIsOutOfRange]));
             }
             parsed
         }
@@ -118,13 +119,13 @@ pub fn validate_counter(input: &Value, now: i64) -> Result<StoredCounter, FieldE
             }
         },
         Some(_) => {
-            errors.insert("quantity".into(), json!(["value_is_invalid"]));
+            errors.insert("quantity".into(), json!([FieldCode::ValueIsInvalid]));
             None
         }
         None => {
             errors
                 .entry("quantity")
-                .or_insert_with(|| json!(["value_is_invalid"]));
+                .or_insert_with(|| json!([FieldCode::ValueIsInvalid]));
             None
         }
     };
@@ -167,12 +168,12 @@ pub async fn push(
                 "param is missing or the value is empty or invalid: usage".into(),
             ))
         }
-        Some(Value::Array(_)) => return Err(ApiError::field("usage", "no_usage")),
-        Some(_) => return Err(ApiError::field("usage", "value_is_invalid")),
+        Some(Value::Array(_)) => return Err(ApiError::field("usage", FieldCode::NoUsage)),
+        Some(_) => return Err(ApiError::field("usage", FieldCode::ValueIsInvalid)),
     };
     if items.len() > state.settings.ingest.usage_max_counters {
         state.metrics.ingest.rejected(items.len() as u64);
-        return Err(ApiError::field("usage", "too_many_counters"));
+        return Err(ApiError::field("usage", FieldCode::TooManyCounters));
     }
     let now = now_micros();
     let counters = validate_all(&state, items, |item| validate_counter(item, now))?;
@@ -236,11 +237,11 @@ async fn authorize(
         if !sub_ok {
             e.insert(
                 "external_subscription_id".into(),
-                json!(["subscription_not_found"]),
+                json!([FieldCode::SubscriptionNotFound]),
             );
         }
         if !code_ok {
-            e.insert("code".into(), json!(["billable_metric_not_found"]));
+            e.insert("code".into(), json!([FieldCode::BillableMetricNotFound]));
         }
         if !e.is_empty() {
             errors.insert(i.to_string(), Value::Object(e));

@@ -30,12 +30,13 @@ use super::body::{opt_string, InvalidValue};
 use super::error::{ApiError, FieldErrors};
 use super::pagination::PageParams;
 use super::state::AppState;
+use crate::lago::error_code::{ErrorCode, FieldCode};
 use crate::lago::webhook_endpoint::WebhookEndpoint;
 use crate::meter::time::now_micros;
 use crate::webhooks::repo::{EndpointRow, EndpointWriteError};
 use crate::webhooks::ssrf::{check_registration, AllowedNetworks};
 
-fn add(errors: &mut FieldErrors, field: &str, code: &str) {
+fn add(errors: &mut FieldErrors, field: &str, code: FieldCode) {
     let entry = errors.entry(field.to_string()).or_insert_with(|| json!([]));
     if let Value::Array(a) = entry {
         a.push(json!(code));
@@ -56,27 +57,27 @@ fn apply(
                 Ok(_) => e.webhook_url = u.trim().to_string(),
                 Err(err) => {
                     tracing::info!(reason = %err, "webhook_url refused");
-                    add(&mut errors, "webhook_url", "url_is_invalid");
+                    add(&mut errors, "webhook_url", FieldCode::UrlIsInvalid);
                 }
             },
             Ok(_) => e.webhook_url.clear(),
-            Err(InvalidValue) => add(&mut errors, "webhook_url", "url_is_invalid"),
+            Err(InvalidValue) => add(&mut errors, "webhook_url", FieldCode::UrlIsInvalid),
         }
     }
     if e.webhook_url.is_empty() && !errors.contains_key("webhook_url") {
-        add(&mut errors, "webhook_url", "value_is_mandatory");
+        add(&mut errors, "webhook_url", FieldCode::ValueIsMandatory);
     }
     if input.contains_key("signature_algo") {
         match opt_string(input, "signature_algo") {
             Ok(None) => {}
             Ok(Some(a)) if a == "hmac" || a == "jwt" => e.signature_algo = a,
-            _ => add(&mut errors, "signature_algo", "value_is_invalid"),
+            _ => add(&mut errors, "signature_algo", FieldCode::ValueIsInvalid),
         }
     }
     if input.contains_key("name") {
         match opt_string(input, "name") {
             Ok(n) => e.name = n,
-            Err(InvalidValue) => add(&mut errors, "name", "value_is_invalid"),
+            Err(InvalidValue) => add(&mut errors, "name", FieldCode::ValueIsInvalid),
         }
     }
     if let Some(v) = input.get("event_types") {
@@ -89,10 +90,10 @@ fn apply(
                 if ok {
                     e.event_types = Some(v.to_string());
                 } else {
-                    add(&mut errors, "event_types", "invalid_types");
+                    add(&mut errors, "event_types", FieldCode::InvalidTypes);
                 }
             }
-            _ => add(&mut errors, "event_types", "must_be_array"),
+            _ => add(&mut errors, "event_types", FieldCode::MustBeArray),
         }
     }
     if errors.is_empty() {
@@ -104,8 +105,10 @@ fn apply(
 
 fn write_error(e: EndpointWriteError) -> ApiError {
     match e {
-        EndpointWriteError::DuplicateUrl => ApiError::field("webhook_url", "value_already_exist"),
-        EndpointWriteError::LimitReached => ApiError::field("base", "exceeded_limit"),
+        EndpointWriteError::DuplicateUrl => {
+            ApiError::field("webhook_url", FieldCode::ValueAlreadyExist)
+        }
+        EndpointWriteError::LimitReached => ApiError::field("base", FieldCode::ExceededLimit),
         EndpointWriteError::Store(e) => ApiError::internal(e),
     }
 }
@@ -115,7 +118,8 @@ fn input_object(body: &web::Bytes) -> Result<Map<String, Value>, ApiError> {
 }
 
 fn allowed(state: &AppState) -> Result<AllowedNetworks, ApiError> {
-    AllowedNetworks::parse(&state.settings.webhooks.allowed_networks).map_err(ApiError::internal)
+    AllowedNetworks::parse(&state.settings.webhooks.allowed_networks)
+        .map_err(ApiError::internal_msg)
 }
 
 /// `POST /api/v1/webhook_endpoints`.
@@ -154,7 +158,7 @@ async fn find(state: &AppState, service_id: i64, id: &str) -> Result<EndpointRow
         .webhook_endpoint(service_id, id)
         .await
         .map_err(ApiError::internal)?
-        .ok_or(ApiError::NotFound("webhook_endpoint_not_found"))
+        .ok_or(ApiError::NotFound(ErrorCode::WebhookEndpointNotFound))
 }
 
 /// `GET /api/v1/webhook_endpoints/{lago_id}`.

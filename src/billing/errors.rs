@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::lago::error_code::FieldCode;
+
 /// Field → list of error codes, exactly Lago's `error_details` object of a 422
 /// `validation_errors` body, e.g. `{"field_name":["value_is_mandatory"]}`.
 ///
@@ -12,7 +14,7 @@ use serde::Serialize;
 /// never repeated. Serialises as that JSON object.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
-pub struct ValidationErrors(BTreeMap<String, Vec<String>>);
+pub struct ValidationErrors(BTreeMap<String, Vec<FieldCode>>);
 
 impl ValidationErrors {
     /// An empty set of errors.
@@ -21,10 +23,10 @@ impl ValidationErrors {
     }
 
     /// Records `code` against `field` (once).
-    pub fn add(&mut self, field: &str, code: &str) {
+    pub fn add(&mut self, field: &str, code: FieldCode) {
         let codes = self.0.entry(field.to_owned()).or_default();
-        if !codes.iter().any(|c| c == code) {
-            codes.push(code.to_owned());
+        if !codes.contains(&code) {
+            codes.push(code);
         }
     }
 
@@ -34,12 +36,12 @@ impl ValidationErrors {
     }
 
     /// The codes recorded for `field` (empty when none).
-    pub fn codes(&self, field: &str) -> &[String] {
+    pub fn codes(&self, field: &str) -> &[FieldCode] {
         self.0.get(field).map(Vec::as_slice).unwrap_or(&[])
     }
 
     /// All `(field, codes)` pairs, fields in alphabetical order.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &[String])> {
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &[FieldCode])> {
         self.0.iter().map(|(f, c)| (f.as_str(), c.as_slice()))
     }
 
@@ -57,7 +59,10 @@ impl std::fmt::Display for ValidationErrors {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let parts: Vec<String> = self
             .iter()
-            .map(|(field, codes)| format!("{field}: {}", codes.join(", ")))
+            .map(|(field, codes)| {
+                let codes: Vec<&str> = codes.iter().map(|c| c.as_str()).collect();
+                format!("{field}: {}", codes.join(", "))
+            })
             .collect();
         write!(f, "validation errors: {}", parts.join("; "))
     }

@@ -10,6 +10,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use super::ValidationErrors;
+use crate::lago::error_code::FieldCode;
 
 /// How a billable metric turns events into units. Wire names are Lago's
 /// `aggregation_type` values (`count_agg`, `sum_agg`, …).
@@ -112,14 +113,14 @@ impl MetricSpec {
         let mut errors = ValidationErrors::new();
         let blank = !matches!(self.field_name.as_deref(), Some(f) if !f.trim().is_empty());
         if self.aggregation != AggregationType::Count && blank {
-            errors.add("field_name", "value_is_mandatory");
+            errors.add("field_name", FieldCode::ValueIsMandatory);
         }
         let recurring_forbidden = matches!(
             self.aggregation,
             AggregationType::Count | AggregationType::Max | AggregationType::Latest
         );
         if self.recurring && recurring_forbidden {
-            errors.add("recurring", "not_compatible_with_aggregation_type");
+            errors.add("recurring", FieldCode::NotCompatibleWithAggregationType);
         }
         errors.into_result()
     }

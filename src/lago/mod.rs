@@ -6,11 +6,15 @@
 //! `billing`). Nothing below `lago` knows Lago's JSON. Each response type is built from the
 //! domain's view with `From`, and every field that Lago's schema or an official client
 //! requires is a non-`Option` Rust field, so it can never be sent as `null`.
+//!
+//! [`error_code`] is the one catalogue of Lago's error codes: every `code` of an error body
+//! and every `error_details` code, each with its HTTP status, defined once.
 
 pub mod billable_metric;
 pub mod counter;
 pub mod credit_note;
 pub mod customer;
+pub mod error_code;
 pub mod event;
 pub mod invoice;
 pub mod plan;

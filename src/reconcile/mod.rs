@@ -14,6 +14,8 @@
 //! or matched (counted, not listed). Runs are stored; each result lists what changed since
 //! the previous run of the same period.
 
+use crate::lago::error_code::FieldCode;
+
 pub mod store;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -69,36 +71,36 @@ fn text(m: &Map<String, Value>, k: &str) -> Option<String> {
 /// Field → Lago error codes (`value_is_mandatory`, `value_is_invalid`).
 pub fn validate(m: &Map<String, Value>) -> Result<Reported, Map<String, Value>> {
     let mut errors = Map::new();
-    let mut add = |f: &str, c: &str| {
+    let mut add = |f: &str, c: FieldCode| {
         errors.insert(f.into(), json!([c]));
     };
     let customer = text(m, "external_customer_id");
     if customer.is_none() {
-        add("external_customer_id", "value_is_mandatory");
+        add("external_customer_id", FieldCode::ValueIsMandatory);
     }
     let period = text(m, "period");
     match &period {
-        None => add("period", "value_is_mandatory"),
-        Some(p) if period_bounds(p).is_none() => add("period", "value_is_invalid"),
+        None => add("period", FieldCode::ValueIsMandatory),
+        Some(p) if period_bounds(p).is_none() => add("period", FieldCode::ValueIsInvalid),
         _ => {}
     }
     let amount = match m.get("amount_cents") {
         Some(Value::Number(n)) => n.as_i64(),
         Some(Value::String(s)) => s.trim().parse().ok(),
         None | Some(Value::Null) => {
-            add("amount_cents", "value_is_mandatory");
+            add("amount_cents", FieldCode::ValueIsMandatory);
             Some(0)
         }
         _ => None,
     };
     if amount.is_none() {
-        add("amount_cents", "value_is_invalid");
+        add("amount_cents", FieldCode::ValueIsInvalid);
     }
     let currency = text(m, "currency").map(|c| c.to_uppercase());
     match &currency {
-        None => add("currency", "value_is_mandatory"),
+        None => add("currency", FieldCode::ValueIsMandatory),
         Some(c) if c.len() != 3 || !c.chars().all(|ch| ch.is_ascii_alphabetic()) => {
-            add("currency", "value_is_invalid")
+            add("currency", FieldCode::ValueIsInvalid)
         }
         _ => {}
     }
@@ -336,8 +338,8 @@ pub async fn compare(
     period: &str,
     threshold_cents: i64,
 ) -> Result<Reconciliation, AccountsError> {
-    let (first, next) =
-        period_bounds(period).ok_or_else(|| AccountsError::field("period", "value_is_invalid"))?;
+    let (first, next) = period_bounds(period)
+        .ok_or_else(|| AccountsError::field("period", FieldCode::ValueIsInvalid))?;
     let reported = store::reports(&accounts.store, service.id, period).await?;
     let odoo = odoo_amounts(accounts, service, first, next).await?;
     let mut app: BTreeMap<Key, Reported> = BTreeMap::new();

@@ -10,6 +10,7 @@ use super::{tiers, Charge, ChargeModel, PriceRange};
 use crate::billing::metric::AggregationType;
 use crate::billing::money::{parse_amount, DecimalStringError};
 use crate::billing::ValidationErrors;
+use crate::lago::error_code::FieldCode;
 use crate::limits;
 
 impl Charge {
@@ -55,13 +56,13 @@ impl Charge {
             Value::Object(map) => map,
             Value::Null => &empty,
             _ => {
-                errors.add("properties", "value_is_invalid");
+                errors.add("properties", FieldCode::ValueIsInvalid);
                 &empty
             }
         };
         let model = match charge_model {
             "standard" => Some(ChargeModel::Standard {
-                amount: amount(props, "amount", "invalid_amount", &mut errors),
+                amount: amount(props, "amount", FieldCode::InvalidAmount, &mut errors),
             }),
             "package" => Some(package(props, &mut errors)),
             "graduated" => Some(ChargeModel::Graduated {
@@ -72,7 +73,7 @@ impl Charge {
             }),
             "percentage" => Some(percentage(props, aggregation, &mut errors)),
             _ => {
-                errors.add("charge_model", "value_is_invalid");
+                errors.add("charge_model", FieldCode::ValueIsInvalid);
                 None
             }
         };
@@ -160,7 +161,7 @@ fn ranges_json(ranges: &[PriceRange]) -> Value {
 fn amount(
     props: &Map<String, Value>,
     key: &str,
-    code: &str,
+    code: FieldCode,
     errors: &mut ValidationErrors,
 ) -> Decimal {
     let value = props.get(key).unwrap_or(&Value::Null);
@@ -168,7 +169,7 @@ fn amount(
         Ok(d) => {
             let max = limits::charge_property_max(key).unwrap_or(limits::MAX_UNIT_PRICE);
             if !limits::decimal_in_range(d, max, false) {
-                errors.add(key, limits::OUT_OF_RANGE);
+                errors.add(key, FieldCode::ValueIsOutOfRange);
             }
             d
         }
@@ -176,7 +177,7 @@ fn amount(
             // A decimal beyond `Decimal` itself (`"1e40"`) is out of range, not malformed.
             match e {
                 DecimalStringError::Invalid(raw) if limits::is_number_text(raw.trim()) => {
-                    errors.add(key, limits::OUT_OF_RANGE)
+                    errors.add(key, FieldCode::ValueIsOutOfRange)
                 }
                 _ => errors.add(key, code),
             }
@@ -195,7 +196,7 @@ fn bounded_integer(
     let n = integer(value);
     if let (Some(n), Some(max)) = (n, limits::MAX_QUANTITY.to_i128()) {
         if n > max {
-            errors.add(field, limits::OUT_OF_RANGE);
+            errors.add(field, FieldCode::ValueIsOutOfRange);
         }
     }
     n
@@ -206,7 +207,7 @@ fn bounded_integer(
 fn optional_amount(
     props: &Map<String, Value>,
     key: &str,
-    code: &str,
+    code: FieldCode,
     blank_is_absent: bool,
     errors: &mut ValidationErrors,
 ) -> Option<Decimal> {
@@ -229,18 +230,18 @@ fn integer(value: Option<&Value>) -> Option<i128> {
 }
 
 fn package(props: &Map<String, Value>, errors: &mut ValidationErrors) -> ChargeModel {
-    let amount = amount(props, "amount", "invalid_amount", errors);
+    let amount = amount(props, "amount", FieldCode::InvalidAmount, errors);
     let package_size = bounded_integer(props.get("package_size"), "package_size", errors)
         .filter(|n| *n > 0)
         .and_then(|n| u64::try_from(n).ok());
     if package_size.is_none() {
-        errors.add("package_size", "invalid_package_size");
+        errors.add("package_size", FieldCode::InvalidPackageSize);
     }
     let free_units = bounded_integer(props.get("free_units"), "free_units", errors)
         .filter(|n| *n >= 0)
         .and_then(|n| u64::try_from(n).ok());
     if free_units.is_none() {
-        errors.add("free_units", "invalid_free_units");
+        errors.add("free_units", FieldCode::InvalidFreeUnits);
     }
     ChargeModel::Package {
         amount,
@@ -255,18 +256,28 @@ fn ranges(
     errors: &mut ValidationErrors,
 ) -> Vec<PriceRange> {
     let field = format!("{kind}_ranges");
+    let (missing, invalid) = if kind == "graduated" {
+        (
+            FieldCode::MissingGraduatedRanges,
+            FieldCode::InvalidGraduatedRanges,
+        )
+    } else {
+        (
+            FieldCode::MissingVolumeRanges,
+            FieldCode::InvalidVolumeRanges,
+        )
+    };
     let raw = match props.get(&field) {
         Some(Value::Array(items)) if !items.is_empty() => items,
         _ => {
-            errors.add(&field, &format!("missing_{field}"));
+            errors.add(&field, missing);
             return Vec::new();
         }
     };
-    let invalid = format!("invalid_{field}");
     let mut ranges = Vec::with_capacity(raw.len());
     for item in raw {
         let Value::Object(r) = item else {
-            errors.add(&field, &invalid);
+            errors.add(&field, invalid);
             continue;
         };
         let from = bounded_integer(r.get("from_value"), &field, errors).filter(|n| *n >= 0);
@@ -276,8 +287,8 @@ fn ranges(
                 .filter(|n| *n >= 0)
                 .map(Some),
         };
-        let per_unit_amount = amount(r, "per_unit_amount", "invalid_amount", errors);
-        let flat_amount = amount(r, "flat_amount", "invalid_amount", errors);
+        let per_unit_amount = amount(r, "per_unit_amount", FieldCode::InvalidAmount, errors);
+        let flat_amount = amount(r, "flat_amount", FieldCode::InvalidAmount, errors);
         match (from, to) {
             (Some(from), Some(to)) => ranges.push(PriceRange {
                 from_value: Decimal::from(from),
@@ -285,11 +296,11 @@ fn ranges(
                 per_unit_amount,
                 flat_amount,
             }),
-            _ => errors.add(&field, &invalid),
+            _ => errors.add(&field, invalid),
         }
     }
     if ranges.len() != raw.len() || !valid_bounds(&ranges) {
-        errors.add(&field, &invalid);
+        errors.add(&field, invalid);
     }
     ranges
 }
@@ -322,11 +333,16 @@ fn percentage(
     errors: &mut ValidationErrors,
 ) -> ChargeModel {
     if aggregation == AggregationType::Latest {
-        errors.add("billable_metric", "invalid_value");
+        errors.add("billable_metric", FieldCode::InvalidValue);
     }
-    let rate = amount(props, "rate", "invalid_rate", errors);
-    let fixed_amount =
-        optional_amount(props, "fixed_amount", "invalid_fixed_amount", false, errors);
+    let rate = amount(props, "rate", FieldCode::InvalidRate, errors);
+    let fixed_amount = optional_amount(
+        props,
+        "fixed_amount",
+        FieldCode::InvalidFixedAmount,
+        false,
+        errors,
+    );
     let free_units_per_events = match props.get("free_units_per_events") {
         None | Some(Value::Null) => None,
         v => {
@@ -334,7 +350,10 @@ fn percentage(
                 .filter(|n| *n > 0)
                 .and_then(|n| u64::try_from(n).ok());
             if n.is_none() {
-                errors.add("free_units_per_events", "invalid_free_units_per_events");
+                errors.add(
+                    "free_units_per_events",
+                    FieldCode::InvalidFreeUnitsPerEvents,
+                );
             }
             n
         }
@@ -342,21 +361,21 @@ fn percentage(
     let free_units_per_total_aggregation = optional_amount(
         props,
         "free_units_per_total_aggregation",
-        "invalid_free_units_per_total_aggregation",
+        FieldCode::InvalidFreeUnitsPerTotalAggregation,
         false,
         errors,
     );
     let min = optional_amount(
         props,
         "per_transaction_min_amount",
-        "invalid_amount",
+        FieldCode::InvalidAmount,
         true,
         errors,
     );
     let max = optional_amount(
         props,
         "per_transaction_max_amount",
-        "invalid_amount",
+        FieldCode::InvalidAmount,
         true,
         errors,
     );
@@ -364,7 +383,7 @@ fn percentage(
         if min > max {
             errors.add(
                 "per_transaction_max_amount",
-                "per_transaction_max_lower_than_per_transaction_min",
+                FieldCode::PerTransactionMaxLowerThanPerTransactionMin,
             );
         }
     }
@@ -385,11 +404,14 @@ fn included_units(
 ) -> Decimal {
     let present = !matches!(props.get("included_units"), None | Some(Value::Null));
     match model {
-        "standard" | "graduated" | "volume" if present => {
-            amount(props, "included_units", "invalid_included_units", errors)
-        }
+        "standard" | "graduated" | "volume" if present => amount(
+            props,
+            "included_units",
+            FieldCode::InvalidIncludedUnits,
+            errors,
+        ),
         "package" | "percentage" if present => {
-            errors.add("included_units", "value_is_invalid");
+            errors.add("included_units", FieldCode::ValueIsInvalid);
             Decimal::ZERO
         }
         _ => Decimal::ZERO,
