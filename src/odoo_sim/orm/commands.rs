@@ -16,23 +16,8 @@ impl Sim {
         ctx: &Ctx,
     ) -> OResult<()> {
         let comodel = f.relation.clone().unwrap_or_default();
-        let cmds: Vec<Value> = match raw {
-            Value::Array(a) if a.iter().all(|x| x.is_i64()) => vec![json!([6, 0, a])],
-            Value::Array(a) => a.clone(),
-            Value::Bool(false) | Value::Null => vec![json!([5, 0, 0])],
-            other => {
-                return Err(OdooError::value(format!(
-                    "Wrong value for {model}.{}: {}",
-                    f.name,
-                    crate::odoo_sim::value::pyrepr(other)
-                )))
-            }
-        };
-        let o2m_inv = if f.ftype == "one2many" {
-            f.inverse_name.clone()
-        } else {
-            None
-        };
+        let cmds = command_list(model, f, raw)?;
+        let o2m_inv = inverse_of(f);
         for c in cmds {
             let a = c.as_array().cloned().unwrap_or_default();
             let code = a.first().and_then(|x| x.as_i64()).unwrap_or(-1);
@@ -83,31 +68,7 @@ impl Sim {
                 }
                 4 | 6 => {
                     let new: Vec<i64> = if code == 4 { vec![cid] } else { as_ids(&arg) };
-                    match &o2m_inv {
-                        Some(inv) => {
-                            if code == 6 {
-                                let gone: Vec<i64> = current
-                                    .iter()
-                                    .copied()
-                                    .filter(|x| !new.contains(x))
-                                    .collect();
-                                self.detach(&comodel, inv, &gone, ctx)?;
-                            }
-                            let vals: Map<String, Value> =
-                                [(inv.clone(), json!(id))].into_iter().collect();
-                            self.write(&comodel, &new, &vals, ctx)?;
-                        }
-                        None => {
-                            self.check_exist(&comodel, &new)?;
-                            let mut ids = if code == 4 { current } else { vec![] };
-                            for n in new {
-                                if !ids.contains(&n) {
-                                    ids.push(n);
-                                }
-                            }
-                            self.set_m2m(model, id, &f.name, ids);
-                        }
-                    }
+                    self.link(model, id, f, new, code == 6, ctx)?;
                 }
                 _ => {
                     return Err(OdooError::value(format!(
@@ -116,6 +77,47 @@ impl Sim {
                         f.name
                     )));
                 }
+            }
+        }
+        Ok(())
+    }
+
+    /// Commands 4 (link `new`) and 6 (`replace`: set the field to exactly `new`): a one2many
+    /// sets the inverse field on `new` (and detaches the others on 6); a many2many rewrites
+    /// its id list.
+    fn link(
+        &mut self,
+        model: &str,
+        id: i64,
+        f: &FieldDef,
+        new: Vec<i64>,
+        replace: bool,
+        ctx: &Ctx,
+    ) -> OResult<()> {
+        let comodel = f.relation.clone().unwrap_or_default();
+        let current = as_ids(&self.get(model, id, &f.name));
+        match inverse_of(f) {
+            Some(inv) => {
+                if replace {
+                    let gone: Vec<i64> = current
+                        .iter()
+                        .copied()
+                        .filter(|x| !new.contains(x))
+                        .collect();
+                    self.detach(&comodel, &inv, &gone, ctx)?;
+                }
+                let vals: Map<String, Value> = [(inv.clone(), json!(id))].into_iter().collect();
+                self.write(&comodel, &new, &vals, ctx)?;
+            }
+            None => {
+                self.check_exist(&comodel, &new)?;
+                let mut ids = if replace { vec![] } else { current };
+                for n in new {
+                    if !ids.contains(&n) {
+                        ids.push(n);
+                    }
+                }
+                self.set_m2m(model, id, &f.name, ids);
             }
         }
         Ok(())
@@ -140,4 +142,30 @@ impl Sim {
             r.insert(field.to_string(), json!(ids));
         }
     }
+}
+
+/// The inverse field of a one2many (`None` for a many2many).
+fn inverse_of(f: &FieldDef) -> Option<String> {
+    if f.ftype == "one2many" {
+        f.inverse_name.clone()
+    } else {
+        None
+    }
+}
+
+/// The commands a written x2many value stands for: a list of ids is `[[6, 0, ids]]`,
+/// `false`/`null` is `[[5, 0, 0]]`, a list of commands is itself.
+fn command_list(model: &str, f: &FieldDef, raw: &Value) -> OResult<Vec<Value>> {
+    Ok(match raw {
+        Value::Array(a) if a.iter().all(|x| x.is_i64()) => vec![json!([6, 0, a])],
+        Value::Array(a) => a.clone(),
+        Value::Bool(false) | Value::Null => vec![json!([5, 0, 0])],
+        other => {
+            return Err(OdooError::value(format!(
+                "Wrong value for {model}.{}: {}",
+                f.name,
+                crate::odoo_sim::value::pyrepr(other)
+            )))
+        }
+    })
 }
