@@ -1,7 +1,7 @@
 //! [`OdooLink`]: the gateway's one shared Odoo connection, opened on first use (Odoo may be
-//! down when the gateway starts) and reopened after a failure to connect, plus the manual
-//! `x_fc_plan_code` fields the accounts flows write (created over RPC through
-//! `ir.model.fields` when absent; `odoo/addons/base/models/ir_model.py`).
+//! down when the gateway starts) and reopened after a failure to connect, plus the check that
+//! the gateway's plan-code field the accounts flows write exists (created when absent:
+//! [`crate::odoo::custom_fields`]).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 

@@ -11,8 +11,10 @@ use rust_decimal::Decimal;
 
 use crate::configuration::OdooSettings;
 
+use super::catalogue::Catalogue;
 use super::client::OdooClient;
 use super::error::OdooError;
+use super::value::CompanyId;
 
 /// Outcome of one check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -297,6 +299,20 @@ pub async fn check(settings: &OdooSettings) -> CheckReport {
         );
         return report;
     }
+    let Some(client) = connect(settings, &mut report).await else {
+        return report;
+    };
+    let community = check_version(&client, &mut report).await;
+    check_fields(&client, community, &mut report).await;
+    let catalogue = client.catalogue();
+    let company = check_company(&catalogue, &mut report).await;
+    check_currency(&catalogue, &mut report).await;
+    check_sale_tax(&catalogue, company, &mut report).await;
+    report
+}
+
+/// Connects, recording the connection item; `None` (with the advice) when it fails.
+async fn connect(settings: &OdooSettings, report: &mut CheckReport) -> Option<OdooClient> {
     let client = match OdooClient::connect(settings).await {
         Ok(c) => c,
         Err(e) => {
@@ -311,7 +327,7 @@ pub async fn check(settings: &OdooSettings) -> CheckReport {
                 _ => "check odoo.url points at an Odoo 19 server and odoo.protocol".to_string(),
             };
             report.missing("connection", e.to_string(), advice);
-            return report;
+            return None;
         }
     };
     report.protocol = Some(client.protocol().to_string());
@@ -325,6 +341,11 @@ pub async fn check(settings: &OdooSettings) -> CheckReport {
         ),
     );
 
+    Some(client)
+}
+
+/// Records the server version; true for Community (no Enterprise subscriptions).
+async fn check_version(client: &OdooClient, report: &mut CheckReport) -> bool {
     let mut community = false;
     match client.server_version().await {
         Ok(v) => {
@@ -346,6 +367,11 @@ pub async fn check(settings: &OdooSettings) -> CheckReport {
         ),
     }
 
+    community
+}
+
+/// Records, for each model the gateway uses, whether its fields exist (`fields_get`).
+async fn check_fields(client: &OdooClient, community: bool, report: &mut CheckReport) {
     for (model, fields, install) in REQUIRED {
         let name = format!("{model} fields");
         let advice = install_advice(install, community);
@@ -377,9 +403,11 @@ pub async fn check(settings: &OdooSettings) -> CheckReport {
             ),
         }
     }
+}
 
-    let catalogue = client.catalogue();
-    let company = match catalogue.company().await {
+/// Records the user's company; its id, when readable.
+async fn check_company(catalogue: &Catalogue<'_>, report: &mut CheckReport) -> Option<CompanyId> {
+    match catalogue.company().await {
         Ok(c) => {
             report.ok(
                 "company",
@@ -395,8 +423,11 @@ pub async fn check(settings: &OdooSettings) -> CheckReport {
             );
             None
         }
-    };
+    }
+}
 
+/// Records whether CAD exists and is active.
+async fn check_currency(catalogue: &Catalogue<'_>, report: &mut CheckReport) {
     match catalogue.find_currency("CAD").await {
         Ok(Some(c)) if c.active => report.ok("CAD currency", format!("active (id {})", c.id)),
         Ok(Some(c)) => report.missing(
@@ -415,7 +446,14 @@ pub async fn check(settings: &OdooSettings) -> CheckReport {
             "give the Odoo user read access to currencies (Accounting / Billing rights)",
         ),
     }
+}
 
+/// Records the active 13 % percent sale taxes of `company`.
+async fn check_sale_tax(
+    catalogue: &Catalogue<'_>,
+    company: Option<CompanyId>,
+    report: &mut CheckReport,
+) {
     let thirteen = Decimal::from(13);
     match catalogue.find_sale_taxes(thirteen, company).await {
         Ok(taxes) if !taxes.is_empty() => {
@@ -433,7 +471,6 @@ pub async fn check(settings: &OdooSettings) -> CheckReport {
             "give the Odoo user read access to taxes (Accounting / Billing rights)",
         ),
     }
-    report
 }
 
 #[cfg(test)]
