@@ -69,10 +69,10 @@ fn events(service_subs: &[usize], round: &str) -> Vec<NewEvent> {
         .collect()
 }
 
-#[tokio::main]
-async fn main() {
-    let a = Args::parse();
-    let (url, _dir) = if a.store == "sqlite" {
+/// A store URL for `--store`: a temp SQLite file (kept alive by the returned dir) or a fresh
+/// PostgreSQL database.
+async fn store_url(store: &str) -> (String, Option<tempfile::TempDir>) {
+    if store == "sqlite" {
         let dir = tempfile::tempdir().unwrap();
         (
             format!("sqlite://{}/bench.db", dir.path().display()),
@@ -80,20 +80,28 @@ async fn main() {
         )
     } else {
         let name = format!("fb_bench_{}", uuid::Uuid::new_v4().simple());
-        let mut conn = sqlx::PgConnection::connect(&a.store)
-            .await
-            .expect("postgres");
+        let mut conn = sqlx::PgConnection::connect(store).await.expect("postgres");
         sqlx::query(&format!("CREATE DATABASE \"{name}\""))
             .execute(&mut conn)
             .await
             .unwrap();
-        let mut u = url::Url::parse(&a.store).unwrap();
+        let mut u = url::Url::parse(store).unwrap();
         u.set_path(&format!("/{name}"));
         (u.to_string(), None)
-    };
-    let sim = fusion_billing::odoo_sim::spawn(Default::default())
-        .await
-        .unwrap();
+    }
+}
+
+/// The gateway with its settings, on a simulator, with one app.
+struct Gateway {
+    settings: Settings,
+    store: Store,
+    base: String,
+    key: String,
+    service_id: i64,
+    c: reqwest::Client,
+}
+
+async fn start(url: String, sim: &fusion_billing::odoo_sim::SimHandle) -> Gateway {
     let mut settings = Settings::load_from(None, Vec::new()).unwrap();
     settings.store.url = url;
     settings.log.level = "off".into();
@@ -110,58 +118,78 @@ async fn main() {
     tokio::spawn(app.run_until_stopped());
     let key = store.add_service("bench").await.unwrap().api_key;
     let service_id = store.service_for_key(&key).await.unwrap().unwrap().id;
-    let c = reqwest::Client::new();
+    Gateway {
+        settings,
+        store,
+        base,
+        key,
+        service_id,
+        c: reqwest::Client::new(),
+    }
+}
+
+/// A metric and a graduated plan, then `subscriptions` subscriptions to it (8 at a time).
+async fn seed(g: &Gateway, subscriptions: usize) {
+    let (c, base, key) = (&g.c, g.base.as_str(), g.key.as_str());
     let m = call(
-        &c,
-        &base,
-        &key,
+        c,
+        base,
+        key,
         "/api/v1/billable_metrics",
         json!({"billable_metric": {
         "name": "API calls", "code": "calls", "aggregation_type": "sum_agg", "field_name": "n"}}),
     )
     .await;
-    call(&c, &base, &key, "/api/v1/plans", json!({"plan": {"name": "API", "code": "api",
+    call(c, base, key, "/api/v1/plans", json!({"plan": {"name": "API", "code": "api",
         "interval": "monthly", "amount_cents": 1000, "amount_currency": "CAD", "charges": [
         {"billable_metric_id": m["billable_metric"]["lago_id"], "charge_model": "graduated",
          "properties": {"graduated_ranges": [
             {"from_value": 0, "to_value": 1000, "per_unit_amount": "0", "flat_amount": "0"},
             {"from_value": 1001, "to_value": null, "per_unit_amount": "0.01", "flat_amount": "0"}]}}]}})).await;
     let t = Instant::now();
-    futures::stream::iter(0..a.subscriptions)
-        .for_each_concurrent(8, |i| {
-            let (c, base, key) = (c.clone(), base.clone(), key.clone());
-            async move {
-                call(
-                    &c,
-                    &base,
-                    &key,
-                    "/api/v1/subscriptions",
-                    json!({"subscription": {
-                    "external_customer_id": format!("cust-{i}"), "plan_code": "api",
-                    "external_id": format!("sub-{i}")}}),
-                )
-                .await;
-            }
+    futures::stream::iter(0..subscriptions)
+        .for_each_concurrent(8, |i| async move {
+            call(
+                c,
+                base,
+                key,
+                "/api/v1/subscriptions",
+                json!({"subscription": {
+                "external_customer_id": format!("cust-{i}"), "plan_code": "api",
+                "external_id": format!("sub-{i}")}}),
+            )
+            .await;
         })
         .await;
     eprintln!(
-        "{} subscriptions created in {:.0} s",
-        a.subscriptions,
+        "{subscriptions} subscriptions created in {:.0} s",
         t.elapsed().as_secs_f64()
     );
-    sim.run_recurring_invoicing().unwrap();
-    let all: Vec<usize> = (0..a.subscriptions).collect();
-    raw_insert(&store, service_id, &events(&all, "r1"), 5000)
+}
+
+#[tokio::main]
+async fn main() {
+    let a = Args::parse();
+    let (url, _dir) = store_url(&a.store).await;
+    let sim = fusion_billing::odoo_sim::spawn(Default::default())
         .await
         .unwrap();
-    let push = RatingPush::new(Accounts::new(&settings, store.clone()));
+    let g = start(url, &sim).await;
+    seed(&g, a.subscriptions).await;
+    sim.run_recurring_invoicing().unwrap();
+    let (store, service_id) = (&g.store, g.service_id);
+    let all: Vec<usize> = (0..a.subscriptions).collect();
+    raw_insert(store, service_id, &events(&all, "r1"), 5000)
+        .await
+        .unwrap();
+    let push = RatingPush::new(Accounts::new(&g.settings, store.clone()));
     let t = Instant::now();
     let first = push.cycle().await.unwrap();
     let first_s = t.elapsed().as_secs_f64();
     let changed: Vec<usize> = (0..a.subscriptions)
         .step_by(100 / a.changed_percent.max(1))
         .collect();
-    raw_insert(&store, service_id, &events(&changed, "r2"), 5000)
+    raw_insert(store, service_id, &events(&changed, "r2"), 5000)
         .await
         .unwrap();
     sim.reset_call_count();

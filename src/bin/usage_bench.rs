@@ -12,7 +12,7 @@
 
 use std::str::FromStr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use clap::Parser;
 use fusion_billing::billing::metric::{AggregationType, MetricSpec};
@@ -94,10 +94,18 @@ fn ms(us: u64) -> f64 {
     us as f64 / 1000.0
 }
 
-#[tokio::main]
-async fn main() {
-    let a = Args::parse();
-    let (url, _dir) = store_url(&a).await;
+/// The gateway on an Odoo simulator and a fresh store, with one app.
+struct Gateway {
+    base: String,
+    key: String,
+    service_id: i64,
+    store: Store,
+    c: reqwest::Client,
+    _sim: fusion_billing::odoo_sim::SimHandle,
+}
+
+async fn start(a: &Args) -> (Gateway, Option<tempfile::TempDir>) {
+    let (url, dir) = store_url(a).await;
     let sim = fusion_billing::odoo_sim::spawn(Default::default())
         .await
         .unwrap();
@@ -117,27 +125,37 @@ async fn main() {
     let creds = store.add_service("bench").await.unwrap();
     let key = creds.api_key.clone();
     let service_id = store.service_for_key(&key).await.unwrap().unwrap().id;
-    let c = reqwest::Client::new();
-    let m = call(&c, &base, &key, "POST", "/api/v1/billable_metrics",
+    let g = Gateway {
+        base,
+        key,
+        service_id,
+        store,
+        c: reqwest::Client::new(),
+        _sim: sim,
+    };
+    (g, dir)
+}
+
+/// A metric, a graduated plan and a subscription, through the API.
+async fn seed_catalogue(g: &Gateway) {
+    let (c, base, key) = (&g.c, g.base.as_str(), g.key.as_str());
+    let m = call(c, base, key, "POST", "/api/v1/billable_metrics",
         json!({"billable_metric": {"name": "API calls", "code": "api_calls", "aggregation_type": "sum_agg", "field_name": "calls"}})).await;
-    call(&c, &base, &key, "POST", "/api/v1/plans", json!({"plan": {"name": "Bench", "code": "bench",
+    call(c, base, key, "POST", "/api/v1/plans", json!({"plan": {"name": "Bench", "code": "bench",
         "interval": "monthly", "amount_cents": 1000, "amount_currency": "CAD", "charges": [
             {"billable_metric_id": m["billable_metric"]["lago_id"], "charge_model": "graduated",
              "properties": {"graduated_ranges": [
                 {"from_value": 0, "to_value": 1000, "per_unit_amount": "0.01", "flat_amount": "0"},
                 {"from_value": 1001, "to_value": null, "per_unit_amount": "0.001", "flat_amount": "0"}]}}]}})).await;
-    call(&c, &base, &key, "POST", "/api/v1/subscriptions", json!({"subscription": {
+    call(c, base, key, "POST", "/api/v1/subscriptions", json!({"subscription": {
         "external_customer_id": "bench-customer", "plan_code": "bench", "external_id": "bench-sub"}})).await;
+}
 
-    // The window starts today 00:00 UTC: spread the events from there to now.
+/// Stores `n` events spread from `today` 00:00 UTC to now, straight into the store.
+async fn store_events(g: &Gateway, n: usize, today: chrono::DateTime<chrono::Utc>) {
     let now = now_micros();
-    let today = chrono::Utc::now()
-        .date_naive()
-        .and_hms_opt(0, 0, 0)
-        .unwrap()
-        .and_utc();
     let span = (now - to_micros(today) - 1_000_000).max(1);
-    let events: Vec<NewEvent> = (0..a.events)
+    let events: Vec<NewEvent> = (0..n)
         .map(|i| NewEvent {
             lago_id: uuid::Uuid::new_v4().to_string(),
             external_subscription_id: "bench-sub".into(),
@@ -151,51 +169,38 @@ async fn main() {
         })
         .collect();
     let t = Instant::now();
-    raw_insert(&store, service_id, &events, 10_000)
+    raw_insert(&g.store, g.service_id, &events, 10_000)
         .await
         .unwrap();
-    eprintln!(
-        "stored {} events in {:.1} s",
-        a.events,
-        t.elapsed().as_secs_f64()
-    );
-    drop(events);
+    eprintln!("stored {n} events in {:.1} s", t.elapsed().as_secs_f64());
+}
 
-    let spec = MetricSpec {
-        aggregation: AggregationType::Sum,
-        field_name: Some("calls".into()),
-        recurring: false,
-    };
-    let window = BillingWindow::new(today, today + chrono::Duration::days(28)).unwrap();
-    let t = Instant::now();
-    let full = store
-        .aggregate_usage(service_id, "bench-sub", "api_calls", &spec, &window)
-        .await
-        .unwrap();
-    let full_ms = t.elapsed().as_secs_f64() * 1000.0;
+const USAGE_PATH: &str =
+    "/api/v1/customers/bench-customer/current_usage?external_subscription_id=bench-sub";
 
-    let path = "/api/v1/customers/bench-customer/current_usage?external_subscription_id=bench-sub";
-    let t = Instant::now();
-    let first = call(&c, &base, &key, "GET", path, json!(null)).await;
-    let cold_ms = t.elapsed().as_secs_f64() * 1000.0;
-    let units = first["customer_usage"]["charges_usage"][0]["units"].clone();
-
+/// `requests` current-usage requests one after the other.
+async fn sequential(g: &Gateway, requests: usize) -> Histogram<u64> {
     let mut seq = Histogram::<u64>::new(3).unwrap();
-    for _ in 0..a.requests {
+    for _ in 0..requests {
         let t = Instant::now();
-        call(&c, &base, &key, "GET", path, json!(null)).await;
+        call(&g.c, &g.base, &g.key, "GET", USAGE_PATH, json!(null)).await;
         seq.record(t.elapsed().as_micros() as u64).unwrap();
     }
+    seq
+}
+
+/// `per` current-usage requests from each of `concurrency` clients at once: the latencies and
+/// the rate (requests per second).
+async fn concurrent(g: &Gateway, concurrency: usize, per: usize) -> (Histogram<u64>, f64) {
     let conc = Arc::new(std::sync::Mutex::new(Histogram::<u64>::new(3).unwrap()));
-    let per = a.requests / a.concurrency.max(1);
     let t = Instant::now();
     let mut tasks = Vec::new();
-    for _ in 0..a.concurrency {
-        let (c, base, key, conc) = (c.clone(), base.clone(), key.clone(), conc.clone());
+    for _ in 0..concurrency {
+        let (c, base, key, conc) = (g.c.clone(), g.base.clone(), g.key.clone(), conc.clone());
         tasks.push(tokio::spawn(async move {
             for _ in 0..per {
                 let t = Instant::now();
-                call(&c, &base, &key, "GET", path, json!(null)).await;
+                call(&c, &base, &key, "GET", USAGE_PATH, json!(null)).await;
                 conc.lock()
                     .unwrap()
                     .record(t.elapsed().as_micros() as u64)
@@ -206,8 +211,46 @@ async fn main() {
     for t in tasks {
         t.await.unwrap();
     }
-    let conc_rps = (per * a.concurrency) as f64 / t.elapsed().as_secs_f64();
+    let rps = (per * concurrency) as f64 / t.elapsed().as_secs_f64();
     let conc = conc.lock().unwrap().clone();
+    (conc, rps)
+}
+
+#[tokio::main]
+async fn main() {
+    let a = Args::parse();
+    let (g, _dir) = start(&a).await;
+    seed_catalogue(&g).await;
+    // The window starts today 00:00 UTC: spread the events from there to now.
+    let today = chrono::Utc::now()
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .unwrap()
+        .and_utc();
+    store_events(&g, a.events, today).await;
+
+    let spec = MetricSpec {
+        aggregation: AggregationType::Sum,
+        field_name: Some("calls".into()),
+        recurring: false,
+    };
+    let window = BillingWindow::new(today, today + chrono::Duration::days(28)).unwrap();
+    let t = Instant::now();
+    let full = g
+        .store
+        .aggregate_usage(g.service_id, "bench-sub", "api_calls", &spec, &window)
+        .await
+        .unwrap();
+    let full_ms = t.elapsed().as_secs_f64() * 1000.0;
+
+    let t = Instant::now();
+    let first = call(&g.c, &g.base, &g.key, "GET", USAGE_PATH, json!(null)).await;
+    let cold_ms = t.elapsed().as_secs_f64() * 1000.0;
+    let units = first["customer_usage"]["charges_usage"][0]["units"].clone();
+
+    let seq = sequential(&g, a.requests).await;
+    let per = a.requests / a.concurrency.max(1);
+    let (conc, conc_rps) = concurrent(&g, a.concurrency, per).await;
     println!(
         "store: {}, events on the subscription: {}, units: {units}",
         a.store.split(':').next().unwrap_or(""),
@@ -233,5 +276,4 @@ async fn main() {
         ms(conc.value_at_quantile(0.99)),
         ms(conc.max())
     );
-    let _ = Duration::ZERO;
 }
