@@ -30,16 +30,16 @@ fn error(e: &OdooError) -> Reply {
     r
 }
 
-/// Handles `/json/2/<model>/<method>`.
-pub fn handle(sim: &mut Sim, model: &str, method: &str, h: &Json2Headers, body: &[u8]) -> Reply {
+/// The request's database, mimetype and API key, checked as 19.0's `Json2Dispatcher` does.
+fn admit(sim: &Sim, h: &Json2Headers, body: &[u8]) -> Result<(), Reply> {
     if let Some(db) = &h.database {
         if db != &sim.database {
-            return Reply::html(404, "Not Found", "The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.");
+            return Err(Reply::html(404, "Not Found", "The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again."));
         }
     }
     // `Json2Dispatcher.is_compatible_with`: a JSON mimetype, or no body at all.
     if !body.is_empty() && !is_json(h.content_type.as_deref()) {
-        return unsupported_media("json2");
+        return Err(unsupported_media("json2"));
     }
     let key = h.authorization.as_deref().and_then(|a| {
         let (scheme, key) = a.trim().split_once(' ')?;
@@ -48,18 +48,27 @@ pub fn handle(sim: &mut Sim, model: &str, method: &str, h: &Json2Headers, body: 
             .then(|| key.trim().to_string())
     });
     match key {
-        None => {
-            return error(&OdooError::werkzeug(
-                "Unauthorized",
-                "User not authenticated, use an API Key with a Bearer Authorization header.",
-                401,
-            ));
-        }
-        Some(k) if k != sim.api_key || k.is_empty() => {
-            return error(&OdooError::werkzeug("Unauthorized", "Invalid apikey", 401));
-        }
-        Some(_) => {}
+        None => Err(error(&OdooError::werkzeug(
+            "Unauthorized",
+            "User not authenticated, use an API Key with a Bearer Authorization header.",
+            401,
+        ))),
+        Some(k) if k != sim.api_key || k.is_empty() => Err(error(&OdooError::werkzeug(
+            "Unauthorized",
+            "Invalid apikey",
+            401,
+        ))),
+        Some(_) => Ok(()),
     }
+}
+
+/// The body's named arguments.
+///
+/// A JSON body that is not an object (`null`, a list, a number) is not refused: 19.0's
+/// `Json2Dispatcher.dispatch` does `self.jsonrequest | args`, catches the TypeError and calls
+/// the method with no arguments (real server: `null` to `search` → 422 "missing a required
+/// argument: 'domain'", to `context_get` → 200; DIVERGENCES.md).
+fn arguments(body: &[u8]) -> Result<Map<String, Value>, Reply> {
     let parsed: Value = match serde_json::from_slice(body) {
         _ if body.is_empty() => Value::Null,
         Ok(v) => v,
@@ -68,30 +77,36 @@ pub fn handle(sim: &mut Sim, model: &str, method: &str, h: &Json2Headers, body: 
                 "could not parse the body as json: {}",
                 py_json_error(&e, body)
             );
-            return error(&OdooError::werkzeug("BadRequest", msg, 400));
+            return Err(error(&OdooError::werkzeug("BadRequest", msg, 400)));
         }
     };
-    // A JSON body that is not an object (`null`, a list, a number) is not refused: 19.0's
-    // `Json2Dispatcher.dispatch` does `self.jsonrequest | args`, catches the TypeError and calls
-    // the method with no arguments (real server: `null` to `search` → 422 "missing a required
-    // argument: 'domain'", to `context_get` → 200; DIVERGENCES.md).
-    let mut args = match parsed {
+    Ok(match parsed {
         Value::Object(m) => m,
         _ => Map::new(),
-    };
+    })
+}
+
+/// The call `args` name on `model.method`, refused as 19.0 refuses it (unknown model or
+/// method: 404; ids on an `@api.model` method: 422).
+fn resolve(
+    sim: &mut Sim,
+    model: &str,
+    method: &str,
+    mut args: Map<String, Value>,
+) -> Result<Call, Reply> {
     if sim.schema.model(model).is_none() {
-        return error(&OdooError::werkzeug(
+        return Err(error(&OdooError::werkzeug(
             "NotFound",
             format!("the model '{model}' does not exist"),
             404,
-        ));
+        )));
     }
     sim.uid = sim.refs.admin_uid;
     if let Err(mut e) = check_method(sim, model, method) {
         if e.name == "builtins.AttributeError" {
             e = OdooError::werkzeug("NotFound", e.message.clone(), 404);
         }
-        return error(&e);
+        return Err(error(&e));
     }
     let ids_v = args.remove("ids");
     let ctx = match args.remove("context") {
@@ -104,13 +119,13 @@ pub fn handle(sim: &mut Sim, model: &str, method: &str, h: &Json2Headers, body: 
             .as_ref()
             .is_some_and(|v| v.as_array().map_or(true, |a| !a.is_empty()))
     {
-        return error(&OdooError::werkzeug(
+        return Err(error(&OdooError::werkzeug(
             "UnprocessableEntity",
             format!("cannot call {model}.{method} with ids"),
             422,
-        ));
+        )));
     }
-    let call = Call {
+    Ok(Call {
         model: model.into(),
         method: method.into(),
         args: vec![],
@@ -118,6 +133,17 @@ pub fn handle(sim: &mut Sim, model: &str, method: &str, h: &Json2Headers, body: 
         ids,
         ctx,
         json2: true,
+    })
+}
+
+/// Handles `/json/2/<model>/<method>`.
+pub fn handle(sim: &mut Sim, model: &str, method: &str, h: &Json2Headers, body: &[u8]) -> Reply {
+    let call = match admit(sim, h, body)
+        .and_then(|()| arguments(body))
+        .and_then(|args| resolve(sim, model, method, args))
+    {
+        Ok(call) => call,
+        Err(reply) => return reply,
     };
     match execute(sim, &call) {
         Ok(v) => {
