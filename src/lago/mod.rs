@@ -14,6 +14,7 @@ pub mod billable_metric;
 pub mod counter;
 pub mod credit_note;
 pub mod customer;
+pub mod customer_request;
 pub mod error_code;
 pub mod event;
 pub mod invoice;
