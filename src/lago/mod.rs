@@ -19,6 +19,7 @@ pub mod error_code;
 pub mod event;
 pub mod invoice;
 pub mod plan;
+pub mod reconciliation;
 pub mod subscription;
 pub mod time;
 pub mod usage;
