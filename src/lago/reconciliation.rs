@@ -5,7 +5,7 @@
 use serde_json::{json, Map, Value};
 
 use super::error_code::FieldCode;
-use crate::reconcile::{errors_json, Reported, ReportedFields, SentAmount};
+use crate::reconcile::{Reported, ReportedFields, SentAmount};
 
 /// Why a body was refused.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,9 +53,10 @@ pub fn parse_reported(m: &Map<String, Value>) -> Result<Reported, Map<String, Va
         currency: text(m, "currency"),
     }
     .check()
-    .map_err(|e| match errors_json(&e) {
-        Value::Object(m) => m,
-        _ => Map::new(),
+    .map_err(|e| {
+        e.into_iter()
+            .map(|(field, code)| (field.to_string(), json!([code])))
+            .collect()
     })
 }
 

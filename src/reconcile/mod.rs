@@ -74,8 +74,9 @@ pub struct ReportedFields {
 /// A refused field and its Lago code.
 pub type FieldError = (&'static str, FieldCode);
 
-/// `{"<field>": ["<code>"], …}` of `errors`, as Lago's `error_details` shows them.
-pub fn errors_json(errors: &[FieldError]) -> serde_json::Value {
+/// `{"<field>": ["<code>"], …}` of `errors`, as Lago's `error_details` shows them (the
+/// CLI's messages).
+fn errors_json(errors: &[FieldError]) -> serde_json::Value {
     let m: Map<String, serde_json::Value> = errors
         .iter()
         .map(|(f, c)| ((*f).to_string(), json!([c])))
