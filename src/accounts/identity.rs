@@ -11,9 +11,7 @@
 //! one app cannot overwrite what another (or finance) wrote. Through its own link an app
 //! later updates the fields it sends.
 
-use serde_json::{Map, Value};
-
-use super::customers::{partner_name, partner_values};
+use super::customers::{partner_name, partner_values, CustomerAttributes, CustomerChanges};
 use super::error::AccountsError;
 use super::Accounts;
 use crate::configuration::PartnerMatch;
@@ -27,12 +25,8 @@ pub fn partner_reference(service: &ServiceRef, external_id: &str) -> String {
     format!("fusion:{}:{external_id}", service.name)
 }
 
-fn text<'a>(attrs: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
-    attrs
-        .get(key)
-        .and_then(Value::as_str)
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
+fn text(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
 /// Keeps only the values whose partner field is empty.
@@ -55,7 +49,8 @@ fn only_empty(v: PartnerValues, p: &Partner) -> PartnerValues {
     }
 }
 
-/// Finds or creates the partner of a new customer link (see the module doc).
+/// Finds or creates the partner of a new customer link (see the module doc): `changes` are
+/// the upsert's, `attrs` the attributes they make.
 ///
 /// # Errors
 /// Odoo unavailable or refusing; nothing is linked locally by this function.
@@ -63,12 +58,13 @@ pub async fn resolve_partner(
     accounts: &Accounts,
     service: &ServiceRef,
     external_id: &str,
-    attrs: &Map<String, Value>,
+    changes: &CustomerChanges,
+    attrs: &CustomerAttributes,
 ) -> Result<PartnerId, AccountsError> {
     let odoo = accounts.odoo.client().await?;
     let partners = odoo.partners();
     let reference = partner_reference(service, external_id);
-    let values = partner_values(attrs, attrs, external_id);
+    let values = partner_values(changes, attrs, external_id);
     if let Some(p) = partners
         .find_by_reference(&reference)
         .await?
@@ -80,11 +76,11 @@ pub async fn resolve_partner(
     }
     for key in &accounts.partner_match {
         let found = match key {
-            PartnerMatch::Vat => match text(attrs, "tax_identification_number") {
+            PartnerMatch::Vat => match text(&attrs.tax_identification_number) {
                 Some(vat) => partners.find_by_vat(vat).await?,
                 None => continue,
             },
-            PartnerMatch::Email => match text(attrs, "email") {
+            PartnerMatch::Email => match text(&attrs.email) {
                 Some(email) => partners.find_by_email(email).await?,
                 None => continue,
             },

@@ -717,9 +717,8 @@ impl Accounts {
         let currency = Currency::parse_or_home(Some(&company.code));
         if let Some(cur) = text(input, "currency") {
             let customer_cur = super::customers::attributes(&customer)
-                .get("currency")
-                .and_then(Value::as_str)
-                .map(str::to_uppercase)
+                .currency
+                .map(|c| c.to_uppercase())
                 .filter(|s| !s.is_empty());
             if !cur.eq_ignore_ascii_case(&company.code)
                 || customer_cur.is_some_and(|cc| !cc.eq_ignore_ascii_case(&cur))

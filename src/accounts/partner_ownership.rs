@@ -19,8 +19,9 @@
 //! `GET /customers` then shows what Odoo holds for these fields (see
 //! [`super::customers::with_partner`]), so an app never believes a change it could not make.
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Map};
 
+use super::customers::CustomerAttributes;
 use super::error::AccountsError;
 use crate::lago::error_code::FieldCode;
 use crate::odoo::partners::{Partner, PartnerValues};
@@ -57,112 +58,130 @@ struct Field<'a> {
 pub fn non_owner_values(
     mut values: PartnerValues,
     partner: &Partner,
-    before: &Map<String, Value>,
+    before: &CustomerAttributes,
 ) -> Result<PartnerValues, AccountsError> {
-    let prev = |k: &str| before.get(k).and_then(Value::as_str).map(str::to_string);
-    let before_name = prev("name").or_else(|| prev("legal_name")).or_else(|| {
-        let full: Vec<String> = ["firstname", "lastname"]
-            .iter()
-            .filter_map(|k| prev(k))
-            .collect();
-        (!full.is_empty()).then(|| full.join(" "))
-    });
-    let before_type = prev("customer_type").map(|t| (t == "company").to_string());
     let mut is_company = values.is_company.map(|b| b.to_string());
-    let mut refused = Map::new();
-    {
-        let fields = [
-            Field {
-                lago: "name",
-                sent: &mut values.name,
-                odoo: partner.name.clone(),
-                before: before_name,
-            },
-            Field {
-                lago: "email",
-                sent: &mut values.email,
-                odoo: partner.email.clone(),
-                before: prev("email"),
-            },
-            Field {
-                lago: "address_line1",
-                sent: &mut values.street,
-                odoo: partner.street.clone(),
-                before: prev("address_line1"),
-            },
-            Field {
-                lago: "address_line2",
-                sent: &mut values.street2,
-                odoo: partner.street2.clone(),
-                before: prev("address_line2"),
-            },
-            Field {
-                lago: "city",
-                sent: &mut values.city,
-                odoo: partner.city.clone(),
-                before: prev("city"),
-            },
-            Field {
-                lago: "zipcode",
-                sent: &mut values.zip,
-                odoo: partner.zip.clone(),
-                before: prev("zipcode"),
-            },
-            Field {
-                lago: "country",
-                sent: &mut values.country_code,
-                odoo: partner.country_code.clone(),
-                before: prev("country").map(|c| c.to_uppercase()),
-            },
-            Field {
-                lago: "tax_identification_number",
-                sent: &mut values.vat,
-                odoo: partner.vat.clone(),
-                before: prev("tax_identification_number"),
-            },
-            Field {
-                lago: "phone",
-                sent: &mut values.phone,
-                odoo: partner.phone.clone(),
-                before: prev("phone"),
-            },
-            Field {
-                lago: "customer_type",
-                sent: &mut is_company,
-                // `is_company` is never empty in Odoo: only an equal value passes.
-                odoo: Some(partner.is_company.to_string()),
-                before: before_type,
-            },
-        ];
-        for f in fields {
-            let Some(new) = f.sent.clone() else {
-                continue;
-            };
-            if is_empty(&f.odoo) {
-                continue; // a fill: written
-            }
-            let same_as_odoo = f.odoo.as_deref().map(norm) == Some(norm(&new));
-            let unchanged_by_app = f.before.as_deref().map(norm) == Some(norm(&new));
-            if !(same_as_odoo || unchanged_by_app) {
-                refused.insert(
-                    f.lago.to_string(),
-                    json!([FieldCode::ValueOwnedByAnotherApp]),
-                );
-            }
-            *f.sent = None; // not a fill: nothing to write
-        }
-    }
+    let refused = refuse_changes(owned_fields(&mut values, &mut is_company, partner, before));
     if !refused.is_empty() {
         return Err(AccountsError::Validation(refused));
     }
     values.is_company = None;
+    Ok(fills_only(values, partner))
+}
+
+/// The name the app sent last time: `name`, else `legal_name`, else `firstname lastname`.
+fn before_name(before: &CustomerAttributes) -> Option<String> {
+    before
+        .name
+        .clone()
+        .or_else(|| before.legal_name.clone())
+        .or_else(|| {
+            let full: Vec<&str> = [&before.firstname, &before.lastname]
+                .into_iter()
+                .filter_map(|v| v.as_deref())
+                .collect();
+            (!full.is_empty()).then(|| full.join(" "))
+        })
+}
+
+/// The partner fields the ownership rule guards, with what the app sends (`is_company` as
+/// text), what Odoo holds and what the app sent before.
+fn owned_fields<'a>(
+    values: &'a mut PartnerValues,
+    is_company: &'a mut Option<String>,
+    partner: &Partner,
+    before: &CustomerAttributes,
+) -> [Field<'a>; 10] {
+    let field = |lago, sent, odoo: &Option<String>, before: &Option<String>| Field {
+        lago,
+        sent,
+        odoo: odoo.clone(),
+        before: before.clone(),
+    };
+    let p = partner;
+    let b = before;
+    [
+        Field {
+            lago: "name",
+            sent: &mut values.name,
+            odoo: p.name.clone(),
+            before: before_name(b),
+        },
+        field("email", &mut values.email, &p.email, &b.email),
+        field(
+            "address_line1",
+            &mut values.street,
+            &p.street,
+            &b.address_line1,
+        ),
+        field(
+            "address_line2",
+            &mut values.street2,
+            &p.street2,
+            &b.address_line2,
+        ),
+        field("city", &mut values.city, &p.city, &b.city),
+        field("zipcode", &mut values.zip, &p.zip, &b.zipcode),
+        Field {
+            lago: "country",
+            sent: &mut values.country_code,
+            odoo: p.country_code.clone(),
+            before: b.country.as_deref().map(str::to_uppercase),
+        },
+        field(
+            "tax_identification_number",
+            &mut values.vat,
+            &p.vat,
+            &b.tax_identification_number,
+        ),
+        field("phone", &mut values.phone, &p.phone, &b.phone),
+        Field {
+            lago: "customer_type",
+            sent: is_company,
+            // `is_company` is never empty in Odoo: only an equal value passes.
+            odoo: Some(p.is_company.to_string()),
+            before: b
+                .customer_type
+                .as_ref()
+                .map(|t| (t == "company").to_string()),
+        },
+    ]
+}
+
+/// Takes every sent value that is not a fill out of what is written, and names the fields
+/// whose value is a change of someone else's data (neither Odoo's value nor the app's own
+/// previous one).
+fn refuse_changes(fields: [Field<'_>; 10]) -> Map<String, serde_json::Value> {
+    let mut refused = Map::new();
+    for f in fields {
+        let Some(new) = f.sent.clone() else {
+            continue;
+        };
+        if is_empty(&f.odoo) {
+            continue; // a fill: written
+        }
+        let same_as_odoo = f.odoo.as_deref().map(norm) == Some(norm(&new));
+        let unchanged_by_app = f.before.as_deref().map(norm) == Some(norm(&new));
+        if !(same_as_odoo || unchanged_by_app) {
+            refused.insert(
+                f.lago.to_string(),
+                json!([FieldCode::ValueOwnedByAnotherApp]),
+            );
+        }
+        *f.sent = None; // not a fill: nothing to write
+    }
+    refused
+}
+
+/// The fields outside the ownership table, as a non-owner may write them.
+fn fills_only(mut values: PartnerValues, partner: &Partner) -> PartnerValues {
     // The province picks the tax (see `crate::odoo::partners`): another app may set it only
     // where Odoo has none; otherwise it is left as the owner (or finance) set it.
     values.state = values.state.filter(|_| partner.state.is_none());
     // The language is the document language of the partner: the owner's choice.
     values.lang = values.lang.filter(|_| is_empty(&partner.lang));
     values.reference = None;
-    Ok(values)
+    values
 }
 
 /// Whether the app with reference `reference` owns `partner`.
@@ -204,7 +223,7 @@ mod tests {
             email: Some("BILLING@acme.ca".into()),
             ..PartnerValues::default()
         };
-        let out = non_owner_values(v, &partner(), &Map::new()).unwrap();
+        let out = non_owner_values(v, &partner(), &CustomerAttributes::default()).unwrap();
         assert_eq!(out.zip.as_deref(), Some("M5H 1A1"));
         assert_eq!(out.email, None, "equal ignoring case: nothing to write");
 
@@ -213,7 +232,7 @@ mod tests {
             vat: Some("XX999".into()),
             ..PartnerValues::default()
         };
-        let err = non_owner_values(v, &partner(), &Map::new()).unwrap_err();
+        let err = non_owner_values(v, &partner(), &CustomerAttributes::default()).unwrap_err();
         let AccountsError::Validation(m) = err else {
             panic!("validation")
         };
@@ -226,8 +245,10 @@ mod tests {
 
     #[test]
     fn resending_what_the_app_sent_before_is_not_a_change() {
-        let before: Map<String, Value> =
-            serde_json::from_value(json!({"name": "ACME (chat)"})).unwrap();
+        let before = CustomerAttributes {
+            name: Some("ACME (chat)".into()),
+            ..CustomerAttributes::default()
+        };
         let v = PartnerValues {
             name: Some("ACME (chat)".into()),
             ..PartnerValues::default()

@@ -13,7 +13,7 @@ use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
 
 use super::customer_repo::{CustomerRow, Inserted};
-use super::customers::attributes;
+use super::customers::{attributes, CustomerChanges, CustomerUpsert, Patch};
 use super::error::AccountsError;
 use super::lease;
 use super::plan_repo::PlanRow;
@@ -298,8 +298,7 @@ impl Accounts {
             .await?;
         let currency = existing
             .as_ref()
-            .map(attributes)
-            .and_then(|a| a.get("currency").and_then(Value::as_str).map(String::from))
+            .and_then(|c| attributes(c).currency)
             .filter(|c| !c.is_empty());
         match (&existing, currency) {
             (Some(_), Some(c)) if !c.eq_ignore_ascii_case(&plan.amount_currency) => Err(
@@ -307,10 +306,14 @@ impl Accounts {
             ),
             (Some(c), Some(_)) => Ok(c.clone()),
             _ => {
-                let mut body = Map::new();
-                body.insert("external_id".into(), json!(external_id));
-                body.insert("currency".into(), json!(plan.amount_currency));
-                Ok(self.upsert_customer(service, &body).await?.0)
+                let cmd = CustomerUpsert {
+                    external_id: external_id.trim().to_string(),
+                    changes: CustomerChanges {
+                        currency: Patch::Set(plan.amount_currency.trim().to_string()),
+                        ..CustomerChanges::default()
+                    },
+                };
+                Ok(self.upsert_customer(service, &cmd).await?.0)
             }
         }
     }

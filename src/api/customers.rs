@@ -4,17 +4,16 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::auth::AuthenticatedService;
 use super::body::root_object;
 use super::error::ApiError;
 use super::pagination::PageParams;
 use super::state::AppState;
-use crate::accounts::customers::attributes;
-use crate::accounts::subscription_repo::SubscriptionFilter;
 use crate::lago::customer::Customer;
-use crate::lago::error_code::{ErrorCode, FieldCode};
+use crate::lago::customer_request::parse_upsert;
+use crate::lago::error_code::ErrorCode;
 use crate::lago::usage::CustomerUsage;
 
 /// `POST /api/v1/customers`: upsert by `external_id`.
@@ -23,10 +22,9 @@ pub async fn create(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let input = root_object(&body, "customer")?;
-    let (row, _) = state.accounts.upsert_customer(&auth.0, &input).await?;
-    let shown = state.accounts.shown_customers(&[row]).await;
-    Ok(HttpResponse::Ok().json(Customer::from(&shown[0]).envelope()))
+    let cmd = parse_upsert(&root_object(&body, "customer")?).map_err(ApiError::Validation)?;
+    let shown = state.accounts.upsert_shown_customer(&auth.0, &cmd).await?;
+    Ok(HttpResponse::Ok().json(Customer::from(&shown).envelope()))
 }
 
 /// `GET /api/v1/customers/{external_id}`.
@@ -35,9 +33,8 @@ pub async fn show(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let row = state.accounts.customer(&auth.0, &path).await?;
-    let shown = state.accounts.shown_customers(&[row]).await;
-    Ok(HttpResponse::Ok().json(Customer::from(&shown[0]).envelope()))
+    let shown = state.accounts.shown_customer(&auth.0, &path).await?;
+    Ok(HttpResponse::Ok().json(Customer::from(&shown).envelope()))
 }
 
 /// `DELETE /api/v1/customers/{external_id}`: returns the deleted customer.
@@ -66,22 +63,15 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
     let (rows, total) = state
-        .store
-        .list_customers(
-            auth.id(),
+        .accounts
+        .shown_customer_page(
+            &auth.0,
             q.external_id.as_deref(),
             q.page.limit(),
             q.page.offset(),
         )
-        .await
-        .map_err(ApiError::internal)?;
-    let customers: Vec<Customer> = state
-        .accounts
-        .shown_customers(&rows)
-        .await
-        .iter()
-        .map(Customer::from)
-        .collect();
+        .await?;
+    let customers: Vec<Customer> = rows.iter().map(Customer::from).collect();
     Ok(HttpResponse::Ok().json(json!({ "customers": customers, "meta": q.page.meta(total) })))
 }
 
@@ -94,36 +84,13 @@ pub async fn checkout_url(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let customer = state.accounts.customer(&auth.0, &path).await?;
-    let filter = SubscriptionFilter {
-        customer_id: Some(customer.lago_id.clone()),
-        statuses: vec!["active".into(), "pending".into()],
-        ..SubscriptionFilter::default()
-    };
-    let (subs, _) = state
-        .store
-        .list_subscriptions(auth.id(), &filter, 1, 0)
-        .await
-        .map_err(ApiError::internal)?;
-    let order = subs
-        .first()
-        .and_then(|s| s.sale_order_id)
-        .ok_or_else(|| ApiError::field("base", FieldCode::NoLinkedPaymentProvider))?;
-    let url = state
-        .accounts
-        .subscription_portal_url(crate::odoo::SaleOrderId(order))
-        .await?;
-    let provider = attributes(&customer)
-        .get("billing_configuration")
-        .and_then(|b| b.get("payment_provider_code"))
-        .cloned()
-        .unwrap_or(Value::Null);
+    let c = state.accounts.customer_checkout(&auth.0, &path).await?;
     Ok(HttpResponse::Ok().json(json!({ "customer": {
-        "lago_customer_id": customer.lago_id,
-        "external_customer_id": customer.external_id,
+        "lago_customer_id": c.customer.lago_id,
+        "external_customer_id": c.customer.external_id,
         "payment_provider": "stripe",
-        "payment_provider_code": provider,
-        "checkout_url": url,
+        "payment_provider_code": c.payment_provider_code,
+        "checkout_url": c.checkout_url,
     }})))
 }
 

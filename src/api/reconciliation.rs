@@ -5,15 +5,16 @@
 //! `changes` compare with the last stored run.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::auth::AuthenticatedService;
 use super::body::{parse_json, root};
 use super::error::ApiError;
 use super::state::AppState;
 use crate::lago::error_code::FieldCode;
+use crate::lago::reconciliation::{parse_reports, ReportsError};
 use crate::meter::time::now_micros;
-use crate::reconcile::{self, Reported};
+use crate::reconcile;
 
 /// `POST /api/v1/reconciliation`: stores (replaces) the reported amounts; answers them.
 pub async fn create(
@@ -21,32 +22,15 @@ pub async fn create(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let items = match root(parse_json(&body)?, "reconciliation")? {
-        Value::Array(a) => a,
-        v @ Value::Object(_) => vec![v],
-        _ => {
+    let reports = match parse_reports(root(parse_json(&body)?, "reconciliation")?) {
+        Ok(r) => r,
+        Err(ReportsError::NotAnObjectOrList) => {
             return Err(ApiError::BadRequest(
                 "param is missing or the value is empty or invalid: reconciliation".into(),
             ))
         }
+        Err(ReportsError::Fields(e)) => return Err(ApiError::Validation(e)),
     };
-    let mut reports: Vec<Reported> = Vec::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
-        let Value::Object(m) = item else {
-            return Err(ApiError::field(
-                &format!("reconciliation[{i}]"),
-                FieldCode::ValueIsInvalid,
-            ));
-        };
-        match reconcile::validate(m) {
-            Ok(r) => reports.push(r),
-            Err(mut e) if items.len() > 1 => {
-                e.insert("index".into(), json!(i));
-                return Err(ApiError::Validation(e));
-            }
-            Err(e) => return Err(ApiError::Validation(e)),
-        }
-    }
     reconcile::store::upsert_reports(&state.store, auth.id(), &reports, "api", now_micros())
         .await
         .map_err(ApiError::internal)?;

@@ -47,63 +47,21 @@ pub async fn nexacloud(
     mode: Mode,
     json: bool,
 ) -> anyhow::Result<i32> {
-    let dsn = match source::normalise_dsn(&settings.import.nexacloud_dsn) {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Ok(2);
-        }
-    };
-    if let Some(n) = &dsn.notice {
-        eprintln!("{n}");
-    }
-    let mapping = match plan::Mapping::new(&settings.import) {
-        Ok(m) => m,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Ok(2);
-        }
-    };
-    let src = match source::Source::connect(&dsn, settings.import.columns.clone()).await {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: cannot reach the NexaCloud database: {e}");
-            return Ok(2);
-        }
+    let (mapping, src) = match open_source(settings).await {
+        Ok(opened) => opened,
+        Err(code) => return Ok(code),
     };
     if mode == Mode::TestConnection {
-        let report = match schema::test_connection(&src).await {
-            Ok(r) => r,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return Ok(1);
-            }
-        };
-        src.close().await;
-        if json {
-            println!("{}", serde_json::to_string_pretty(&report)?);
-        } else {
-            print_connection(&report);
-        }
-        return Ok(if report.is_ok() { 0 } else { 1 });
+        return test_connection(&src, json).await;
     }
     // A dry run never migrates (that would write the store); the real run does.
     let store = Store::connect(&settings.store).await?;
     if mode == Mode::Run {
         store.migrate().await?;
     }
-    let Some(svc) = store
-        .list_services()
-        .await?
-        .into_iter()
-        .find(|s| s.name == service)
-    else {
+    let Some(service) = gateway_service(&store, service).await? else {
         eprintln!("error: no service {service:?} in the gateway store: create it with `fusion-billing service add {service}`");
         return Ok(2);
-    };
-    let service = ServiceRef {
-        id: svc.id,
-        name: svc.name,
     };
     if mode == Mode::Run && !settings.odoo.is_configured() {
         eprintln!("error: no Odoo configured (FUSION__ODOO__URL, __DATABASE, __LOGIN, __PASSWORD)");
@@ -126,6 +84,66 @@ pub async fn nexacloud(
         print!("{}", report.render());
     }
     Ok(if report.failed() > 0 { 1 } else { 0 })
+}
+
+/// The plan mapping and the connection to the NexaCloud database, or the exit code (2)
+/// after saying why not.
+async fn open_source(settings: &Settings) -> Result<(plan::Mapping, source::Source), i32> {
+    let dsn = match source::normalise_dsn(&settings.import.nexacloud_dsn) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Err(2);
+        }
+    };
+    if let Some(n) = &dsn.notice {
+        eprintln!("{n}");
+    }
+    let mapping = match plan::Mapping::new(&settings.import) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Err(2);
+        }
+    };
+    match source::Source::connect(&dsn, settings.import.columns.clone()).await {
+        Ok(src) => Ok((mapping, src)),
+        Err(e) => {
+            eprintln!("error: cannot reach the NexaCloud database: {e}");
+            Err(2)
+        }
+    }
+}
+
+/// `--test-connection`: prints the check and returns its exit code.
+async fn test_connection(src: &source::Source, json: bool) -> anyhow::Result<i32> {
+    let report = match schema::test_connection(src).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(1);
+        }
+    };
+    src.close().await;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_connection(&report);
+    }
+    Ok(if report.is_ok() { 0 } else { 1 })
+}
+
+/// The gateway service named `name`, if the store has it.
+async fn gateway_service(store: &Store, name: &str) -> anyhow::Result<Option<ServiceRef>> {
+    Ok(store
+        .list_services()
+        .await?
+        .into_iter()
+        .find(|s| s.name == name)
+        .map(|svc| ServiceRef {
+            id: svc.id,
+            name: svc.name,
+        }))
 }
 
 fn print_connection(r: &schema::ConnectionReport) {

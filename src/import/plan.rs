@@ -4,15 +4,20 @@
 
 use std::collections::HashMap;
 
-use serde_json::{json, Map, Value};
-
 use super::source::{LegacyPlan, LegacySubscription, LegacyUser};
 use crate::accounts::customer_repo::CustomerRow;
-use crate::accounts::customers::attributes;
+use crate::accounts::customers::{attributes, CustomerAttributes, CustomerChanges, Patch};
 use crate::configuration::{ConfigError, ImportSettings};
 
-/// The customer attributes the importer owns.
-pub const CUSTOMER_KEYS: &[&str] = &["name", "email", "country"];
+/// The customer attributes the importer owns: `name`, `email`, `country`.
+fn owned(a: &CustomerAttributes) -> [&Option<String>; 3] {
+    [&a.name, &a.email, &a.country]
+}
+
+/// The fields of `changes` the importer owns, in the order of [`owned`].
+fn owned_changes(c: &mut CustomerChanges) -> [&mut Patch<String>; 3] {
+    [&mut c.name, &mut c.email, &mut c.country]
+}
 
 /// Settings turned into lookups.
 #[derive(Debug, Clone)]
@@ -60,46 +65,56 @@ pub fn valid_email(e: &str) -> bool {
 
 /// The customer attributes of a user (`name` = company, else full name; `email`;
 /// `country` when a two-letter code) and a note for what was dropped or is missing.
-pub fn customer_attrs(u: &LegacyUser) -> (Map<String, Value>, Option<String>) {
-    let mut m = Map::new();
+pub fn customer_attrs(u: &LegacyUser) -> (CustomerAttributes, Option<String>) {
+    let mut a = CustomerAttributes {
+        name: clean(&u.company).or_else(|| clean(&u.name)),
+        ..CustomerAttributes::default()
+    };
     let mut notes = Vec::new();
-    if let Some(n) = clean(&u.company).or_else(|| clean(&u.name)) {
-        m.insert("name".into(), json!(n));
-    }
     match clean(&u.email) {
-        Some(e) if valid_email(&e) => {
-            m.insert("email".into(), json!(e));
-        }
+        Some(e) if valid_email(&e) => a.email = Some(e),
         Some(e) => notes.push(format!("invalid email {e:?} not imported")),
         None => notes.push("no email in NexaCloud: partner not matched by email".to_string()),
     }
     match clean(&u.country) {
         Some(c) if c.len() == 2 && c.chars().all(|ch| ch.is_ascii_alphabetic()) => {
-            m.insert("country".into(), json!(c.to_uppercase()));
+            a.country = Some(c.to_uppercase());
         }
         Some(c) => notes.push(format!("country {c:?} is not an ISO code: not imported")),
         None => {}
     }
     let note = (!notes.is_empty()).then(|| notes.join("; "));
-    (m, note)
+    (a, note)
+}
+
+/// The changes that create a customer with the attributes `desired` (the importer's own).
+pub fn customer_creation(desired: &CustomerAttributes) -> CustomerChanges {
+    let mut changes = CustomerChanges::default();
+    for (patch, want) in owned_changes(&mut changes).into_iter().zip(owned(desired)) {
+        if let Some(v) = want {
+            *patch = Patch::Set(v.clone());
+        }
+    }
+    changes
 }
 
 /// The changes to send for an existing customer (`None` when nothing differs). Keys the
 /// importer owns and the user no longer has are cleared (`null`).
 pub fn customer_changes(
     existing: &CustomerRow,
-    desired: &Map<String, Value>,
-) -> Option<Map<String, Value>> {
+    desired: &CustomerAttributes,
+) -> Option<CustomerChanges> {
     let current = attributes(existing);
-    let mut changes = Map::new();
-    for k in CUSTOMER_KEYS {
-        let have = current.get(*k).filter(|v| !v.is_null());
-        let want = desired.get(*k);
+    let mut changes = CustomerChanges::default();
+    let mut any = false;
+    let pairs = owned(&current).into_iter().zip(owned(desired));
+    for (patch, (have, want)) in owned_changes(&mut changes).into_iter().zip(pairs) {
         if have != want {
-            changes.insert((*k).into(), want.cloned().unwrap_or(Value::Null));
+            *patch = want.clone().map_or(Patch::Clear, Patch::Set);
+            any = true;
         }
     }
-    (!changes.is_empty()).then_some(changes)
+    any.then_some(changes)
 }
 
 /// Whether a legacy subscription can be imported, before looking at the gateway.
@@ -163,14 +178,23 @@ mod tests {
     #[test]
     fn awkward_users_become_customers_with_notes() {
         let (m, note) = customer_attrs(&user(None, Some("ca")));
-        assert_eq!(m.get("country"), Some(&json!("CA")));
-        assert!(m.get("email").is_none());
+        assert_eq!(m.country.as_deref(), Some("CA"));
+        assert!(m.email.is_none());
         assert!(note.unwrap().contains("no email"));
         let (m, note) = customer_attrs(&user(Some("not-an-email"), Some("Canada")));
-        assert!(m.get("email").is_none() && m.get("country").is_none());
+        assert!(m.email.is_none() && m.country.is_none());
         assert!(note.unwrap().contains("invalid email"));
         let (m, note) = customer_attrs(&user(Some("A@B.ca"), None));
-        assert_eq!((m.get("email"), note), (Some(&json!("A@B.ca")), None));
+        assert_eq!((m.email.as_deref(), note), (Some("A@B.ca"), None));
+        let c = customer_creation(&m);
+        assert_eq!(
+            (c.name, c.email, c.country),
+            (
+                Patch::Set("Jane".into()),
+                Patch::Set("A@B.ca".into()),
+                Patch::Absent
+            )
+        );
     }
 
     #[test]

@@ -9,12 +9,15 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{json, Value};
 
 use super::plan::{
-    check_subscription, customer_attrs, customer_changes, Mapping, SubscriptionCheck,
+    check_subscription, customer_attrs, customer_changes, customer_creation, Mapping,
+    SubscriptionCheck,
 };
 use super::records::{self, ImportRecord};
 use super::report::{Entity, Item, Outcome, Report};
-use super::source::Snapshot;
+use super::source::{LegacyDeployment, LegacyPlan, LegacySubscription, LegacyUser, Snapshot};
 use crate::accounts::customer_repo::CustomerRow;
+use crate::accounts::customers::{CustomerAttributes, CustomerChanges, CustomerUpsert};
+use crate::accounts::plan_repo::PlanRow;
 use crate::accounts::shadow::{ShadowOutcome, ShadowSpec};
 use crate::accounts::{Accounts, AccountsError};
 use crate::meter::services::ServiceRef;
@@ -46,6 +49,18 @@ fn why(e: &AccountsError) -> String {
     }
 }
 
+/// What every step of a run needs.
+struct Run<'a> {
+    accounts: &'a Accounts,
+    service: &'a ServiceRef,
+    mapping: &'a Mapping,
+    dry_run: bool,
+    bar: ProgressBar,
+}
+
+/// The outcome of one record and why (`None`: nothing to say).
+type Verdict = (Outcome, Option<String>);
+
 /// Runs the import of `snap` for `service`.
 ///
 /// # Errors
@@ -57,281 +72,357 @@ pub async fn run(
     mapping: &Mapping,
     dry_run: bool,
 ) -> Report {
-    let total = (snap.users.len() + snap.subscriptions.len() + snap.deployments.len()) as u64;
+    let total = snap.users.len() + snap.subscriptions.len() + snap.deployments.len();
+    let run = Run {
+        accounts,
+        service,
+        mapping,
+        dry_run,
+        bar: progress_bar(total as u64),
+    };
+    let mut items = Vec::with_capacity(total);
+    let owners = run.customers(snap, &mut items).await;
+    run.subscriptions(snap, &owners, &mut items).await;
+    run.deployments(snap, &owners, &mut items).await;
+    run.bar.finish_and_clear();
+    Report::new(&service.name, dry_run, items)
+}
+
+fn progress_bar(total: u64) -> ProgressBar {
     let bar = ProgressBar::new(total);
     bar.set_style(
         ProgressStyle::with_template("{spinner} {msg:<14} [{bar:40}] {pos}/{len} ({eta})")
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
     );
-    let store = &accounts.store;
-    let mut items = Vec::with_capacity(total as usize);
-    let mut owners: HashMap<String, Owner> = HashMap::new();
-    // First live user of each email (ignoring case): later ones share its partner.
-    let mut first_of_email: HashMap<String, String> = HashMap::new();
+    bar
+}
 
-    bar.set_message("customers");
-    for u in &snap.users {
-        bar.inc(1);
+/// Adds to `note` that the user shares the partner of the first live user with the same
+/// email (ignoring case), or remembers it as that first user.
+fn shared_email_note(
+    first_of_email: &mut HashMap<String, String>,
+    user_id: &str,
+    desired: &CustomerAttributes,
+    note: Option<String>,
+) -> Option<String> {
+    let Some(email) = desired.email.as_deref() else {
+        return note;
+    };
+    match first_of_email.get(&email.to_lowercase()) {
+        Some(first) => {
+            let shared =
+                format!("same email as user {first} (ignoring case): shares its res.partner");
+            Some(match note {
+                Some(n) => format!("{n}; {shared}"),
+                None => shared,
+            })
+        }
+        None => {
+            first_of_email.insert(email.to_lowercase(), user_id.to_string());
+            note
+        }
+    }
+}
+
+impl Run<'_> {
+    /// Imports the users as customers; where each ended up, by legacy user id.
+    async fn customers(&self, snap: &Snapshot, items: &mut Vec<Item>) -> HashMap<String, Owner> {
+        self.bar.set_message("customers");
+        let mut owners = HashMap::new();
+        // First live user of each email (ignoring case): later ones share its partner.
+        let mut first_of_email: HashMap<String, String> = HashMap::new();
+        for u in &snap.users {
+            self.bar.inc(1);
+            let ((outcome, reason), owner) = self.customer(u, &mut first_of_email).await;
+            items.push(item(Entity::Customer, &u.id, outcome, reason));
+            owners.insert(u.id.clone(), owner);
+        }
+        owners
+    }
+
+    /// Imports one user.
+    async fn customer(
+        &self,
+        u: &LegacyUser,
+        first_of_email: &mut HashMap<String, String>,
+    ) -> (Verdict, Owner) {
         if u.deleted {
-            items.push(item(
-                Entity::Customer,
-                &u.id,
-                Outcome::Skipped,
-                Some("user deleted in NexaCloud".into()),
-            ));
-            owners.insert(
-                u.id.clone(),
-                Owner::Skipped("user deleted in NexaCloud".into()),
-            );
-            continue;
+            let why = "user deleted in NexaCloud".to_string();
+            return ((Outcome::Skipped, Some(why.clone())), Owner::Skipped(why));
         }
-        let (desired, mut note) = customer_attrs(u);
-        if let Some(email) = desired.get("email").and_then(Value::as_str) {
-            match first_of_email.get(&email.to_lowercase()) {
-                Some(first) => {
-                    let shared = format!(
-                        "same email as user {first} (ignoring case): shares its res.partner"
-                    );
-                    note = Some(match note {
-                        Some(n) => format!("{n}; {shared}"),
-                        None => shared,
-                    });
-                }
-                None => {
-                    first_of_email.insert(email.to_lowercase(), u.id.clone());
-                }
-            }
-        }
-        let existing = match store.customer_by_external(service.id, &u.id).await {
+        let (desired, note) = customer_attrs(u);
+        let note = shared_email_note(first_of_email, &u.id, &desired, note);
+        let store = &self.accounts.store;
+        let existing = match store.customer_by_external(self.service.id, &u.id).await {
             Ok(e) => e,
             Err(e) => {
-                items.push(item(
-                    Entity::Customer,
-                    &u.id,
-                    Outcome::Failed,
-                    Some(e.to_string()),
-                ));
-                owners.insert(u.id.clone(), Owner::Failed(e.to_string()));
-                continue;
+                return (
+                    (Outcome::Failed, Some(e.to_string())),
+                    Owner::Failed(e.to_string()),
+                )
             }
         };
-        let (outcome, body) = match &existing {
-            None => (Outcome::Created, Some(desired.clone())),
+        let (outcome, changes) = match &existing {
+            None => (Outcome::Created, Some(customer_creation(&desired))),
             Some(row) => match customer_changes(row, &desired) {
                 Some(ch) => (Outcome::Updated, Some(ch)),
                 None => (Outcome::Unchanged, None),
             },
         };
-        let result = match (dry_run, body) {
-            (true, _) => Ok(existing),
-            (false, None) => Ok(existing),
-            (false, Some(mut body)) => {
-                body.insert("external_id".into(), json!(u.id));
-                accounts
-                    .upsert_customer(service, &body)
-                    .await
-                    .map(|(row, _)| Some(row))
-            }
-        };
-        match result {
+        match self.apply_customer(u, existing, changes).await {
             Ok(row) => {
-                if let (false, Some(r)) = (dry_run, &row) {
-                    let rec = ImportRecord {
-                        entity: "customer".into(),
-                        source_id: u.id.clone(),
-                        lago_id: r.lago_id.clone(),
-                        fingerprint: Value::Object(desired.clone()).to_string(),
-                    };
-                    if let Err(e) = records::put(store, service.id, &rec, now_micros()).await {
-                        tracing::warn!(error = %e, "cannot store the import link of a customer");
-                    }
+                if let (false, Some(r)) = (self.dry_run, &row) {
+                    self.record_customer(u, r, &desired).await;
                 }
-                items.push(item(Entity::Customer, &u.id, outcome, note));
-                owners.insert(u.id.clone(), Owner::Imported(row));
+                ((outcome, note), Owner::Imported(row))
             }
             Err(e) => {
                 let reason = why(&e);
-                items.push(item(
-                    Entity::Customer,
-                    &u.id,
-                    Outcome::Failed,
-                    Some(reason.clone()),
-                ));
-                owners.insert(u.id.clone(), Owner::Failed(reason));
+                (
+                    (Outcome::Failed, Some(reason.clone())),
+                    Owner::Failed(reason),
+                )
             }
         }
     }
 
-    bar.set_message("subscriptions");
-    let plans: HashMap<_, _> = snap
-        .plans
-        .iter()
-        .map(|p| (p.id.clone(), p.clone()))
-        .collect();
-    for s in &snap.subscriptions {
-        bar.inc(1);
-        let (outcome, reason) =
-            subscription(accounts, service, s, &owners, &plans, mapping, dry_run).await;
-        items.push(item(Entity::Subscription, &s.id, outcome, reason));
+    /// Sends the changes of one user (none in a dry run); the row it ends up as.
+    async fn apply_customer(
+        &self,
+        u: &LegacyUser,
+        existing: Option<CustomerRow>,
+        changes: Option<CustomerChanges>,
+    ) -> Result<Option<CustomerRow>, AccountsError> {
+        match (self.dry_run, changes) {
+            (true, _) | (false, None) => Ok(existing),
+            (false, Some(changes)) => {
+                let cmd = CustomerUpsert {
+                    external_id: u.id.trim().to_string(),
+                    changes,
+                };
+                let (row, _) = self.accounts.upsert_customer(self.service, &cmd).await?;
+                Ok(Some(row))
+            }
+        }
     }
 
-    bar.set_message("deployments");
-    for d in &snap.deployments {
-        bar.inc(1);
+    /// Stores the import link of a customer (a failure is logged only).
+    async fn record_customer(
+        &self,
+        u: &LegacyUser,
+        row: &CustomerRow,
+        desired: &CustomerAttributes,
+    ) {
+        let rec = ImportRecord {
+            entity: "customer".into(),
+            source_id: u.id.clone(),
+            lago_id: row.lago_id.clone(),
+            fingerprint: desired.to_stored(),
+        };
+        if let Err(e) =
+            records::put(&self.accounts.store, self.service.id, &rec, now_micros()).await
+        {
+            tracing::warn!(error = %e, "cannot store the import link of a customer");
+        }
+    }
+
+    /// Imports the subscriptions as shadow subscriptions.
+    async fn subscriptions(
+        &self,
+        snap: &Snapshot,
+        owners: &HashMap<String, Owner>,
+        items: &mut Vec<Item>,
+    ) {
+        self.bar.set_message("subscriptions");
+        let plans: HashMap<_, _> = snap
+            .plans
+            .iter()
+            .map(|p| (p.id.clone(), p.clone()))
+            .collect();
+        for s in &snap.subscriptions {
+            self.bar.inc(1);
+            let (outcome, reason) = self.subscription(s, owners, &plans).await;
+            items.push(item(Entity::Subscription, &s.id, outcome, reason));
+        }
+    }
+
+    /// Links the deployments to their owners' customers.
+    async fn deployments(
+        &self,
+        snap: &Snapshot,
+        owners: &HashMap<String, Owner>,
+        items: &mut Vec<Item>,
+    ) {
+        self.bar.set_message("deployments");
+        for d in &snap.deployments {
+            self.bar.inc(1);
+            let (outcome, reason) = self.deployment(d, owners).await;
+            items.push(item(Entity::Deployment, &d.id, outcome, reason));
+        }
+    }
+
+    /// Links one deployment.
+    async fn deployment(&self, d: &LegacyDeployment, owners: &HashMap<String, Owner>) -> Verdict {
         if d.deleted {
-            items.push(item(
-                Entity::Deployment,
-                &d.id,
+            return (
                 Outcome::Skipped,
                 Some("deployment deleted in NexaCloud".into()),
-            ));
-            continue;
+            );
         }
         let customer = match owners.get(&d.user_id) {
             Some(Owner::Imported(row)) => row.as_ref().map(|r| r.lago_id.clone()),
             Some(Owner::Skipped(_)) | Some(Owner::Failed(_)) | None => {
-                items.push(item(
-                    Entity::Deployment,
-                    &d.id,
+                return (
                     Outcome::Skipped,
                     Some(format!("owner user {} not imported", d.user_id)),
-                ));
-                continue;
+                );
             }
         };
+        let store = &self.accounts.store;
         let fingerprint = json!({"user_id": d.user_id}).to_string();
-        let outcome = match records::get(store, service.id, "deployment", &d.id).await {
+        let outcome = match records::get(store, self.service.id, "deployment", &d.id).await {
             None => Outcome::Created,
             Some(r) if r.fingerprint == fingerprint => Outcome::Unchanged,
             Some(_) => Outcome::Updated,
         };
-        if !dry_run && outcome != Outcome::Unchanged {
+        if !self.dry_run && outcome != Outcome::Unchanged {
             let rec = ImportRecord {
                 entity: "deployment".into(),
                 source_id: d.id.clone(),
                 lago_id: customer.unwrap_or_default(),
                 fingerprint,
             };
-            if let Err(e) = records::put(store, service.id, &rec, now_micros()).await {
-                items.push(item(
-                    Entity::Deployment,
-                    &d.id,
-                    Outcome::Failed,
-                    Some(e.to_string()),
-                ));
-                continue;
+            if let Err(e) = records::put(store, self.service.id, &rec, now_micros()).await {
+                return (Outcome::Failed, Some(e.to_string()));
             }
         }
-        items.push(item(Entity::Deployment, &d.id, outcome, None));
+        (outcome, None)
     }
-    bar.finish_and_clear();
-    Report::new(&service.name, dry_run, items)
-}
 
-async fn subscription(
-    accounts: &Accounts,
-    service: &ServiceRef,
-    s: &super::source::LegacySubscription,
-    owners: &HashMap<String, Owner>,
-    plans: &HashMap<String, super::source::LegacyPlan>,
-    mapping: &Mapping,
-    dry_run: bool,
-) -> (Outcome, Option<String>) {
-    let customer = match owners.get(&s.user_id) {
-        None => {
-            return (
-                Outcome::Failed,
-                Some(format!("owner user {} not found in NexaCloud", s.user_id)),
-            )
-        }
-        Some(Owner::Skipped(r)) => {
-            return (
+    /// Imports one subscription.
+    async fn subscription(
+        &self,
+        s: &LegacySubscription,
+        owners: &HashMap<String, Owner>,
+        plans: &HashMap<String, LegacyPlan>,
+    ) -> Verdict {
+        let customer = match owner_customer(owners, s) {
+            Ok(c) => c,
+            Err(v) => return v,
+        };
+        let (code, legacy, note) = match check_subscription(s, plans, self.mapping) {
+            SubscriptionCheck::Skip(r) => return (Outcome::Skipped, Some(r)),
+            SubscriptionCheck::Fail(r) => return (Outcome::Failed, Some(r)),
+            SubscriptionCheck::Import { code, legacy, note } => (code, legacy, note),
+        };
+        let plan = match self.lago_plan(s, &code, &legacy).await {
+            Ok(p) => p,
+            Err(v) => return v,
+        };
+        let Some(customer) = customer else {
+            // Dry run, customer not created yet: the subscription would be created too.
+            return (Outcome::Created, note);
+        };
+        let spec = ShadowSpec {
+            external_id: s.id.clone(),
+            customer,
+            plan,
+            subscription_at: s.started_at.unwrap_or_else(now_micros),
+            next_invoice_date: s.period_end.map(|t| from_micros(t).date_naive()),
+        };
+        match self.apply_shadow(s, &spec, &code).await {
+            Ok(ShadowOutcome::AlreadyLive) => (
                 Outcome::Skipped,
-                Some(format!("owner user {} skipped: {r}", s.user_id)),
-            )
+                Some("already live in the gateway (cut over): left alone".into()),
+            ),
+            Ok(ShadowOutcome::Created) => (Outcome::Created, note),
+            Ok(ShadowOutcome::Updated) => (Outcome::Updated, note),
+            Ok(_) => (Outcome::Unchanged, note),
+            Err(e) => (Outcome::Failed, Some(why(&e))),
         }
-        Some(Owner::Failed(r)) => {
-            return (
-                Outcome::Failed,
-                Some(format!("owner user {} failed to import: {r}", s.user_id)),
-            )
-        }
-        Some(Owner::Imported(row)) => row.clone(),
-    };
-    let (code, legacy, note) = match check_subscription(s, plans, mapping) {
-        SubscriptionCheck::Skip(r) => return (Outcome::Skipped, Some(r)),
-        SubscriptionCheck::Fail(r) => return (Outcome::Failed, Some(r)),
-        SubscriptionCheck::Import { code, legacy, note } => (code, legacy, note),
-    };
-    let plan = match accounts.store.plan_by_code(service.id, &code).await {
-        Ok(Some(p)) => p,
-        Ok(None) => {
-            return (
-                Outcome::Failed,
-                Some(format!(
-                    "unknown plan: legacy plan {legacy:?} maps to Lago plan {code:?}, which service {} does not have (create it or set import.plan_map)",
-                    service.name
-                )),
-            )
-        }
-        Err(e) => return (Outcome::Failed, Some(e.to_string())),
-    };
-    if let Some(cur) = &s.currency {
-        if !cur.eq_ignore_ascii_case(&plan.amount_currency) {
-            return (
+    }
+
+    /// The Lago plan `code` (mapped from the legacy plan `legacy`) of `s`, in its currency.
+    async fn lago_plan(
+        &self,
+        s: &LegacySubscription,
+        code: &str,
+        legacy: &str,
+    ) -> Result<PlanRow, Verdict> {
+        let plan = match self.accounts.store.plan_by_code(self.service.id, code).await {
+            Ok(Some(p)) => p,
+            Ok(None) => {
+                return Err((
+                    Outcome::Failed,
+                    Some(format!(
+                        "unknown plan: legacy plan {legacy:?} maps to Lago plan {code:?}, which service {} does not have (create it or set import.plan_map)",
+                        self.service.name
+                    )),
+                ))
+            }
+            Err(e) => return Err((Outcome::Failed, Some(e.to_string()))),
+        };
+        match &s.currency {
+            Some(cur) if !cur.eq_ignore_ascii_case(&plan.amount_currency) => Err((
                 Outcome::Failed,
                 Some(format!(
                     "currency mismatch: billed in {cur} in NexaCloud, Lago plan {code:?} is in {}",
                     plan.amount_currency
                 )),
-            );
+            )),
+            _ => Ok(plan),
         }
     }
-    let Some(customer) = customer else {
-        // Dry run, customer not created yet: the subscription would be created too.
-        return (Outcome::Created, note);
-    };
-    let spec = ShadowSpec {
-        external_id: s.id.clone(),
-        customer,
-        plan,
-        subscription_at: s.started_at.unwrap_or_else(now_micros),
-        next_invoice_date: s.period_end.map(|t| from_micros(t).date_naive()),
-    };
-    let result = if dry_run {
-        accounts
-            .shadow_outcome(service, &spec)
-            .await
-            .map(|o| (None, o))
-    } else {
-        accounts.upsert_shadow(service, &spec).await
-    };
-    match result {
-        Ok((_, ShadowOutcome::AlreadyLive)) => (
-            Outcome::Skipped,
-            Some("already live in the gateway (cut over): left alone".into()),
-        ),
-        Ok((row, o)) => {
-            if let Some(r) = row {
-                let rec = ImportRecord {
-                    entity: "subscription".into(),
-                    source_id: s.id.clone(),
-                    lago_id: r.lago_id.clone(),
-                    fingerprint: json!({"plan": code, "customer": s.user_id}).to_string(),
-                };
-                if let Err(e) = records::put(&accounts.store, service.id, &rec, now_micros()).await
-                {
-                    tracing::warn!(error = %e, "cannot store the import link of a subscription");
-                }
-            }
-            let outcome = match o {
-                ShadowOutcome::Created => Outcome::Created,
-                ShadowOutcome::Updated => Outcome::Updated,
-                _ => Outcome::Unchanged,
-            };
-            (outcome, note)
+
+    /// Creates or updates the shadow subscription (predicts it in a dry run) and stores its
+    /// import link.
+    async fn apply_shadow(
+        &self,
+        s: &LegacySubscription,
+        spec: &ShadowSpec,
+        code: &str,
+    ) -> Result<ShadowOutcome, AccountsError> {
+        if self.dry_run {
+            return self.accounts.shadow_outcome(self.service, spec).await;
         }
-        Err(e) => (Outcome::Failed, Some(why(&e))),
+        let (row, outcome) = self.accounts.upsert_shadow(self.service, spec).await?;
+        if let (Some(r), false) = (row, outcome == ShadowOutcome::AlreadyLive) {
+            let rec = ImportRecord {
+                entity: "subscription".into(),
+                source_id: s.id.clone(),
+                lago_id: r.lago_id.clone(),
+                fingerprint: json!({"plan": code, "customer": s.user_id}).to_string(),
+            };
+            if let Err(e) =
+                records::put(&self.accounts.store, self.service.id, &rec, now_micros()).await
+            {
+                tracing::warn!(error = %e, "cannot store the import link of a subscription");
+            }
+        }
+        Ok(outcome)
+    }
+}
+
+/// The customer of the owner of `s` (`None` in a dry run when it would be created), or why
+/// the subscription cannot be imported.
+fn owner_customer(
+    owners: &HashMap<String, Owner>,
+    s: &LegacySubscription,
+) -> Result<Option<CustomerRow>, Verdict> {
+    match owners.get(&s.user_id) {
+        None => Err((
+            Outcome::Failed,
+            Some(format!("owner user {} not found in NexaCloud", s.user_id)),
+        )),
+        Some(Owner::Skipped(r)) => Err((
+            Outcome::Skipped,
+            Some(format!("owner user {} skipped: {r}", s.user_id)),
+        )),
+        Some(Owner::Failed(r)) => Err((
+            Outcome::Failed,
+            Some(format!("owner user {} failed to import: {r}", s.user_id)),
+        )),
+        Some(Owner::Imported(row)) => Ok(row.clone()),
     }
 }

@@ -200,9 +200,27 @@ impl Source {
     /// # Errors
     /// Mapping and database errors (e.g. a column that does not exist).
     pub async fn snapshot(&self) -> Result<Snapshot, SourceError> {
+        let mut tx = self.read_only().await?;
+        let snap = Snapshot {
+            users: self.users(&mut tx).await?,
+            plans: self.plans(&mut tx).await?,
+            subscriptions: self.subscriptions(&mut tx).await?,
+            deployments: self.deployments(&mut tx).await?,
+        };
+        tx.rollback().await?;
+        Ok(snap)
+    }
+
+    /// The users (`[import.columns] users_table`), by id.
+    ///
+    /// # Errors
+    /// Mapping and database errors.
+    async fn users(
+        &self,
+        tx: &mut Transaction<'static, Postgres>,
+    ) -> Result<Vec<LegacyUser>, SourceError> {
         let c = &self.columns;
         let q = |s: &'static str, v: &str| quote_ident(s, v);
-        let mut tx = self.read_only().await?;
         let users_sql = format!(
             "SELECT CAST({id} AS TEXT) AS id, CAST({email} AS TEXT) AS email, \
              CAST({name} AS TEXT) AS name, CAST({company} AS TEXT) AS company, \
@@ -216,8 +234,8 @@ impl Source {
             deleted = q("user_deleted_at", &c.user_deleted_at)?,
             t = q("users_table", &c.users_table)?,
         );
-        let users = sqlx::query(&users_sql)
-            .fetch_all(&mut *tx)
+        let rows = sqlx::query(&users_sql)
+            .fetch_all(&mut **tx)
             .await?
             .iter()
             .map(|r| -> Result<LegacyUser, sqlx::Error> {
@@ -231,6 +249,19 @@ impl Source {
                 })
             })
             .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        Ok(rows)
+    }
+
+    /// The plans (`plans_table`), by id.
+    ///
+    /// # Errors
+    /// Mapping and database errors.
+    async fn plans(
+        &self,
+        tx: &mut Transaction<'static, Postgres>,
+    ) -> Result<Vec<LegacyPlan>, SourceError> {
+        let c = &self.columns;
+        let q = |s: &'static str, v: &str| quote_ident(s, v);
         let plans_sql = format!(
             "SELECT CAST({id} AS TEXT) AS id, CAST({code} AS TEXT) AS code, \
              CAST({price} AS BIGINT) AS price FROM {t} ORDER BY {t}.{id}",
@@ -239,8 +270,8 @@ impl Source {
             price = q("plan_price_cents", &c.plan_price_cents)?,
             t = q("plans_table", &c.plans_table)?,
         );
-        let plans = sqlx::query(&plans_sql)
-            .fetch_all(&mut *tx)
+        let rows = sqlx::query(&plans_sql)
+            .fetch_all(&mut **tx)
             .await?
             .iter()
             .map(|r| -> Result<LegacyPlan, sqlx::Error> {
@@ -251,6 +282,19 @@ impl Source {
                 })
             })
             .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        Ok(rows)
+    }
+
+    /// The subscriptions (`subscriptions_table`), by id; status lower-cased, currency upper-cased.
+    ///
+    /// # Errors
+    /// Mapping and database errors.
+    async fn subscriptions(
+        &self,
+        tx: &mut Transaction<'static, Postgres>,
+    ) -> Result<Vec<LegacySubscription>, SourceError> {
+        let c = &self.columns;
+        let q = |s: &'static str, v: &str| quote_ident(s, v);
         let subs_sql = format!(
             "SELECT CAST({id} AS TEXT) AS id, CAST({user} AS TEXT) AS user_id, \
              CAST({plan} AS TEXT) AS plan_id, CAST({status} AS TEXT) AS status, \
@@ -267,8 +311,8 @@ impl Source {
             end = q("subscription_period_end", &c.subscription_period_end)?,
             t = q("subscriptions_table", &c.subscriptions_table)?,
         );
-        let subscriptions = sqlx::query(&subs_sql)
-            .fetch_all(&mut *tx)
+        let rows = sqlx::query(&subs_sql)
+            .fetch_all(&mut **tx)
             .await?
             .iter()
             .map(|r| -> Result<LegacySubscription, sqlx::Error> {
@@ -287,6 +331,19 @@ impl Source {
                 })
             })
             .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        Ok(rows)
+    }
+
+    /// The deployments (`deployments_table`), by id.
+    ///
+    /// # Errors
+    /// Mapping and database errors.
+    async fn deployments(
+        &self,
+        tx: &mut Transaction<'static, Postgres>,
+    ) -> Result<Vec<LegacyDeployment>, SourceError> {
+        let c = &self.columns;
+        let q = |s: &'static str, v: &str| quote_ident(s, v);
         let deps_sql = format!(
             "SELECT CAST({id} AS TEXT) AS id, CAST({user} AS TEXT) AS user_id, \
              ({deleted} IS NOT NULL) AS deleted FROM {t} ORDER BY {t}.{id}",
@@ -295,8 +352,8 @@ impl Source {
             deleted = q("deployment_deleted_at", &c.deployment_deleted_at)?,
             t = q("deployments_table", &c.deployments_table)?,
         );
-        let deployments = sqlx::query(&deps_sql)
-            .fetch_all(&mut *tx)
+        let rows = sqlx::query(&deps_sql)
+            .fetch_all(&mut **tx)
             .await?
             .iter()
             .map(|r| -> Result<LegacyDeployment, sqlx::Error> {
@@ -307,13 +364,7 @@ impl Source {
                 })
             })
             .collect::<Result<Vec<_>, sqlx::Error>>()?;
-        tx.rollback().await?;
-        Ok(Snapshot {
-            users,
-            plans,
-            subscriptions,
-            deployments,
-        })
+        Ok(rows)
     }
 
     /// Closes the connection.

@@ -3,11 +3,11 @@
 //! and `applicable_timezone`).
 
 use serde::Serialize;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::time::iso_seconds;
 use crate::accounts::customer_repo::CustomerRow;
-use crate::accounts::customers::attributes;
+use crate::accounts::customers::{self as domain, attributes, Metadata};
 
 /// The code of the one billing entity each app has (Lago names its default entity after
 /// the organization; the gateway has one per app and calls it `default`).
@@ -61,7 +61,7 @@ pub struct Customer {
     pub billing_configuration: BillingConfiguration,
     pub shipping_address: Address,
     /// `[{lago_id, key, value, display_in_invoice, created_at}]` as upserted.
-    pub metadata: Vec<Value>,
+    pub metadata: Vec<Metadata>,
     pub taxes: Vec<Value>,
     pub integration_customers: Vec<Value>,
     pub applicable_invoice_custom_sections: Vec<Value>,
@@ -72,118 +72,112 @@ pub struct Customer {
 #[derive(Debug, Clone, Serialize)]
 pub struct BillingConfiguration {
     /// Days.
-    pub invoice_grace_period: Option<Value>,
-    pub payment_provider: Option<Value>,
-    pub payment_provider_code: Option<Value>,
-    pub provider_customer_id: Option<Value>,
-    pub provider_payment_methods: Option<Value>,
-    pub document_locale: Option<Value>,
+    pub invoice_grace_period: Option<u32>,
+    pub payment_provider: Option<String>,
+    pub payment_provider_code: Option<String>,
+    pub provider_customer_id: Option<String>,
+    pub provider_payment_methods: Option<Vec<String>>,
+    pub document_locale: Option<String>,
     pub subscription_invoice_issuing_date_anchor: &'static str,
     pub subscription_invoice_issuing_date_adjustment: &'static str,
+}
+
+impl From<Option<&domain::BillingConfiguration>> for BillingConfiguration {
+    fn from(b: Option<&domain::BillingConfiguration>) -> Self {
+        let b = b.cloned().unwrap_or_default();
+        BillingConfiguration {
+            invoice_grace_period: b.invoice_grace_period,
+            payment_provider: b.payment_provider,
+            payment_provider_code: b.payment_provider_code,
+            provider_customer_id: b.provider_customer_id,
+            provider_payment_methods: b.provider_payment_methods,
+            document_locale: b.document_locale,
+            subscription_invoice_issuing_date_anchor: "next_period_start",
+            subscription_invoice_issuing_date_adjustment: "keep_anchor",
+        }
+    }
 }
 
 /// `customer.shipping_address`: every key present, `null` when unknown.
 #[derive(Debug, Clone, Serialize)]
 pub struct Address {
-    pub address_line1: Option<Value>,
-    pub address_line2: Option<Value>,
-    pub city: Option<Value>,
-    pub zipcode: Option<Value>,
-    pub state: Option<Value>,
-    pub country: Option<Value>,
+    pub address_line1: Option<String>,
+    pub address_line2: Option<String>,
+    pub city: Option<String>,
+    pub zipcode: Option<String>,
+    pub state: Option<String>,
+    pub country: Option<String>,
 }
 
-fn text(a: &Map<String, Value>, k: &str) -> Option<String> {
-    match a.get(k) {
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(Value::Number(n)) => Some(n.to_string()),
-        _ => None,
+impl From<Option<&domain::Address>> for Address {
+    fn from(a: Option<&domain::Address>) -> Self {
+        let a = a.cloned().unwrap_or_default();
+        Address {
+            address_line1: a.address_line1,
+            address_line2: a.address_line2,
+            city: a.city,
+            zipcode: a.zipcode,
+            state: a.state,
+            country: a.country,
+        }
     }
-}
-
-fn some(m: &Map<String, Value>, k: &str) -> Option<Value> {
-    m.get(k).filter(|v| !v.is_null()).cloned()
 }
 
 impl From<&CustomerRow> for Customer {
     fn from(c: &CustomerRow) -> Customer {
         let a = attributes(c);
-        let empty = Map::new();
-        let billing = a
-            .get("billing_configuration")
-            .and_then(Value::as_object)
-            .unwrap_or(&empty);
-        let shipping = a
-            .get("shipping_address")
-            .and_then(Value::as_object)
-            .unwrap_or(&empty);
-        let timezone = text(&a, "timezone");
         Customer {
             lago_id: c.lago_id.clone(),
             external_id: c.external_id.clone(),
-            billing_entity_code: text(&a, "billing_entity_code")
+            billing_entity_code: a
+                .billing_entity_code
+                .clone()
                 .filter(|c| !c.is_empty())
                 .unwrap_or_else(|| DEFAULT_BILLING_ENTITY_CODE.into()),
             account_type: "customer",
-            name: text(&a, "name"),
-            firstname: text(&a, "firstname"),
-            lastname: text(&a, "lastname"),
-            customer_type: text(&a, "customer_type"),
             sequential_id: c.sequential_id,
             slug: format!("CUST-{:05}", c.sequential_id),
             created_at: iso_seconds(c.created_at),
             updated_at: iso_seconds(c.updated_at),
             deleted_at: c.deleted_at.map(iso_seconds),
-            country: text(&a, "country").map(|s| s.to_uppercase()),
-            address_line1: text(&a, "address_line1"),
-            address_line2: text(&a, "address_line2"),
-            state: text(&a, "state"),
-            zipcode: text(&a, "zipcode"),
-            email: text(&a, "email").filter(|e| !e.is_empty()),
-            city: text(&a, "city"),
-            url: text(&a, "url"),
-            phone: text(&a, "phone"),
+            country: a.country.as_deref().map(str::to_uppercase),
+            email: a.email.clone().filter(|e| !e.is_empty()),
             logo_url: None,
-            legal_name: text(&a, "legal_name"),
-            legal_number: text(&a, "legal_number"),
-            currency: text(&a, "currency"),
-            tax_identification_number: text(&a, "tax_identification_number"),
-            applicable_timezone: timezone
+            applicable_timezone: a
+                .timezone
                 .clone()
                 .filter(|t| !t.is_empty())
                 .unwrap_or_else(|| "UTC".into()),
-            timezone,
-            net_payment_term: a.get("net_payment_term").and_then(Value::as_i64),
-            external_salesforce_id: text(&a, "external_salesforce_id"),
-            finalize_zero_amount_invoice: text(&a, "finalize_zero_amount_invoice")
+            net_payment_term: a.net_payment_term.map(i64::from),
+            finalize_zero_amount_invoice: a
+                .finalize_zero_amount_invoice
+                .clone()
                 .unwrap_or_else(|| "inherit".into()),
             skip_invoice_custom_sections: false,
-            billing_configuration: BillingConfiguration {
-                invoice_grace_period: some(billing, "invoice_grace_period"),
-                payment_provider: some(billing, "payment_provider"),
-                payment_provider_code: some(billing, "payment_provider_code"),
-                provider_customer_id: some(billing, "provider_customer_id"),
-                provider_payment_methods: some(billing, "provider_payment_methods"),
-                document_locale: some(billing, "document_locale"),
-                subscription_invoice_issuing_date_anchor: "next_period_start",
-                subscription_invoice_issuing_date_adjustment: "keep_anchor",
-            },
-            shipping_address: Address {
-                address_line1: some(shipping, "address_line1"),
-                address_line2: some(shipping, "address_line2"),
-                city: some(shipping, "city"),
-                zipcode: some(shipping, "zipcode"),
-                state: some(shipping, "state"),
-                country: some(shipping, "country"),
-            },
-            metadata: match a.get("metadata") {
-                Some(Value::Array(m)) => m.clone(),
-                _ => Vec::new(),
-            },
+            billing_configuration: a.billing_configuration.as_ref().into(),
+            shipping_address: a.shipping_address.as_ref().into(),
             taxes: Vec::new(),
             integration_customers: Vec::new(),
             applicable_invoice_custom_sections: Vec::new(),
             error_details: Vec::new(),
+            name: a.name,
+            firstname: a.firstname,
+            lastname: a.lastname,
+            customer_type: a.customer_type,
+            address_line1: a.address_line1,
+            address_line2: a.address_line2,
+            state: a.state,
+            zipcode: a.zipcode,
+            city: a.city,
+            url: a.url,
+            phone: a.phone,
+            legal_name: a.legal_name,
+            legal_number: a.legal_number,
+            currency: a.currency,
+            tax_identification_number: a.tax_identification_number,
+            timezone: a.timezone,
+            external_salesforce_id: a.external_salesforce_id,
+            metadata: a.metadata.unwrap_or_default(),
         }
     }
 }

@@ -366,9 +366,8 @@ impl From<&InvoiceView> for Invoice {
             issuing_date: issuing.format("%Y-%m-%d").to_string(),
             payment_due_date: v.payment_due_date().format("%Y-%m-%d").to_string(),
             net_payment_term: attributes(&v.customer)
-                .get("net_payment_term")
-                .and_then(Value::as_i64)
-                .unwrap_or(0),
+                .net_payment_term
+                .map_or(0, i64::from),
             invoice_type: v.row.invoice_type.clone(),
             status: v.status(),
             payment_status: v.payment_status(),

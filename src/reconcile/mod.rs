@@ -14,21 +14,25 @@
 //! or matched (counted, not listed). Runs are stored; each result lists what changed since
 //! the previous run of the same period.
 
-use crate::lago::error_code::FieldCode;
-
+mod csv_input;
+mod odoo_side;
+mod report;
 pub mod store;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+pub use csv_input::read_csv;
+pub use report::{changes, to_csv, to_table, Changes, Kind, Line, Reconciliation};
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Map};
 
 use crate::accounts::{Accounts, AccountsError};
+use crate::lago::error_code::FieldCode;
 use crate::meter::services::ServiceRef;
 use crate::meter::time::now_micros;
-use crate::odoo::invoices::MoveType;
-use crate::odoo::{MoveId, PartnerId};
+use odoo_side::{odoo_amounts, OdooAmount};
 
 /// One amount an app reports it billed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,6 +49,98 @@ pub struct Reported {
     pub currency: String,
 }
 
+/// `amount_cents` as received.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SentAmount {
+    /// Not sent (or `null`).
+    Missing,
+    /// An integer (or its text).
+    Cents(i64),
+    /// Anything else.
+    Invalid,
+}
+
+/// One reported amount as received (an API item or a CSV line), before its checks.
+/// Texts as sent; blank ones count as missing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportedFields {
+    pub external_customer_id: Option<String>,
+    pub external_subscription_id: Option<String>,
+    pub period: Option<String>,
+    pub amount_cents: SentAmount,
+    pub currency: Option<String>,
+}
+
+/// A refused field and its Lago code.
+pub type FieldError = (&'static str, FieldCode);
+
+/// `{"<field>": ["<code>"], …}` of `errors`, as Lago's `error_details` shows them (the
+/// CLI's messages).
+fn errors_json(errors: &[FieldError]) -> serde_json::Value {
+    let m: Map<String, serde_json::Value> = errors
+        .iter()
+        .map(|(f, c)| ((*f).to_string(), json!([c])))
+        .collect();
+    serde_json::Value::Object(m)
+}
+
+fn filled(v: Option<String>) -> Option<String> {
+    v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+impl ReportedFields {
+    /// Checks one reported amount: `external_customer_id`, `period` (`YYYY-MM`),
+    /// `amount_cents` (an integer) and `currency` (three letters, upper-cased) are
+    /// mandatory; `external_subscription_id` is optional.
+    ///
+    /// # Errors
+    /// Every refused field at once: `value_is_mandatory` (missing), `value_is_invalid`.
+    pub fn check(self) -> Result<Reported, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let customer = filled(self.external_customer_id);
+        if customer.is_none() {
+            errors.push(("external_customer_id", FieldCode::ValueIsMandatory));
+        }
+        let period = filled(self.period);
+        match &period {
+            None => errors.push(("period", FieldCode::ValueIsMandatory)),
+            Some(p) if period_bounds(p).is_none() => {
+                errors.push(("period", FieldCode::ValueIsInvalid))
+            }
+            _ => {}
+        }
+        let amount = match self.amount_cents {
+            SentAmount::Cents(c) => c,
+            SentAmount::Missing => {
+                errors.push(("amount_cents", FieldCode::ValueIsMandatory));
+                0
+            }
+            SentAmount::Invalid => {
+                errors.push(("amount_cents", FieldCode::ValueIsInvalid));
+                0
+            }
+        };
+        let currency = filled(self.currency).map(|c| c.to_uppercase());
+        match &currency {
+            None => errors.push(("currency", FieldCode::ValueIsMandatory)),
+            Some(c) if c.len() != 3 || !c.chars().all(|ch| ch.is_ascii_alphabetic()) => {
+                errors.push(("currency", FieldCode::ValueIsInvalid))
+            }
+            _ => {}
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Reported {
+            period: period.unwrap_or_default(),
+            external_customer_id: customer.unwrap_or_default(),
+            external_subscription_id: filled(self.external_subscription_id),
+            amount_cents: amount,
+            currency: currency.unwrap_or_default(),
+        })
+    }
+}
+
 /// The first day of a `YYYY-MM` period and of the next month.
 pub fn period_bounds(period: &str) -> Option<(NaiveDate, NaiveDate)> {
     let (y, m) = period.split_once('-')?;
@@ -56,277 +152,13 @@ pub fn period_bounds(period: &str) -> Option<(NaiveDate, NaiveDate)> {
     Some((first, next))
 }
 
-fn text(m: &Map<String, Value>, k: &str) -> Option<String> {
-    match m.get(k) {
-        Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
-        Some(Value::Number(n)) => Some(n.to_string()),
-        _ => None,
-    }
+/// The `YYYY-MM` period of a date.
+pub fn period_of(d: NaiveDate) -> String {
+    format!("{:04}-{:02}", d.year(), d.month())
 }
 
-/// Checks one reported amount (`external_customer_id`, optional `external_subscription_id`,
-/// `period` YYYY-MM, integer `amount_cents`, 3-letter `currency`).
-///
-/// # Errors
-/// Field → Lago error codes (`value_is_mandatory`, `value_is_invalid`).
-pub fn validate(m: &Map<String, Value>) -> Result<Reported, Map<String, Value>> {
-    let mut errors = Map::new();
-    let mut add = |f: &str, c: FieldCode| {
-        errors.insert(f.into(), json!([c]));
-    };
-    let customer = text(m, "external_customer_id");
-    if customer.is_none() {
-        add("external_customer_id", FieldCode::ValueIsMandatory);
-    }
-    let period = text(m, "period");
-    match &period {
-        None => add("period", FieldCode::ValueIsMandatory),
-        Some(p) if period_bounds(p).is_none() => add("period", FieldCode::ValueIsInvalid),
-        _ => {}
-    }
-    let amount = match m.get("amount_cents") {
-        Some(Value::Number(n)) => n.as_i64(),
-        Some(Value::String(s)) => s.trim().parse().ok(),
-        None | Some(Value::Null) => {
-            add("amount_cents", FieldCode::ValueIsMandatory);
-            Some(0)
-        }
-        _ => None,
-    };
-    if amount.is_none() {
-        add("amount_cents", FieldCode::ValueIsInvalid);
-    }
-    let currency = text(m, "currency").map(|c| c.to_uppercase());
-    match &currency {
-        None => add("currency", FieldCode::ValueIsMandatory),
-        Some(c) if c.len() != 3 || !c.chars().all(|ch| ch.is_ascii_alphabetic()) => {
-            add("currency", FieldCode::ValueIsInvalid)
-        }
-        _ => {}
-    }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    Ok(Reported {
-        period: period.unwrap_or_default(),
-        external_customer_id: customer.unwrap_or_default(),
-        external_subscription_id: text(m, "external_subscription_id"),
-        amount_cents: amount.unwrap_or_default(),
-        currency: currency.unwrap_or_default(),
-    })
-}
-
-/// Reads reported amounts from CSV with a header `external_customer_id,
-/// external_subscription_id, period, amount_cents, currency` (`period` may be empty: then
-/// `default_period`).
-///
-/// # Errors
-/// A message naming the line.
-pub fn read_csv(data: &[u8], default_period: &str) -> Result<Vec<Reported>, String> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(data);
-    let headers = rdr.headers().map_err(|e| e.to_string())?.clone();
-    let mut out = Vec::new();
-    for (i, rec) in rdr.records().enumerate() {
-        let rec = rec.map_err(|e| format!("line {}: {e}", i + 2))?;
-        let mut m = Map::new();
-        for (h, v) in headers.iter().zip(rec.iter()) {
-            if !v.is_empty() {
-                m.insert(h.to_string(), json!(v));
-            }
-        }
-        if !m.contains_key("period") {
-            m.insert("period".into(), json!(default_period));
-        }
-        out.push(validate(&m).map_err(|e| format!("line {}: {}", i + 2, Value::Object(e)))?);
-    }
-    Ok(out)
-}
-
-/// The kind of a discrepancy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    /// The app billed, Odoo did not.
-    Missing,
-    /// Odoo billed, the app did not.
-    Extra,
-    /// Both billed, differently.
-    Different,
-}
-
-/// One discrepancy.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Line {
-    /// What kind.
-    pub kind: Kind,
-    /// Customer.
-    pub external_customer_id: String,
-    /// Subscription; `None` for one-off invoices.
-    pub external_subscription_id: Option<String>,
-    /// What the app reported (cents), if anything.
-    pub app_amount_cents: Option<i64>,
-    /// What Odoo billed (cents, untaxed, credit notes subtracted), if anything.
-    pub odoo_amount_cents: Option<i64>,
-    /// App currency.
-    pub app_currency: Option<String>,
-    /// Odoo currency.
-    pub odoo_currency: Option<String>,
-    /// Odoo minus app, cents (when both exist).
-    pub difference_cents: Option<i64>,
-    /// Odoo invoice numbers behind the amount.
-    pub odoo_invoices: Vec<String>,
-}
-
-/// What changed since the previous stored run.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Changes {
-    /// True when there was a previous run.
-    pub has_previous: bool,
-    /// Discrepancies that are new.
-    pub new: Vec<Line>,
-    /// Discrepancies that are gone.
-    pub resolved: Vec<Line>,
-    /// Discrepancies whose kind or amounts changed (the new version).
-    pub changed: Vec<Line>,
-}
-
-/// The result of one reconciliation.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Reconciliation {
-    /// `YYYY-MM`.
-    pub period: String,
-    /// Differences up to this many cents count as matched.
-    pub threshold_cents: i64,
-    /// Lines that matched.
-    pub matched: usize,
-    /// Sum of reported amounts, cents.
-    pub app_total_cents: i64,
-    /// Sum of attributed Odoo amounts, cents.
-    pub odoo_total_cents: i64,
-    /// Every discrepancy, ordered by customer then subscription.
-    pub discrepancies: Vec<Line>,
-    /// Compared with the previous stored run.
-    pub changes: Changes,
-}
-
-impl Reconciliation {
-    /// Count of discrepancies of `kind`.
-    pub fn count(&self, kind: Kind) -> usize {
-        self.discrepancies.iter().filter(|l| l.kind == kind).count()
-    }
-}
-
+/// (customer, subscription; `None` for one-off invoices).
 type Key = (String, Option<String>);
-
-#[derive(Default)]
-struct OdooAmount {
-    cents: i64,
-    currency: Option<String>,
-    invoices: Vec<String>,
-}
-
-/// What Odoo billed `service` in the period, per (customer, subscription).
-async fn odoo_amounts(
-    accounts: &Accounts,
-    service: &ServiceRef,
-    first: NaiveDate,
-    next: NaiveDate,
-) -> Result<BTreeMap<Key, OdooAmount>, AccountsError> {
-    let st = &accounts.store;
-    let customers = store::customers(st, service.id).await?;
-    let shared: HashSet<i64> = store::shared_partners(st, service.id)
-        .await?
-        .into_iter()
-        .collect();
-    let subs = store::subscriptions(st, service.id).await?;
-    let mut out: BTreeMap<Key, OdooAmount> = BTreeMap::new();
-    if customers.is_empty() {
-        return Ok(out);
-    }
-    let c = accounts.odoo.client().await?;
-    let order_ids: Vec<i64> = subs.iter().map(|s| s.2).collect();
-    let mut order_names: HashMap<String, (String, String)> = HashMap::new();
-    if !order_ids.is_empty() {
-        let orders = c
-            .subscriptions()
-            .get_many(
-                &order_ids
-                    .iter()
-                    .copied()
-                    .map(crate::odoo::SaleOrderId)
-                    .collect::<Vec<_>>(),
-            )
-            .await?;
-        for o in orders {
-            if let Some((sub, cust, _)) = subs.iter().find(|s| s.2 == o.id.0) {
-                order_names.insert(o.name.clone(), (cust.clone(), sub.clone()));
-            }
-        }
-    }
-    let mut partner_customer: HashMap<i64, String> = HashMap::new();
-    for (ext, pid) in &customers {
-        partner_customer.entry(*pid).or_insert_with(|| ext.clone());
-    }
-    let partner_ids: Vec<PartnerId> = partner_customer.keys().copied().map(PartnerId).collect();
-    let moves = c
-        .invoices()
-        .posted_between(&partner_ids, first, next)
-        .await?;
-    // A credit note counts where the invoice it reverses counts: Odoo does not copy
-    // `invoice_origin` onto a reversal, so it is taken from `reversed_entry_id`.
-    let mut origins: HashMap<MoveId, String> = HashMap::new();
-    for m in &moves {
-        origins.insert(m.id, m.origin.clone().unwrap_or_default());
-    }
-    let mut reversed_missing = Vec::new();
-    for m in &moves {
-        if let Some(r) = m.reversed_entry {
-            if !origins.contains_key(&r) {
-                reversed_missing.push(r);
-            }
-        }
-    }
-    if !reversed_missing.is_empty() {
-        origins.extend(c.invoices().origins_of(&reversed_missing).await?);
-    }
-    for m in moves {
-        let mut origin = m.origin.clone().unwrap_or_default();
-        if !order_names.contains_key(&origin) {
-            if let Some(r) = m.reversed_entry {
-                origin = origins.get(&r).cloned().unwrap_or(origin);
-            }
-        }
-        let partner = m.partner.as_ref().map(|p| p.id).unwrap_or_default();
-        let key: Key = match order_names.get(&origin) {
-            Some((cust, sub)) => (cust.clone(), Some(sub.clone())),
-            None if !shared.contains(&partner) => match partner_customer.get(&partner) {
-                Some(cust) => (cust.clone(), None),
-                None => continue,
-            },
-            None => continue,
-        };
-        let sign = if m.move_type == MoveType::CreditNote {
-            -1
-        } else {
-            1
-        };
-        let e = out.entry(key).or_default();
-        // The one conversion (by the move's currency exponent, half away from zero, checked)
-        // for invoices and reconciliation alike.
-        let currency = m.currency.map(|c| c.name);
-        let amount = crate::billing::money::Currency::parse_or_home(currency.as_deref())
-            .to_minor(m.amount_untaxed)?;
-        e.cents = e
-            .cents
-            .checked_add(sign * amount)
-            .ok_or(crate::billing::Overflow("reconciled amount"))?;
-        e.currency = currency.or(e.currency.take());
-        e.invoices.push(m.name.unwrap_or_default());
-    }
-    Ok(out)
-}
 
 /// Compares reported amounts with Odoo's for `period` (no storing).
 ///
@@ -342,17 +174,51 @@ pub async fn compare(
         .ok_or_else(|| AccountsError::field("period", FieldCode::ValueIsInvalid))?;
     let reported = store::reports(&accounts.store, service.id, period).await?;
     let odoo = odoo_amounts(accounts, service, first, next).await?;
-    let mut app: BTreeMap<Key, Reported> = BTreeMap::new();
-    for r in reported {
-        app.insert(
-            (
+    let app: BTreeMap<Key, Reported> = reported
+        .into_iter()
+        .map(|r| {
+            let key = (
                 r.external_customer_id.clone(),
                 r.external_subscription_id.clone(),
-            ),
-            r,
-        );
+            );
+            (key, r)
+        })
+        .collect();
+    let mut result = discrepancies(period, threshold_cents, &app, &odoo);
+    if let Some(prev) = store::last_run(&accounts.store, service.id, period).await? {
+        if let Ok(prev) = serde_json::from_str::<Reconciliation>(&prev) {
+            result.changes = changes(&prev.discrepancies, &result.discrepancies);
+        }
     }
-    let keys: std::collections::BTreeSet<Key> = app.keys().chain(odoo.keys()).cloned().collect();
+    Ok(result)
+}
+
+/// The kind of discrepancy between what the app reported and what Odoo billed for one key;
+/// `None` when they match.
+fn classify(a: Option<&Reported>, o: Option<&OdooAmount>, threshold_cents: i64) -> Option<Kind> {
+    match (a, o) {
+        (Some(a), None) if a.amount_cents != 0 => Some(Kind::Missing),
+        (None, Some(o)) if o.cents != 0 => Some(Kind::Extra),
+        (Some(a), Some(o)) => {
+            let cur_differs = o
+                .currency
+                .as_deref()
+                .is_some_and(|c| !c.eq_ignore_ascii_case(&a.currency));
+            ((o.cents - a.amount_cents).abs() > threshold_cents || cur_differs)
+                .then_some(Kind::Different)
+        }
+        _ => None,
+    }
+}
+
+/// Compares both sides key by key (no changes since a previous run yet).
+fn discrepancies(
+    period: &str,
+    threshold_cents: i64,
+    app: &BTreeMap<Key, Reported>,
+    odoo: &BTreeMap<Key, OdooAmount>,
+) -> Reconciliation {
+    let keys: BTreeSet<&Key> = app.keys().chain(odoo.keys()).collect();
     let mut result = Reconciliation {
         period: period.to_string(),
         threshold_cents,
@@ -363,22 +229,9 @@ pub async fn compare(
         changes: Changes::default(),
     };
     for key in keys {
-        let a = app.get(&key);
-        let o = odoo.get(&key);
-        let kind = match (a, o) {
-            (Some(a), None) if a.amount_cents != 0 => Some(Kind::Missing),
-            (None, Some(o)) if o.cents != 0 => Some(Kind::Extra),
-            (Some(a), Some(o)) => {
-                let cur_differs = o
-                    .currency
-                    .as_deref()
-                    .is_some_and(|c| !c.eq_ignore_ascii_case(&a.currency));
-                ((o.cents - a.amount_cents).abs() > threshold_cents || cur_differs)
-                    .then_some(Kind::Different)
-            }
-            _ => None,
-        };
-        let Some(kind) = kind else {
+        let a = app.get(key);
+        let o = odoo.get(key);
+        let Some(kind) = classify(a, o, threshold_cents) else {
             result.matched += 1;
             continue;
         };
@@ -397,47 +250,7 @@ pub async fn compare(
             odoo_invoices: o.map(|o| o.invoices.clone()).unwrap_or_default(),
         });
     }
-    if let Some(prev) = store::last_run(&accounts.store, service.id, period).await? {
-        if let Ok(prev) = serde_json::from_str::<Reconciliation>(&prev) {
-            result.changes = changes(&prev.discrepancies, &result.discrepancies);
-        }
-    }
-    Ok(result)
-}
-
-/// What differs between two lists of discrepancies.
-pub fn changes(before: &[Line], now: &[Line]) -> Changes {
-    let key = |l: &Line| {
-        (
-            l.external_customer_id.clone(),
-            l.external_subscription_id.clone(),
-        )
-    };
-    let prev: HashMap<Key, &Line> = before.iter().map(|l| (key(l), l)).collect();
-    let cur: HashMap<Key, &Line> = now.iter().map(|l| (key(l), l)).collect();
-    let mut c = Changes {
-        has_previous: true,
-        ..Changes::default()
-    };
-    for l in now {
-        match prev.get(&key(l)) {
-            None => c.new.push(l.clone()),
-            Some(p)
-                if p.kind != l.kind
-                    || p.app_amount_cents != l.app_amount_cents
-                    || p.odoo_amount_cents != l.odoo_amount_cents =>
-            {
-                c.changed.push(l.clone())
-            }
-            _ => {}
-        }
-    }
-    for l in before {
-        if !cur.contains_key(&key(l)) {
-            c.resolved.push(l.clone());
-        }
-    }
-    c
+    result
 }
 
 /// Compares and stores the run (the CLI).
@@ -464,117 +277,9 @@ pub async fn run_and_store(
     Ok(r)
 }
 
-fn opt(v: Option<i64>) -> String {
-    v.map(|n| n.to_string()).unwrap_or_default()
-}
-
-/// The result as CSV (one line per discrepancy).
-pub fn to_csv(r: &Reconciliation) -> String {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record([
-        "kind",
-        "external_customer_id",
-        "external_subscription_id",
-        "app_amount_cents",
-        "odoo_amount_cents",
-        "difference_cents",
-        "app_currency",
-        "odoo_currency",
-        "odoo_invoices",
-    ]);
-    for l in &r.discrepancies {
-        let _ = w.write_record([
-            format!("{:?}", l.kind).to_lowercase(),
-            l.external_customer_id.clone(),
-            l.external_subscription_id.clone().unwrap_or_default(),
-            opt(l.app_amount_cents),
-            opt(l.odoo_amount_cents),
-            opt(l.difference_cents),
-            l.app_currency.clone().unwrap_or_default(),
-            l.odoo_currency.clone().unwrap_or_default(),
-            l.odoo_invoices.join(" "),
-        ]);
-    }
-    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
-}
-
-/// The result as a table with a summary and the changes since the previous run.
-pub fn to_table(r: &Reconciliation) -> String {
-    use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
-    let mut t = Table::new();
-    t.load_style(UTF8_FULL_CONDENSED).set_header(vec![
-        "kind",
-        "customer",
-        "subscription",
-        "app",
-        "odoo",
-        "diff",
-        "currency",
-        "invoices",
-    ]);
-    for l in &r.discrepancies {
-        t.add_row(vec![
-            format!("{:?}", l.kind).to_lowercase(),
-            l.external_customer_id.clone(),
-            l.external_subscription_id
-                .clone()
-                .unwrap_or_else(|| "(one-off)".into()),
-            opt(l.app_amount_cents),
-            opt(l.odoo_amount_cents),
-            opt(l.difference_cents),
-            l.app_currency
-                .clone()
-                .or(l.odoo_currency.clone())
-                .unwrap_or_default(),
-            l.odoo_invoices.join(" "),
-        ]);
-    }
-    let mut out = format!(
-        "reconciliation {} (threshold {} cents): {} matched, {} missing, {} extra, {} different; app {} / Odoo {} cents\n{t}\n",
-        r.period,
-        r.threshold_cents,
-        r.matched,
-        r.count(Kind::Missing),
-        r.count(Kind::Extra),
-        r.count(Kind::Different),
-        r.app_total_cents,
-        r.odoo_total_cents,
-    );
-    if r.changes.has_previous {
-        out.push_str(&format!(
-            "since the previous run: {} new, {} resolved, {} changed\n",
-            r.changes.new.len(),
-            r.changes.resolved.len(),
-            r.changes.changed.len()
-        ));
-    } else {
-        out.push_str("first run for this period\n");
-    }
-    out
-}
-
-/// The `YYYY-MM` period of a date.
-pub fn period_of(d: NaiveDate) -> String {
-    format!("{:04}-{:02}", d.year(), d.month())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn line(kind: Kind, sub: &str, app: Option<i64>, odoo: Option<i64>) -> Line {
-        Line {
-            kind,
-            external_customer_id: "c".into(),
-            external_subscription_id: Some(sub.into()),
-            app_amount_cents: app,
-            odoo_amount_cents: odoo,
-            app_currency: None,
-            odoo_currency: None,
-            difference_cents: None,
-            odoo_invoices: vec![],
-        }
-    }
 
     #[test]
     fn periods_are_calendar_months() {
@@ -586,42 +291,20 @@ mod tests {
     }
 
     #[test]
-    fn csv_rows_default_their_period_and_are_validated() {
-        let rows = read_csv(
-            b"external_customer_id,external_subscription_id,period,amount_cents,currency\n\
-              c1,s1,,1000,cad\nc2,,2026-10,250,CAD\n",
-            "2026-11",
-        )
-        .unwrap();
-        assert_eq!(rows[0].period, "2026-11");
-        assert_eq!(rows[0].currency, "CAD");
-        assert_eq!(rows[1].external_subscription_id, None);
-        let e = read_csv(
-            b"external_customer_id,period,amount_cents,currency\nc1,2026-11,ten,CAD\n",
-            "2026-11",
-        )
+    fn every_error_at_once() {
+        let e = ReportedFields {
+            external_customer_id: Some("  ".into()),
+            external_subscription_id: None,
+            period: Some("2026-13".into()),
+            amount_cents: SentAmount::Invalid,
+            currency: Some("CA".into()),
+        }
+        .check()
         .unwrap_err();
-        assert!(e.starts_with("line 2") && e.contains("amount_cents"), "{e}");
-    }
-
-    #[test]
-    fn changes_list_new_resolved_and_changed_lines() {
-        let before = vec![
-            line(Kind::Missing, "a", Some(1), None),
-            line(Kind::Different, "b", Some(1), Some(2)),
-        ];
-        let now = vec![
-            line(Kind::Different, "b", Some(1), Some(3)),
-            line(Kind::Extra, "c", None, Some(5)),
-        ];
-        let c = changes(&before, &now);
-        let subs = |v: &[Line]| -> Vec<String> {
-            v.iter()
-                .map(|l| l.external_subscription_id.clone().unwrap())
-                .collect()
-        };
-        assert_eq!(subs(&c.new), vec!["c"]);
-        assert_eq!(subs(&c.resolved), vec!["a"]);
-        assert_eq!(subs(&c.changed), vec!["b"]);
+        assert_eq!(
+            errors_json(&e),
+            json!({"external_customer_id": ["value_is_mandatory"], "period": ["value_is_invalid"],
+                "amount_cents": ["value_is_invalid"], "currency": ["value_is_invalid"]})
+        );
     }
 }
