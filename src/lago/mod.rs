@@ -11,12 +11,14 @@
 //! and every `error_details` code, each with its HTTP status, defined once.
 
 pub mod billable_metric;
+pub mod body_fields;
 pub mod counter;
 pub mod credit_note;
 pub mod customer;
 pub mod error_code;
 pub mod event;
 pub mod invoice;
+pub mod invoice_request;
 pub mod plan;
 pub mod subscription;
 pub mod time;
