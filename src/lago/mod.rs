@@ -21,6 +21,7 @@ pub mod invoice;
 pub mod invoice_request;
 pub mod plan;
 pub mod subscription;
+pub mod subscription_request;
 pub mod time;
 pub mod usage;
 pub mod webhook_endpoint;

@@ -7,102 +7,41 @@ impl Accounts {
     /// `POST /subscriptions` (see the module doc and API-NOTES §2 for the cases).
     ///
     /// # Errors
-    /// `plan_not_found`; 422 `external_id`/`external_customer_id`/`plan_code`
-    /// `value_is_mandatory`, `billing_time` `value_is_invalid`, `subscription_at`
-    /// `invalid_date`, `external_id` `value_already_exist` (live under another customer),
+    /// `plan_not_found`; 422 `external_id` `value_already_exist` (live under another customer),
     /// `currency` `currencies_does_not_match`; Odoo unavailable (retry is safe).
     pub async fn create_subscription(
         &self,
         service: &ServiceRef,
-        input: &Map<String, Value>,
+        new: &NewSubscription,
     ) -> Result<SubscriptionView, AccountsError> {
-        let mut errors = Map::new();
-        let mut add = |f: &str, c: FieldCode| {
-            errors.insert(f.into(), json!([c]));
-        };
-        let external_customer_id = text(input, "external_customer_id");
-        let plan_code = text(input, "plan_code");
-        let external_id = text(input, "external_id");
-        if external_customer_id.is_none() {
-            add("external_customer_id", FieldCode::ValueIsMandatory);
-        }
-        if plan_code.is_none() {
-            add("plan_code", FieldCode::ValueIsMandatory);
-        }
-        if external_id.is_none() {
-            add("external_id", FieldCode::ValueIsMandatory);
-        }
-        let billing_time = text(input, "billing_time").unwrap_or_else(|| "calendar".into());
-        if !matches!(billing_time.as_str(), "calendar" | "anniversary") {
-            add("billing_time", FieldCode::ValueIsInvalid);
-        }
         let now = now_micros();
-        let subscription_at = match input.get("subscription_at") {
-            None | Some(Value::Null) => now,
-            Some(v) => parse_time(v).unwrap_or_else(|()| {
-                add("subscription_at", FieldCode::InvalidDate);
-                now
-            }),
-        };
-        let ending_at = match input.get("ending_at") {
-            None | Some(Value::Null) => None,
-            Some(v) => match parse_time(v) {
-                Ok(t) => Some(t),
-                Err(()) => {
-                    add("ending_at", FieldCode::InvalidDate);
-                    None
-                }
-            },
-        };
-        if !errors.is_empty() {
-            return Err(AccountsError::Validation(errors));
-        }
-        let (ext_customer, plan_code, external_id) = (
-            external_customer_id.unwrap_or_default(),
-            plan_code.unwrap_or_default(),
-            external_id.unwrap_or_default(),
-        );
-        let plan = self.plan(service, &plan_code).await?;
+        let plan = self.plan(service, &new.plan_code).await?;
         let customer = self
-            .customer_for_subscription(service, &ext_customer, &plan)
+            .customer_for_subscription(service, &new.external_customer_id, &plan)
             .await?;
         // One holder per external_id: thirty identical POSTs at once are served in turn, the
         // first writes the order, the others find it live (see `super::lease`).
-        let lease_name = lease::names::subscription(service.id, &external_id);
+        let lease_name = lease::names::subscription(service.id, &new.external_id);
         self.under_lease(lease_name, || async {
             // Cut-over of an imported shadow copy (see `super::shadow`).
-            self.claim_shadow(service, &external_id, &customer, &plan)
+            self.claim_shadow(service, &new.external_id, &customer, &plan)
                 .await?;
-            self.create_locked(
-                service,
-                input,
-                &customer,
-                &plan,
-                &external_id,
-                &billing_time,
-                subscription_at,
-                ending_at,
-                now,
-            )
-            .await
+            self.create_locked(service, new, &customer, &plan, now)
+                .await
         })
         .await
     }
 
     /// The part of [`Accounts::create_subscription`] that runs under the subscription's lease.
-    #[allow(clippy::too_many_arguments)]
     async fn create_locked(
         &self,
         service: &ServiceRef,
-        input: &Map<String, Value>,
+        new: &NewSubscription,
         customer: &CustomerRow,
         plan: &PlanRow,
-        external_id: &str,
-        billing_time: &str,
-        subscription_at: i64,
-        ending_at: Option<i64>,
         now: i64,
     ) -> Result<SubscriptionView, AccountsError> {
+        let external_id = new.external_id.as_str();
         loop {
             let live = self
                 .store
@@ -132,11 +71,11 @@ impl Accounts {
                         plan_id: plan.lago_id.clone(),
                         sale_order_id: None,
                         status: "incomplete".into(),
-                        name: text(input, "name"),
-                        billing_time: billing_time.to_string(),
-                        subscription_at,
+                        name: new.name.clone(),
+                        billing_time: new.billing_time.as_str().to_string(),
+                        subscription_at: new.subscription_at.unwrap_or(now),
                         started_at: None,
-                        ending_at,
+                        ending_at: new.ending_at,
                         terminated_at: None,
                         canceled_at: None,
                         previous_plan_id: None,
@@ -229,7 +168,7 @@ impl Accounts {
                         }
                         let start = from_micros(row.subscription_at).date_naive();
                         let id = subs
-                            .create(&NewSubscription {
+                            .create(&NewOrder {
                                 partner: crate::odoo::PartnerId(customer.partner_id),
                                 plan: PlanId(plan.odoo_plan_id),
                                 start_date: Some(start),

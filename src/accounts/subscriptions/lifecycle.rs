@@ -78,11 +78,11 @@ impl Accounts {
         service: &ServiceRef,
         external_id: &str,
         status: Option<&str>,
-        input: &Map<String, Value>,
+        change: &SubscriptionChange,
     ) -> Result<SubscriptionView, AccountsError> {
         let name = lease::names::subscription(service.id, external_id);
         self.under_lease(name, || {
-            self.update_locked(service, external_id, status, input)
+            self.update_locked(service, external_id, status, change)
         })
         .await
     }
@@ -92,7 +92,7 @@ impl Accounts {
         service: &ServiceRef,
         external_id: &str,
         status: Option<&str>,
-        input: &Map<String, Value>,
+        change: &SubscriptionChange,
     ) -> Result<SubscriptionView, AccountsError> {
         let mut row = match status {
             Some(s) => {
@@ -108,26 +108,18 @@ impl Accounts {
         }
         .ok_or(AccountsError::NotFound(ErrorCode::SubscriptionNotFound))?;
         let mut patch = OrderPatch::default();
-        if input.contains_key("name") {
-            row.name = text(input, "name");
+        if let Some(name) = &change.name {
+            row.name = name.clone();
         }
-        if let Some(v) = input.get("ending_at") {
-            row.ending_at = match v {
-                Value::Null => None,
-                v => Some(
-                    parse_time(v)
-                        .map_err(|()| AccountsError::field("ending_at", FieldCode::InvalidDate))?,
-                ),
-            };
+        if let Some(ending_at) = change.ending_at {
+            row.ending_at = ending_at;
             patch.end_date = Some(row.ending_at.map(|t| from_micros(t).date_naive()));
         }
-        if let Some(v) = input.get("subscription_at") {
-            if row.status == "pending" {
-                row.subscription_at = parse_time(v).map_err(|()| {
-                    AccountsError::field("subscription_at", FieldCode::InvalidDate)
-                })?;
-                patch.start_date = Some(from_micros(row.subscription_at).date_naive());
-            }
+        if let (Some(at), "pending") = (change.subscription_at, row.status.as_str()) {
+            row.subscription_at = at.map_err(|InvalidDate| {
+                AccountsError::field("subscription_at", FieldCode::InvalidDate)
+            })?;
+            patch.start_date = Some(from_micros(row.subscription_at).date_naive());
         }
         if let (Some(id), false) = (row.sale_order_id, patch.is_empty()) {
             self.odoo

@@ -22,9 +22,9 @@ use super::subscription_repo::{SubscriptionFilter, SubscriptionRow};
 use super::Accounts;
 use crate::lago::error_code::{ErrorCode, FieldCode};
 use crate::meter::services::ServiceRef;
-use crate::meter::time::{from_micros, now_micros, to_micros};
+use crate::meter::time::{from_micros, now_micros};
 use crate::odoo::subscriptions::{
-    NewOrderLine, NewSubscription, OrderPatch, OrderState, SaleOrder, SubscriptionState,
+    NewOrderLine, NewSubscription as NewOrder, OrderPatch, OrderState, SaleOrder, SubscriptionState,
 };
 use crate::odoo::{PlanId, ProductId, SaleOrderId};
 
@@ -98,26 +98,60 @@ fn origin_of(lago_id: &str) -> String {
     format!("fusion-billing {lago_id}")
 }
 
-fn parse_time(v: &Value) -> Result<i64, ()> {
-    let s = v.as_str().ok_or(())?;
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(to_micros(t.with_timezone(&Utc)));
-    }
-    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        return Ok(to_micros(midnight(d)));
-    }
-    if let Ok(t) = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S") {
-        return Ok(to_micros(t.and_utc()));
-    }
-    Err(())
+/// Lago's `billing_time`: when the periods of a subscription start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BillingTime {
+    /// Periods on calendar boundaries (the default).
+    Calendar,
+    /// Periods from the subscription date.
+    Anniversary,
 }
 
-fn text(m: &Map<String, Value>, k: &str) -> Option<String> {
-    match m.get(k) {
-        Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
-        Some(Value::Number(n)) => Some(n.to_string()),
-        _ => None,
+impl BillingTime {
+    /// The stored and wire value, `calendar` or `anniversary`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BillingTime::Calendar => "calendar",
+            BillingTime::Anniversary => "anniversary",
+        }
     }
+}
+
+/// A time field that is not a time Lago accepts (answered `invalid_date`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InvalidDate;
+
+/// A subscription to create (parsed by
+/// [`crate::lago::subscription_request::new_subscription`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewSubscription {
+    /// The app's id of the subscription (one live per id).
+    pub external_id: String,
+    /// The customer's `external_id` (a bare customer is created when unknown).
+    pub external_customer_id: String,
+    /// The plan's code.
+    pub plan_code: String,
+    /// Display name.
+    pub name: Option<String>,
+    /// `billing_time`.
+    pub billing_time: BillingTime,
+    /// Start, µs since the epoch; `None` = now.
+    pub subscription_at: Option<i64>,
+    /// Planned end, µs since the epoch.
+    pub ending_at: Option<i64>,
+}
+
+/// A change of a subscription (parsed by
+/// [`crate::lago::subscription_request::subscription_change`]); `None` leaves a field as is.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SubscriptionChange {
+    /// `name` was sent: the new name (`None` clears it).
+    pub name: Option<Option<String>>,
+    /// `ending_at` was sent: the new end, µs (`None` clears it).
+    pub ending_at: Option<Option<i64>>,
+    /// `subscription_at` was sent: applied to a pending subscription only, where an
+    /// [`InvalidDate`] is refused (422 `invalid_date`); ignored otherwise, as before.
+    pub subscription_at: Option<Result<i64, InvalidDate>>,
 }
 
 /// A subscription with what its JSON needs.
