@@ -114,7 +114,7 @@ impl Accounts {
     /// # Errors
     /// 422 with Lago's codes (`value_is_mandatory`, `value_is_invalid`, the charge model
     /// property codes of [`Charge::from_lago`]); `billable_metric_not_found`.
-    pub async fn validate_plan(
+    async fn validate_plan(
         &self,
         service: &ServiceRef,
         input: &Map<String, Value>,
@@ -389,6 +389,20 @@ impl Accounts {
         }
     }
 
+    /// `GET /plans`: a page of the live plans of `service` (oldest first, then by code) and
+    /// the total count.
+    ///
+    /// # Errors
+    /// Store errors.
+    pub async fn plans(
+        &self,
+        service: &ServiceRef,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<PlanRow>, i64), AccountsError> {
+        Ok(self.store.list_plans(service.id, limit, offset).await?)
+    }
+
     /// The live plan `code` of `service`.
     ///
     /// # Errors
@@ -435,7 +449,7 @@ impl Accounts {
 /// `properties.grouped_by` / `properties.pricing_group_keys` (non-empty), `pay_in_advance`
 /// (true: the gateway bills usage in arrears on Odoo's recurring invoice), `prorated` (true),
 /// `invoiceable` (false) and `min_amount_cents` (above 0). Defaults pass.
-pub fn unpriced_options(c: &Map<String, Value>, properties: &Value) -> Vec<&'static str> {
+fn unpriced_options(c: &Map<String, Value>, properties: &Value) -> Vec<&'static str> {
     let non_empty = |v: Option<&Value>| match v {
         None | Some(Value::Null) => false,
         Some(Value::Array(a)) => !a.is_empty(),

@@ -61,10 +61,9 @@ pub async fn list(
     page: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let (rows, total) = state
-        .store
-        .list_plans(auth.id(), page.limit(), page.offset())
-        .await
-        .map_err(ApiError::internal)?;
+        .accounts
+        .plans(&auth.0, page.limit(), page.offset())
+        .await?;
     let plans: Vec<Plan> = rows.iter().map(Plan::from).collect();
     Ok(HttpResponse::Ok().json(json!({ "plans": plans, "meta": page.meta(total) })))
 }
