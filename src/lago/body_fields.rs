@@ -30,3 +30,11 @@ pub fn non_negative_int(m: &Map<String, Value>, k: &str) -> Result<Option<i64>, 
         _ => Err(()),
     }
 }
+
+/// A string field that must be a JSON string: non-blank, trimmed; anything else is absent.
+pub fn string(m: &Map<String, Value>, k: &str) -> Option<String> {
+    match m.get(k) {
+        Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        _ => None,
+    }
+}

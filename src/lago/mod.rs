@@ -14,6 +14,7 @@ pub mod billable_metric;
 pub mod body_fields;
 pub mod counter;
 pub mod credit_note;
+pub mod credit_note_request;
 pub mod customer;
 pub mod error_code;
 pub mod event;

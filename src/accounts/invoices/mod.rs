@@ -14,7 +14,6 @@
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use serde_json::{Map, Value};
 
 use super::customer_repo::CustomerRow;
 use super::invoice_repo::InvoiceRow;
@@ -244,22 +243,6 @@ pub struct InvoiceFilter {
     pub invoice_type: Option<String>,
     /// ISO currency code.
     pub currency: Option<String>,
-}
-
-/// A non-negative integer field (JSON integer or integer text).
-pub(crate) fn int_field(m: &Map<String, Value>, k: &str) -> Result<Option<i64>, ()> {
-    match m.get(k) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => n.as_i64().filter(|v| *v >= 0).map(Some).ok_or(()),
-        Some(Value::String(s)) => s
-            .trim()
-            .parse::<i64>()
-            .ok()
-            .filter(|v| *v >= 0)
-            .map(Some)
-            .ok_or(()),
-        _ => Err(()),
-    }
 }
 
 /// `default_code` of the Odoo service product behind an add-on code of a service.
