@@ -10,6 +10,7 @@ use super::error::ApiError;
 use super::pagination::PageParams;
 use super::state::AppState;
 use crate::lago::plan::Plan;
+use crate::lago::plan_request;
 
 /// `POST /api/v1/plans`.
 pub async fn create(
@@ -18,7 +19,10 @@ pub async fn create(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let input = root_object(&body, "plan")?;
-    let plan = state.accounts.create_plan(&auth.0, &input).await?;
+    let plan = state
+        .accounts
+        .create_plan(&auth.0, |ctx| plan_request::plan_input(&input, ctx))
+        .await?;
     Ok(HttpResponse::Ok().json(Plan::from(&plan).envelope()))
 }
 
@@ -40,7 +44,10 @@ pub async fn update(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let input = root_object(&body, "plan")?;
-    let plan = state.accounts.update_plan(&auth.0, &path, &input).await?;
+    let plan = state
+        .accounts
+        .update_plan(&auth.0, &path, |ctx| plan_request::plan_input(&input, ctx))
+        .await?;
     Ok(HttpResponse::Ok().json(Plan::from(&plan).envelope()))
 }
 

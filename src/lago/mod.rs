@@ -21,6 +21,7 @@ pub mod event;
 pub mod invoice;
 pub mod invoice_request;
 pub mod plan;
+pub mod plan_request;
 pub mod subscription;
 pub mod subscription_request;
 pub mod time;
