@@ -15,13 +15,15 @@ use crate::accounts::customer_repo::CustomerRow;
 use crate::accounts::error::AccountsError;
 use crate::accounts::invoice_repo::{fee_lago_id, invoice_lago_id, InvoiceRow};
 use crate::accounts::plan_repo::PlanRow;
-use crate::accounts::plans::charges_of;
+use crate::accounts::plans::{charges_of, StoredCharge};
 use crate::accounts::subscription_repo::{SubscriptionFilter, SubscriptionRow};
 use crate::accounts::Accounts;
 use crate::billing::checked::{self, Overflow};
+use crate::billing::money::Currency;
 use crate::lago::error_code::ErrorCode;
 use crate::meter::services::ServiceRef;
 use crate::meter::time::now_micros;
+use crate::odoo::invoices::{Invoice, InvoiceLine};
 use crate::odoo::{MoveId, OdooClient, ProductId, SaleOrderId};
 
 impl Accounts {
@@ -109,32 +111,7 @@ impl Accounts {
             return Ok(Vec::new());
         }
         let ids: Vec<MoveId> = rows.iter().map(|r| MoveId(r.move_id)).collect();
-        let inv = c.invoices();
-        let moves = inv.get_many(&ids).await?;
-        let lines = inv.product_lines_of(&ids).await?;
-        let product_ids: Vec<i64> = {
-            let mut v: Vec<i64> = lines
-                .iter()
-                .filter_map(|l| l.product.as_ref().map(|p| p.id))
-                .collect();
-            v.sort_unstable();
-            v.dedup();
-            v
-        };
-        let product_ids: Vec<ProductId> = product_ids.into_iter().map(ProductId).collect();
-        let codes: HashMap<i64, String> = c
-            .catalogue()
-            .default_codes(&product_ids)
-            .await?
-            .into_iter()
-            .map(|(id, code)| (id.0, code))
-            .collect();
-        let mut rates: HashMap<i64, Decimal> = HashMap::new();
-        let tax_ids: Vec<i64> = lines
-            .iter()
-            .flat_map(|l| l.taxes.iter().map(|t| t.0))
-            .collect();
-        rates.extend(c.catalogue().percent_tax_rates(&tax_ids).await?);
+        let odoo = OdooFacts::read(c, &ids).await?;
         let owned_subs;
         let subs = match subs {
             Some(s) => s,
@@ -143,38 +120,18 @@ impl Accounts {
                 &owned_subs
             }
         };
-        // Credited per fee: credit notes not voided, plus amounts reserved by credit notes
-        // being written (see `super::credit_notes`), except the reservation of a credit
-        // note that already has its row.
-        let mut credited: HashMap<String, i64> = HashMap::new();
-        let notes = self.store.credit_notes_of(service.id, None).await?;
-        let mut counted: Vec<(String, String)> = notes
-            .iter()
-            .filter(|cn| cn.voided_at.is_none())
-            .map(|cn| (cn.lago_id.clone(), cn.items.clone()))
-            .collect();
-        for r in self.store.credit_reservations(service.id).await? {
-            if !notes.iter().any(|cn| cn.lago_id == r.lago_id) {
-                counted.push((r.lago_id, r.items));
-            }
-        }
-        for (_, items) in counted {
-            let items: Vec<Value> = serde_json::from_str(&items).unwrap_or_default();
-            for it in items {
-                if let (Some(f), Some(a)) = (it["fee_id"].as_str(), it["amount_cents"].as_i64()) {
-                    let slot = credited.entry(f.to_string()).or_default();
-                    *slot = slot.checked_add(a).ok_or(Overflow("credited amount"))?;
-                }
-            }
-        }
+        let fees = FeeNaming {
+            credited: self.credited_per_fee(service).await?,
+            prefix: format!("FC-{}-", service.name),
+            addon_prefix: format!("FC-{}-addon-", service.name),
+            odoo: &odoo,
+        };
         let mut customers: HashMap<String, CustomerRow> = HashMap::new();
         let mut plans: HashMap<String, PlanRow> = HashMap::new();
         let today = Utc::now().date_naive();
-        let prefix = format!("FC-{}-", service.name);
-        let addon_prefix = format!("FC-{}-addon-", service.name);
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
-            let Some(mv) = moves.iter().find(|m| m.id.0 == row.move_id).cloned() else {
+            let Some(mv) = odoo.moves.iter().find(|m| m.id.0 == row.move_id).cloned() else {
                 tracing::warn!(move_id = row.move_id, "invoice no longer in Odoo; skipped");
                 continue;
             };
@@ -196,68 +153,10 @@ impl Accounts {
                 .and_then(|id| subs.iter().find(|s| &s.lago_id == id))
                 .cloned();
             let plan = match &subscription {
-                Some(s) => {
-                    if !plans.contains_key(&s.plan_id) {
-                        if let Some(p) = self.store.plan_by_id(&s.plan_id).await? {
-                            plans.insert(s.plan_id.clone(), p);
-                        }
-                    }
-                    plans.get(&s.plan_id).cloned()
-                }
+                Some(s) => self.cached_plan(&mut plans, &s.plan_id).await?,
                 None => None,
             };
-            let charges = plan.as_ref().map(charges_of).unwrap_or_default();
-            let currency = move_currency(&mv);
-            let fees = lines
-                .iter()
-                .filter(|l| l.move_id.0 == row.move_id)
-                .map(|l| -> Result<FeeView, Overflow> {
-                    let pid = l.product.as_ref().map(|p| p.id);
-                    let code = pid.and_then(|p| codes.get(&p)).cloned().unwrap_or_default();
-                    let name = fee_name(l);
-                    let (item_type, code) = if row.invoice_type == "one_off" {
-                        (
-                            "add_on",
-                            code.strip_prefix(&addon_prefix)
-                                .unwrap_or(&code)
-                                .to_string(),
-                        )
-                    } else if let Some(ch) =
-                        charges.iter().find(|ch| Some(ch.odoo_product_id) == pid)
-                    {
-                        ("charge", ch.billable_metric_code.clone())
-                    } else if plan
-                        .as_ref()
-                        .is_some_and(|p| Some(p.odoo_product_id) == pid)
-                    {
-                        (
-                            "subscription",
-                            plan.as_ref().map(|p| p.code.clone()).unwrap_or_default(),
-                        )
-                    } else {
-                        (
-                            "charge",
-                            code.strip_prefix(&prefix).unwrap_or(&code).to_string(),
-                        )
-                    };
-                    let lago_id = fee_lago_id(&row.lago_id, l.id.0);
-                    let tax_rate = checked::sum(
-                        l.taxes.iter().filter_map(|t| rates.get(&t.0).copied()),
-                        "tax rate",
-                    )?
-                    .normalize();
-                    Ok(FeeView {
-                        tax_rate,
-                        credited_cents: credited.get(&lago_id).copied().unwrap_or(0),
-                        cents: LineCents::of(l, currency)?,
-                        lago_id,
-                        line: l.clone(),
-                        item_type,
-                        code,
-                        name,
-                    })
-                })
-                .collect::<Result<Vec<_>, _>>()?;
+            let fees = fees.of_move(&row, plan.as_ref(), move_currency(&mv))?;
             out.push(InvoiceView {
                 row,
                 cents: MoveCents::of(&mv)?,
@@ -271,6 +170,51 @@ impl Accounts {
             });
         }
         Ok(out)
+    }
+
+    /// The plan `plan_id`, read once per batch into `cache`.
+    async fn cached_plan(
+        &self,
+        cache: &mut HashMap<String, PlanRow>,
+        plan_id: &str,
+    ) -> Result<Option<PlanRow>, AccountsError> {
+        if !cache.contains_key(plan_id) {
+            if let Some(p) = self.store.plan_by_id(plan_id).await? {
+                cache.insert(plan_id.to_string(), p);
+            }
+        }
+        Ok(cache.get(plan_id).cloned())
+    }
+
+    /// Credited per fee `lago_id`, minor units: credit notes not voided, plus amounts reserved
+    /// by credit notes being written (see `crate::accounts::credit_notes`), except the
+    /// reservation of a credit note that already has its row.
+    async fn credited_per_fee(
+        &self,
+        service: &ServiceRef,
+    ) -> Result<HashMap<String, i64>, AccountsError> {
+        let mut credited: HashMap<String, i64> = HashMap::new();
+        let notes = self.store.credit_notes_of(service.id, None).await?;
+        let mut counted: Vec<(String, String)> = notes
+            .iter()
+            .filter(|cn| cn.voided_at.is_none())
+            .map(|cn| (cn.lago_id.clone(), cn.items.clone()))
+            .collect();
+        for r in self.store.credit_reservations(service.id).await? {
+            if !notes.iter().any(|cn| cn.lago_id == r.lago_id) {
+                counted.push((r.lago_id, r.items));
+            }
+        }
+        for (_, items) in counted {
+            let items: Vec<Value> = serde_json::from_str(&items).unwrap_or_default();
+            for it in items {
+                if let (Some(f), Some(a)) = (it["fee_id"].as_str(), it["amount_cents"].as_i64()) {
+                    let slot = credited.entry(f.to_string()).or_default();
+                    *slot = slot.checked_add(a).ok_or(Overflow("credited amount"))?;
+                }
+            }
+        }
+        Ok(credited)
     }
 
     /// One invoice of `service` by `lago_id`, read from Odoo.
@@ -356,5 +300,130 @@ impl Accounts {
             .take(limit.max(0) as usize)
             .collect();
         Ok((page, total))
+    }
+}
+
+/// What Odoo holds for a batch of moves: the moves, their product lines, the products'
+/// `default_code`s and the percentages of the lines' taxes.
+struct OdooFacts {
+    moves: Vec<Invoice>,
+    lines: Vec<InvoiceLine>,
+    codes: HashMap<i64, String>,
+    rates: HashMap<i64, Decimal>,
+}
+
+impl OdooFacts {
+    async fn read(c: &OdooClient, ids: &[MoveId]) -> Result<OdooFacts, AccountsError> {
+        let inv = c.invoices();
+        let moves = inv.get_many(ids).await?;
+        let lines = inv.product_lines_of(ids).await?;
+        let mut product_ids: Vec<i64> = lines
+            .iter()
+            .filter_map(|l| l.product.as_ref().map(|p| p.id))
+            .collect();
+        product_ids.sort_unstable();
+        product_ids.dedup();
+        let product_ids: Vec<ProductId> = product_ids.into_iter().map(ProductId).collect();
+        let codes: HashMap<i64, String> = c
+            .catalogue()
+            .default_codes(&product_ids)
+            .await?
+            .into_iter()
+            .map(|(id, code)| (id.0, code))
+            .collect();
+        let tax_ids: Vec<i64> = lines
+            .iter()
+            .flat_map(|l| l.taxes.iter().map(|t| t.0))
+            .collect();
+        let mut rates: HashMap<i64, Decimal> = HashMap::new();
+        rates.extend(c.catalogue().percent_tax_rates(&tax_ids).await?);
+        Ok(OdooFacts {
+            moves,
+            lines,
+            codes,
+            rates,
+        })
+    }
+}
+
+/// How the lines of a batch become Lago fees: item type and code from the product, tax rate,
+/// amount already credited.
+struct FeeNaming<'a> {
+    odoo: &'a OdooFacts,
+    credited: HashMap<String, i64>,
+    /// `FC-<service>-`: the service's product codes.
+    prefix: String,
+    /// `FC-<service>-addon-`: the service's add-on product codes.
+    addon_prefix: String,
+}
+
+impl FeeNaming<'_> {
+    /// The fees of the move of `row` (of a subscription on `plan`, if any).
+    fn of_move(
+        &self,
+        row: &InvoiceRow,
+        plan: Option<&PlanRow>,
+        currency: Currency,
+    ) -> Result<Vec<FeeView>, Overflow> {
+        let charges = plan.map(charges_of).unwrap_or_default();
+        self.odoo
+            .lines
+            .iter()
+            .filter(|l| l.move_id.0 == row.move_id)
+            .map(|l| self.fee(row, plan, &charges, l, currency))
+            .collect()
+    }
+
+    fn fee(
+        &self,
+        row: &InvoiceRow,
+        plan: Option<&PlanRow>,
+        charges: &[StoredCharge],
+        l: &InvoiceLine,
+        currency: Currency,
+    ) -> Result<FeeView, Overflow> {
+        let pid = l.product.as_ref().map(|p| p.id);
+        let code = pid
+            .and_then(|p| self.odoo.codes.get(&p))
+            .cloned()
+            .unwrap_or_default();
+        let (item_type, code) = if row.invoice_type == "one_off" {
+            (
+                "add_on",
+                code.strip_prefix(&self.addon_prefix)
+                    .unwrap_or(&code)
+                    .to_string(),
+            )
+        } else if let Some(ch) = charges.iter().find(|ch| Some(ch.odoo_product_id) == pid) {
+            ("charge", ch.billable_metric_code.clone())
+        } else if plan.is_some_and(|p| Some(p.odoo_product_id) == pid) {
+            (
+                "subscription",
+                plan.map(|p| p.code.clone()).unwrap_or_default(),
+            )
+        } else {
+            (
+                "charge",
+                code.strip_prefix(&self.prefix).unwrap_or(&code).to_string(),
+            )
+        };
+        let lago_id = fee_lago_id(&row.lago_id, l.id.0);
+        let tax_rate = checked::sum(
+            l.taxes
+                .iter()
+                .filter_map(|t| self.odoo.rates.get(&t.0).copied()),
+            "tax rate",
+        )?
+        .normalize();
+        Ok(FeeView {
+            tax_rate,
+            credited_cents: self.credited.get(&lago_id).copied().unwrap_or(0),
+            cents: LineCents::of(l, currency)?,
+            lago_id,
+            line: l.clone(),
+            item_type,
+            code,
+            name: fee_name(l),
+        })
     }
 }
