@@ -1,7 +1,24 @@
 //! `POST /subscriptions`: a new subscription, a plan change, or the resumption of an
 //! interrupted create (see the module doc of [`super`]).
 
-use super::*;
+use chrono::Utc;
+use rust_decimal::Decimal;
+use serde_json::{json, Map, Value};
+
+use super::{billing_window, lago_status, origin_of, successor, NewSubscription, SubscriptionView};
+use crate::accounts::customer_repo::{CustomerRow, Inserted};
+use crate::accounts::customers::attributes;
+use crate::accounts::error::AccountsError;
+use crate::accounts::lease;
+use crate::accounts::plan_repo::PlanRow;
+use crate::accounts::plans::{charges_of, yearly_amount_cents};
+use crate::accounts::subscription_repo::SubscriptionRow;
+use crate::accounts::Accounts;
+use crate::lago::error_code::FieldCode;
+use crate::meter::services::ServiceRef;
+use crate::meter::time::{from_micros, now_micros};
+use crate::odoo::subscriptions::{NewOrderLine, NewSubscription as NewOrder, OrderPatch};
+use crate::odoo::{PlanId, ProductId, SaleOrderId};
 
 impl Accounts {
     /// `POST /subscriptions` (see the module doc and API-NOTES §2 for the cases).

@@ -1,7 +1,20 @@
 //! Changes of a subscription after its creation: update, termination (one, a customer's,
 //! a plan's) and the scheduled plan changes and endings that fall due.
 
-use super::*;
+use chrono::Utc;
+
+use super::{lago_status, successor, InvalidDate, SubscriptionChange, SubscriptionView};
+use crate::accounts::customer_repo::{CustomerRow, Inserted};
+use crate::accounts::error::AccountsError;
+use crate::accounts::lease;
+use crate::accounts::plan_repo::PlanRow;
+use crate::accounts::subscription_repo::{SubscriptionFilter, SubscriptionRow};
+use crate::accounts::Accounts;
+use crate::lago::error_code::{ErrorCode, FieldCode};
+use crate::meter::services::ServiceRef;
+use crate::meter::time::{from_micros, now_micros};
+use crate::odoo::subscriptions::OrderPatch;
+use crate::odoo::SaleOrderId;
 
 impl Accounts {
     /// Ends a live subscription in Odoo and locally: an active one is closed (`set_close` →

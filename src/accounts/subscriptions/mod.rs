@@ -9,24 +9,17 @@
 //! then confirmed: a create interrupted anywhere resumes on the next identical POST.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rust_decimal::Decimal;
-use serde_json::{json, Map, Value};
 
-use super::customer_repo::{CustomerRow, Inserted};
-use super::customers::attributes;
+use super::customer_repo::CustomerRow;
 use super::error::AccountsError;
-use super::lease;
 use super::plan_repo::PlanRow;
-use super::plans::{charges_of, yearly_amount_cents};
 use super::subscription_repo::{SubscriptionFilter, SubscriptionRow};
 use super::Accounts;
-use crate::lago::error_code::{ErrorCode, FieldCode};
+use crate::lago::error_code::ErrorCode;
 use crate::meter::services::ServiceRef;
-use crate::meter::time::{from_micros, now_micros};
-use crate::odoo::subscriptions::{
-    NewOrderLine, NewSubscription as NewOrder, OrderPatch, OrderState, SaleOrder, SubscriptionState,
-};
-use crate::odoo::{PlanId, ProductId, SaleOrderId};
+use crate::meter::time::now_micros;
+use crate::odoo::subscriptions::{OrderState, SaleOrder, SubscriptionState};
+use crate::odoo::SaleOrderId;
 
 /// The Lago status of an Odoo order: `cancel` → `canceled`; `subscription_state`
 /// `1_draft`/`2_renewal` → `pending`, `3_progress`/`4_paused`/`7_upsell` → `active`,
