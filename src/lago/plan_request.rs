@@ -67,7 +67,8 @@ fn int_of(m: &Map<String, Value>, k: &str) -> Result<Option<i64>, ()> {
 /// `charges` `value_is_invalid`; per charge `billable_metric_id` `value_is_mandatory`, the
 /// charge model property codes of [`Charge::from_lago`], `pay_in_advance`
 /// `invalid_pay_in_advance` (volume) and `not_supported` for the options the rating does
-/// not apply (see [`unpriced_options`]). 404 `billable_metric_not_found` as soon as a charge
+/// not apply (`filters`, `grouped_by`, `pay_in_advance`, `prorated`, `invoiceable`,
+/// `min_amount_cents`). 404 `billable_metric_not_found` as soon as a charge
 /// names a metric the service does not have.
 pub fn plan_input(
     input: &Map<String, Value>,
