@@ -6,20 +6,16 @@
 //! per charge. Odoo is written first (its products are found again by `default_code` on a
 //! retry), then the local plan.
 
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use super::customer_repo::Inserted;
 use super::error::AccountsError;
 use super::lease;
 use super::plan_repo::PlanRow;
 use super::Accounts;
-use crate::billing::charge::Charge;
-use crate::billing::metric::AggregationType;
-use crate::billing::money::Currency;
 use crate::lago::error_code::{ErrorCode, FieldCode};
+use crate::meter::metrics_repo::BillableMetricRow;
 use crate::meter::services::ServiceRef;
 use crate::meter::time::now_micros;
 
@@ -59,232 +55,122 @@ pub struct StoredCharge {
     pub odoo_product_id: i64,
 }
 
-/// A validated plan body.
+/// A plan body parsed and checked against its [`PlanContext`] (by
+/// [`crate::lago::plan_request::plan_input`]): on update, absent keys hold the stored plan's
+/// values.
 #[derive(Debug, Clone)]
 pub struct PlanInput {
+    /// Plan code (unique among the service's live plans).
     pub code: String,
+    /// Display name.
     pub name: String,
+    /// One of [`INTERVALS`].
     pub interval: String,
+    /// Base fee per period, minor units of `amount_currency`, ≥ 0.
     pub amount_cents: i64,
+    /// ISO code of a currency the gateway knows.
     pub amount_currency: String,
+    /// Whether the base fee is billed in advance.
     pub pay_in_advance: bool,
-    pub attributes: Map<String, Value>,
+    /// The attributes sent (`description`, `invoice_display_name`, `trial_period`,
+    /// `bill_charges_monthly`), free-form JSON stored as given over the stored ones.
+    pub attributes: Vec<(String, Value)>,
     /// `None` when the body has no `charges` key (an update keeps them).
-    pub charges: Option<Vec<StoredCharge>>,
+    pub charges: Option<Vec<ChargeInput>>,
 }
 
-fn add(errors: &mut Map<String, Value>, field: &str, code: FieldCode) {
-    let e = errors.entry(field.to_string()).or_insert_with(|| json!([]));
-    if let Value::Array(a) = e {
-        if !a.contains(&json!(code)) {
-            a.push(json!(code));
-        }
+/// A charge of a [`PlanInput`], valid for its metric's aggregation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChargeInput {
+    /// The `id` (or `lago_id`) sent: the stored charge it replaces.
+    pub id: Option<String>,
+    /// `lago_id` of the billable metric.
+    pub billable_metric_id: String,
+    /// Code of the billable metric.
+    pub billable_metric_code: String,
+    /// Charge code (defaults to the metric code).
+    pub code: String,
+    /// `standard | package | graduated | volume | percentage`.
+    pub charge_model: String,
+    /// Lago `properties` as given (free-form JSON, valid for the model).
+    pub properties: Value,
+    /// Shown on invoices (Lago `invoice_display_name`).
+    pub invoice_display_name: Option<String>,
+    /// Lago flags, as sent.
+    pub pay_in_advance: bool,
+    pub invoiceable: bool,
+    pub prorated: bool,
+    /// Minimum amount of the charge per period, minor units, ≥ 0.
+    pub min_amount_cents: i64,
+}
+
+/// What a plan body is read against: the stored plan (update) and the service's metrics.
+#[derive(Debug)]
+pub struct PlanContext<'a> {
+    /// The stored plan on update; `None` on create.
+    pub base: Option<&'a PlanRow>,
+    metrics: Vec<BillableMetricRow>,
+}
+
+impl PlanContext<'_> {
+    /// The service's billable metric with this `lago_id`.
+    pub fn metric(&self, id: &str) -> Option<&BillableMetricRow> {
+        self.metrics.iter().find(|m| m.id == id)
     }
 }
 
-fn str_of(m: &Map<String, Value>, k: &str) -> Option<String> {
-    match m.get(k) {
-        Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
-        Some(Value::Number(n)) => Some(n.to_string()),
-        _ => None,
-    }
+/// The stored charges for `inputs`: a charge keeps the `lago_id` and Odoo product of the
+/// stored one it names by `id`, or, without `id`, of the stored one with the same code and
+/// metric; a new charge gets a fresh `lago_id`.
+fn stored_charges(inputs: Vec<ChargeInput>, old: &[StoredCharge]) -> Vec<StoredCharge> {
+    inputs
+        .into_iter()
+        .map(|c| {
+            let previous = old.iter().find(|o| {
+                c.id.as_deref() == Some(o.lago_id.as_str())
+                    || (c.id.is_none()
+                        && o.code == c.code
+                        && o.billable_metric_id == c.billable_metric_id)
+            });
+            StoredCharge {
+                lago_id: previous
+                    .map(|p| p.lago_id.clone())
+                    .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+                billable_metric_id: c.billable_metric_id,
+                billable_metric_code: c.billable_metric_code,
+                code: c.code,
+                charge_model: c.charge_model,
+                properties: c.properties,
+                invoice_display_name: c.invoice_display_name,
+                pay_in_advance: c.pay_in_advance,
+                invoiceable: c.invoiceable,
+                prorated: c.prorated,
+                min_amount_cents: c.min_amount_cents,
+                odoo_product_id: previous.map(|p| p.odoo_product_id).unwrap_or(0),
+            }
+        })
+        .collect()
 }
 
-fn bool_of(m: &Map<String, Value>, k: &str, default: bool) -> bool {
-    match m.get(k) {
-        Some(Value::Bool(b)) => *b,
-        Some(Value::String(s)) => matches!(s.as_str(), "true" | "1"),
-        _ => default,
-    }
-}
-
-fn int_of(m: &Map<String, Value>, k: &str) -> Result<Option<i64>, ()> {
-    match m.get(k) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => n.as_i64().map(Some).ok_or(()),
-        Some(Value::String(s)) => s.trim().parse().map(Some).map_err(|_| ()),
-        Some(_) => Err(()),
-    }
+/// The stored attributes of `base` with the `sent` ones set over them.
+fn merged_attributes(base: Option<&PlanRow>, sent: Vec<(String, Value)>) -> String {
+    let mut attributes = base
+        .and_then(|b| serde_json::from_str::<Map<String, Value>>(&b.attributes).ok())
+        .unwrap_or_default();
+    attributes.extend(sent);
+    Value::Object(attributes).to_string()
 }
 
 impl Accounts {
-    /// Validates a plan body against `base` (the stored plan on update). Charges reference
-    /// metrics of this service by `billable_metric_id`.
-    ///
-    /// # Errors
-    /// 422 with Lago's codes (`value_is_mandatory`, `value_is_invalid`, the charge model
-    /// property codes of [`Charge::from_lago`]); `billable_metric_not_found`.
-    pub async fn validate_plan(
+    /// The context a plan body of `service` is parsed against (`base`: the stored plan on
+    /// update).
+    async fn plan_context<'a>(
         &self,
         service: &ServiceRef,
-        input: &Map<String, Value>,
-        base: Option<&PlanRow>,
-    ) -> Result<PlanInput, AccountsError> {
-        let mut errors = Map::new();
-        let code = str_of(input, "code").or_else(|| base.map(|b| b.code.clone()));
-        let name = str_of(input, "name").or_else(|| base.map(|b| b.name.clone()));
-        let interval = str_of(input, "interval").or_else(|| base.map(|b| b.interval.clone()));
-        if code.is_none() {
-            add(&mut errors, "code", FieldCode::ValueIsMandatory);
-        }
-        if name.is_none() {
-            add(&mut errors, "name", FieldCode::ValueIsMandatory);
-        }
-        match &interval {
-            None => add(&mut errors, "interval", FieldCode::ValueIsMandatory),
-            Some(i) if !INTERVALS.iter().any(|(n, _)| n == i) => {
-                add(&mut errors, "interval", FieldCode::ValueIsInvalid)
-            }
-            _ => {}
-        }
-        let amount_cents = match int_of(input, "amount_cents") {
-            Ok(Some(a)) if a >= 0 => a,
-            Ok(None) => match base {
-                Some(b) => b.amount_cents,
-                None => {
-                    add(&mut errors, "amount_cents", FieldCode::ValueIsMandatory);
-                    0
-                }
-            },
-            _ => {
-                add(&mut errors, "amount_cents", FieldCode::ValueIsInvalid);
-                0
-            }
-        };
-        let amount_currency = match str_of(input, "amount_currency") {
-            Some(c) => match Currency::parse(&c) {
-                Ok(cur) => cur.code().to_string(),
-                Err(_) => {
-                    add(&mut errors, "amount_currency", FieldCode::ValueIsInvalid);
-                    c
-                }
-            },
-            None => match base {
-                Some(b) => b.amount_currency.clone(),
-                None => {
-                    add(&mut errors, "amount_currency", FieldCode::ValueIsMandatory);
-                    String::new()
-                }
-            },
-        };
-        let mut attributes = base
-            .and_then(|b| serde_json::from_str::<Map<String, Value>>(&b.attributes).ok())
-            .unwrap_or_default();
-        for k in [
-            "description",
-            "invoice_display_name",
-            "trial_period",
-            "bill_charges_monthly",
-        ] {
-            if let Some(v) = input.get(k) {
-                attributes.insert(k.into(), v.clone());
-            }
-        }
-        let old: Vec<StoredCharge> = base
-            .map(|b| serde_json::from_str(&b.charges).unwrap_or_default())
-            .unwrap_or_default();
-        let charges = match input.get("charges") {
-            None => None,
-            Some(Value::Null) => Some(Vec::new()),
-            Some(Value::Array(items)) => {
-                let mut out = Vec::new();
-                for item in items {
-                    let Value::Object(c) = item else {
-                        add(&mut errors, "charges", FieldCode::ValueIsInvalid);
-                        continue;
-                    };
-                    if let Some(ch) = self.charge(service, c, &old, &mut errors).await? {
-                        out.push(ch);
-                    }
-                }
-                Some(out)
-            }
-            Some(_) => {
-                add(&mut errors, "charges", FieldCode::ValueIsInvalid);
-                None
-            }
-        };
-        if !errors.is_empty() {
-            return Err(AccountsError::Validation(errors));
-        }
-        Ok(PlanInput {
-            code: code.unwrap_or_default(),
-            name: name.unwrap_or_default(),
-            interval: interval.unwrap_or_default(),
-            amount_cents,
-            amount_currency,
-            pay_in_advance: match input.get("pay_in_advance") {
-                Some(_) => bool_of(input, "pay_in_advance", false),
-                None => base.is_some_and(|b| b.pay_in_advance),
-            },
-            attributes,
-            charges,
-        })
-    }
-
-    async fn charge(
-        &self,
-        service: &ServiceRef,
-        c: &Map<String, Value>,
-        old: &[StoredCharge],
-        errors: &mut Map<String, Value>,
-    ) -> Result<Option<StoredCharge>, AccountsError> {
-        let Some(metric_id) = str_of(c, "billable_metric_id") else {
-            add(errors, "billable_metric_id", FieldCode::ValueIsMandatory);
-            return Ok(None);
-        };
-        let metric = self
-            .store
-            .metric_by_id(service.id, &metric_id)
-            .await?
-            .ok_or(AccountsError::NotFound(ErrorCode::BillableMetricNotFound))?;
-        let model = str_of(c, "charge_model").unwrap_or_default();
-        let aggregation =
-            AggregationType::from_str(&metric.aggregation_type).unwrap_or(AggregationType::Count);
-        let properties = c.get("properties").cloned().unwrap_or_else(|| json!({}));
-        if let Err(e) = Charge::from_lago(&model, &properties, aggregation) {
-            for (field, codes) in e.iter() {
-                for code in codes {
-                    add(errors, field, *code);
-                }
-            }
-            return Ok(None);
-        }
-        let pay_in_advance = bool_of(c, "pay_in_advance", false);
-        if pay_in_advance && model == "volume" {
-            add(errors, "pay_in_advance", FieldCode::InvalidPayInAdvance);
-        }
-        // Charge options the rating does not apply are refused, never stored and ignored
-        // (that would bill differently from what the app asked for).
-        for field in unpriced_options(c, &properties) {
-            add(errors, field, FieldCode::NotSupported);
-        }
-        let code = str_of(c, "code").unwrap_or_else(|| metric.code.clone());
-        let id = str_of(c, "id").or_else(|| str_of(c, "lago_id"));
-        let previous = old.iter().find(|o| {
-            id.as_deref() == Some(o.lago_id.as_str())
-                || (id.is_none() && o.code == code && o.billable_metric_id == metric.id)
-        });
-        Ok(Some(StoredCharge {
-            lago_id: previous
-                .map(|p| p.lago_id.clone())
-                .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
-            billable_metric_id: metric.id.clone(),
-            billable_metric_code: metric.code.clone(),
-            code,
-            charge_model: model,
-            properties,
-            invoice_display_name: str_of(c, "invoice_display_name"),
-            pay_in_advance,
-            invoiceable: bool_of(c, "invoiceable", true),
-            prorated: bool_of(c, "prorated", false),
-            min_amount_cents: int_of(c, "min_amount_cents")
-                .ok()
-                .flatten()
-                .unwrap_or(0)
-                .max(0),
-            odoo_product_id: previous.map(|p| p.odoo_product_id).unwrap_or(0),
-        }))
+        base: Option<&'a PlanRow>,
+    ) -> Result<PlanContext<'a>, AccountsError> {
+        let (metrics, _) = self.store.list_metrics(service.id, i64::MAX, 0).await?;
+        Ok(PlanContext { base, metrics })
     }
 
     /// `POST /plans`: creates the plan in Odoo (recurrence, products) and locally.
@@ -292,12 +178,15 @@ impl Accounts {
     /// # Errors
     /// 422 `{"code":["value_already_exist"]}` for a code in use; validation errors; Odoo
     /// unavailable (a retry is safe); store errors.
-    pub async fn create_plan(
+    pub async fn create_plan<F>(
         &self,
         service: &ServiceRef,
-        input: &Map<String, Value>,
-    ) -> Result<PlanRow, AccountsError> {
-        let p = self.validate_plan(service, input, None).await?;
+        parse: F,
+    ) -> Result<PlanRow, AccountsError>
+    where
+        F: FnOnce(&PlanContext) -> Result<PlanInput, AccountsError>,
+    {
+        let p = parse(&self.plan_context(service, None).await?)?;
         let name = lease::names::plan(service.id, &p.code);
         self.under_lease(name, || self.create_plan_locked(service, p))
             .await
@@ -326,7 +215,7 @@ impl Accounts {
             amount_cents: p.amount_cents,
             amount_currency: p.amount_currency.clone(),
             pay_in_advance: p.pay_in_advance,
-            attributes: Value::Object(p.attributes.clone()).to_string(),
+            attributes: merged_attributes(None, p.attributes.clone()),
             charges: "[]".into(),
             odoo_plan_id: 0,
             odoo_product_id: 0,
@@ -334,7 +223,7 @@ impl Accounts {
             updated_at: now,
             deleted_at: None,
         };
-        let mut charges = p.charges.clone().unwrap_or_default();
+        let mut charges = stored_charges(p.charges.clone().unwrap_or_default(), &[]);
         self.sync_plan_to_odoo(service, &mut row, &mut charges)
             .await?;
         row.charges = serde_json::to_string(&charges).unwrap_or_else(|_| "[]".into());
@@ -349,36 +238,44 @@ impl Accounts {
     ///
     /// # Errors
     /// `plan_not_found`; as [`Accounts::create_plan`].
-    pub async fn update_plan(
+    pub async fn update_plan<F>(
         &self,
         service: &ServiceRef,
         code: &str,
-        input: &Map<String, Value>,
-    ) -> Result<PlanRow, AccountsError> {
+        parse: F,
+    ) -> Result<PlanRow, AccountsError>
+    where
+        F: FnOnce(&PlanContext) -> Result<PlanInput, AccountsError>,
+    {
         let name = lease::names::plan(service.id, code);
-        self.under_lease(name, || self.update_plan_locked(service, code, input))
+        self.under_lease(name, || self.update_plan_locked(service, code, parse))
             .await
     }
 
-    async fn update_plan_locked(
+    async fn update_plan_locked<F>(
         &self,
         service: &ServiceRef,
         code: &str,
-        input: &Map<String, Value>,
-    ) -> Result<PlanRow, AccountsError> {
+        parse: F,
+    ) -> Result<PlanRow, AccountsError>
+    where
+        F: FnOnce(&PlanContext) -> Result<PlanInput, AccountsError>,
+    {
         let mut row = self.plan(service, code).await?;
-        let p = self.validate_plan(service, input, Some(&row)).await?;
+        let p = parse(&self.plan_context(service, Some(&row)).await?)?;
+        let old = charges_of(&row);
         let mut charges = match p.charges {
-            Some(c) => c,
-            None => serde_json::from_str(&row.charges).unwrap_or_default(),
+            Some(c) => stored_charges(c, &old),
+            None => old,
         };
+        let attributes = merged_attributes(Some(&row), p.attributes);
         row.code = p.code;
         row.name = p.name;
         row.interval = p.interval;
         row.amount_cents = p.amount_cents;
         row.amount_currency = p.amount_currency;
         row.pay_in_advance = p.pay_in_advance;
-        row.attributes = Value::Object(p.attributes).to_string();
+        row.attributes = attributes;
         self.sync_plan_to_odoo(service, &mut row, &mut charges)
             .await?;
         row.charges = serde_json::to_string(&charges).unwrap_or_else(|_| "[]".into());
@@ -387,6 +284,20 @@ impl Accounts {
             Inserted::Yes => Ok(row),
             Inserted::Conflict => Err(AccountsError::field("code", FieldCode::ValueAlreadyExist)),
         }
+    }
+
+    /// `GET /plans`: a page of the live plans of `service` (oldest first, then by code) and
+    /// the total count.
+    ///
+    /// # Errors
+    /// Store errors.
+    pub async fn plans(
+        &self,
+        service: &ServiceRef,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<PlanRow>, i64), AccountsError> {
+        Ok(self.store.list_plans(service.id, limit, offset).await?)
     }
 
     /// The live plan `code` of `service`.
@@ -429,40 +340,6 @@ impl Accounts {
         self.store.update_plan(&row).await?;
         Ok(row)
     }
-}
-
-/// The Lago charge options that `c` sets and the rating does not apply: `filters` (non-empty),
-/// `properties.grouped_by` / `properties.pricing_group_keys` (non-empty), `pay_in_advance`
-/// (true: the gateway bills usage in arrears on Odoo's recurring invoice), `prorated` (true),
-/// `invoiceable` (false) and `min_amount_cents` (above 0). Defaults pass.
-pub fn unpriced_options(c: &Map<String, Value>, properties: &Value) -> Vec<&'static str> {
-    let non_empty = |v: Option<&Value>| match v {
-        None | Some(Value::Null) => false,
-        Some(Value::Array(a)) => !a.is_empty(),
-        Some(Value::Object(o)) => !o.is_empty(),
-        Some(Value::String(s)) => !s.is_empty(),
-        Some(_) => true,
-    };
-    let mut out = Vec::new();
-    if non_empty(c.get("filters")) {
-        out.push("filters");
-    }
-    if non_empty(properties.get("grouped_by")) || non_empty(properties.get("pricing_group_keys")) {
-        out.push("grouped_by");
-    }
-    if bool_of(c, "pay_in_advance", false) {
-        out.push("pay_in_advance");
-    }
-    if bool_of(c, "prorated", false) {
-        out.push("prorated");
-    }
-    if !bool_of(c, "invoiceable", true) {
-        out.push("invoiceable");
-    }
-    if int_of(c, "min_amount_cents").ok().flatten().unwrap_or(0) > 0 {
-        out.push("min_amount_cents");
-    }
-    out
 }
 
 /// The charges of a stored plan.

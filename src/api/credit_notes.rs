@@ -14,6 +14,7 @@ use super::pagination::PageParams;
 use super::state::AppState;
 use crate::accounts::credit_notes::CreditNoteView;
 use crate::lago::credit_note::CreditNote;
+use crate::lago::credit_note_request;
 
 fn one(v: &CreditNoteView) -> HttpResponse {
     HttpResponse::Ok().json(json!({ "credit_note": CreditNote::from(v) }))
@@ -30,8 +31,8 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let (svc, st, b) = (auth.0.clone(), state.clone(), body.clone());
     idempotent(&req, &state, &auth.0, &body, move |rid| async move {
-        let input = root_object(&b, "credit_note")?;
-        let v = st.accounts.create_credit_note(&svc, &input, &rid).await?;
+        let note = credit_note_request::new_credit_note(&root_object(&b, "credit_note")?)?;
+        let v = st.accounts.create_credit_note(&svc, &note, &rid).await?;
         Ok(one(&v))
     })
     .await

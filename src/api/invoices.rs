@@ -19,6 +19,7 @@ use super::state::AppState;
 use crate::accounts::invoices::{InvoiceFilter, InvoiceView};
 use crate::lago::error_code::FieldCode;
 use crate::lago::invoice::Invoice;
+use crate::lago::invoice_request;
 
 fn one(v: &InvoiceView) -> HttpResponse {
     HttpResponse::Ok().json(json!({ "invoice": Invoice::from(v) }))
@@ -124,10 +125,10 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let (svc, st, b) = (auth.0.clone(), state.clone(), body.clone());
     idempotent(&req, &state, &auth.0, &body, move |rid| async move {
-        let input = root_object(&b, "invoice")?;
+        let invoice = invoice_request::one_off_invoice(&root_object(&b, "invoice")?)?;
         let v = st
             .accounts
-            .create_one_off_invoice(&svc, &input, &rid)
+            .create_one_off_invoice(&svc, &invoice, &rid)
             .await?;
         Ok(one(&v))
     })
@@ -141,10 +142,10 @@ pub async fn update(
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let input = root_object(&body, "invoice")?;
+    let change = invoice_request::invoice_update(&root_object(&body, "invoice")?)?;
     Ok(one(&state
         .accounts
-        .update_invoice(&auth.0, &path, &input)
+        .update_invoice(&auth.0, &path, &change)
         .await?))
 }
 

@@ -10,6 +10,7 @@ use super::error::ApiError;
 use super::pagination::PageParams;
 use super::state::AppState;
 use crate::lago::plan::Plan;
+use crate::lago::plan_request;
 
 /// `POST /api/v1/plans`.
 pub async fn create(
@@ -18,7 +19,10 @@ pub async fn create(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let input = root_object(&body, "plan")?;
-    let plan = state.accounts.create_plan(&auth.0, &input).await?;
+    let plan = state
+        .accounts
+        .create_plan(&auth.0, |ctx| plan_request::plan_input(&input, ctx))
+        .await?;
     Ok(HttpResponse::Ok().json(Plan::from(&plan).envelope()))
 }
 
@@ -40,7 +44,10 @@ pub async fn update(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let input = root_object(&body, "plan")?;
-    let plan = state.accounts.update_plan(&auth.0, &path, &input).await?;
+    let plan = state
+        .accounts
+        .update_plan(&auth.0, &path, |ctx| plan_request::plan_input(&input, ctx))
+        .await?;
     Ok(HttpResponse::Ok().json(Plan::from(&plan).envelope()))
 }
 
@@ -61,10 +68,9 @@ pub async fn list(
     page: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let (rows, total) = state
-        .store
-        .list_plans(auth.id(), page.limit(), page.offset())
-        .await
-        .map_err(ApiError::internal)?;
+        .accounts
+        .plans(&auth.0, page.limit(), page.offset())
+        .await?;
     let plans: Vec<Plan> = rows.iter().map(Plan::from).collect();
     Ok(HttpResponse::Ok().json(json!({ "plans": plans, "meta": page.meta(total) })))
 }

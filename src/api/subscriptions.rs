@@ -12,6 +12,7 @@ use super::pagination::PageParams;
 use super::state::AppState;
 use crate::accounts::subscription_repo::SubscriptionFilter;
 use crate::lago::subscription::Subscription;
+use crate::lago::subscription_request;
 
 fn query_value(req: &HttpRequest, key: &str) -> Vec<String> {
     url::form_urlencoded::parse(req.query_string().as_bytes())
@@ -27,8 +28,8 @@ pub async fn create(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let input = root_object(&body, "subscription")?;
-    let v = state.accounts.create_subscription(&auth.0, &input).await?;
+    let new = subscription_request::new_subscription(&root_object(&body, "subscription")?)?;
+    let v = state.accounts.create_subscription(&auth.0, &new).await?;
     Ok(HttpResponse::Ok().json(Subscription::from(&v).envelope()))
 }
 
@@ -55,11 +56,11 @@ pub async fn update(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let input = root_object(&body, "subscription")?;
+    let change = subscription_request::subscription_change(&root_object(&body, "subscription")?)?;
     let status = query_value(&req, "status").into_iter().next();
     let v = state
         .accounts
-        .update_subscription(&auth.0, &path, status.as_deref(), &input)
+        .update_subscription(&auth.0, &path, status.as_deref(), &change)
         .await?;
     Ok(HttpResponse::Ok().json(Subscription::from(&v).envelope()))
 }

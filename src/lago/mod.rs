@@ -11,16 +11,21 @@
 //! and every `error_details` code, each with its HTTP status, defined once.
 
 pub mod billable_metric;
+pub mod body_fields;
 pub mod counter;
 pub mod credit_note;
+pub mod credit_note_request;
 pub mod customer;
 pub mod customer_request;
 pub mod error_code;
 pub mod event;
 pub mod invoice;
+pub mod invoice_request;
 pub mod plan;
+pub mod plan_request;
 pub mod reconciliation;
 pub mod subscription;
+pub mod subscription_request;
 pub mod time;
 pub mod usage;
 pub mod webhook_endpoint;
