@@ -19,9 +19,9 @@ use chrono::Utc;
 use serde_json::{json, Value};
 
 use super::watcher::{PollReport, Watcher, PAGE};
-use crate::accounts::invoice_repo::{invoice_lago_id, InvoiceRow};
+use crate::accounts::invoice_repo::InvoiceRow;
 use crate::accounts::AccountsError;
-use crate::meter::time::{now_micros, to_micros};
+use crate::meter::time::to_micros;
 use crate::odoo::invoices::{Invoice, MoveType};
 use crate::odoo::{MoveId, OdooClient};
 
@@ -130,20 +130,7 @@ impl Watcher {
             let Some(sub) = subs.iter().find(|s| s.sale_order_id == Some(*order)) else {
                 continue;
             };
-            let now = now_micros();
-            a.store
-                .upsert_invoice(&InvoiceRow {
-                    lago_id: invoice_lago_id(sub.service_id, m.id.0),
-                    service_id: sub.service_id,
-                    move_id: m.id.0,
-                    invoice_type: "subscription".into(),
-                    customer_id: sub.customer_id.clone(),
-                    subscription_id: Some(sub.lago_id.clone()),
-                    metadata: "[]".into(),
-                    created_at: now,
-                    updated_at: now,
-                })
-                .await?;
+            a.adopt_subscription_invoice(sub, m.id).await?;
         }
         Ok(())
     }

@@ -79,21 +79,36 @@ impl Accounts {
             let Some(sub) = m.origin.as_ref().and_then(|o| by_name.get(o)) else {
                 continue;
             };
-            let now = now_micros();
-            self.store
-                .upsert_invoice(&InvoiceRow {
-                    lago_id: invoice_lago_id(service.id, m.id.0),
-                    service_id: service.id,
-                    move_id: m.id.0,
-                    invoice_type: "subscription".into(),
-                    customer_id: sub.customer_id.clone(),
-                    subscription_id: Some(sub.lago_id.clone()),
-                    metadata: "[]".into(),
-                    created_at: now,
-                    updated_at: now,
-                })
-                .await?;
+            self.adopt_subscription_invoice(sub, m.id).await?;
         }
+        Ok(())
+    }
+
+    /// Links Odoo's invoice `move_id` of subscription `sub` (made by Odoo's recurring
+    /// invoicing, not by the gateway) as a Lago `subscription` invoice of `sub`'s app; its
+    /// `lago_id` derives from the app and the move, so adopting it twice links it once.
+    ///
+    /// # Errors
+    /// Store errors.
+    pub async fn adopt_subscription_invoice(
+        &self,
+        sub: &SubscriptionRow,
+        move_id: MoveId,
+    ) -> Result<(), AccountsError> {
+        let now = now_micros();
+        self.store
+            .upsert_invoice(&InvoiceRow {
+                lago_id: invoice_lago_id(sub.service_id, move_id.0),
+                service_id: sub.service_id,
+                move_id: move_id.0,
+                invoice_type: "subscription".into(),
+                customer_id: sub.customer_id.clone(),
+                subscription_id: Some(sub.lago_id.clone()),
+                metadata: "[]".into(),
+                created_at: now,
+                updated_at: now,
+            })
+            .await?;
         Ok(())
     }
 
