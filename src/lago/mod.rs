@@ -11,14 +11,17 @@
 //! and every `error_details` code, each with its HTTP status, defined once.
 
 pub mod billable_metric;
+pub mod billable_metric_request;
 pub mod counter;
 pub mod credit_note;
 pub mod customer;
 pub mod error_code;
 pub mod event;
+pub mod fields;
 pub mod invoice;
 pub mod plan;
 pub mod subscription;
 pub mod time;
 pub mod usage;
 pub mod webhook_endpoint;
+pub mod webhook_endpoint_request;
