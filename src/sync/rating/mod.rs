@@ -24,28 +24,22 @@
 //! - **Replicas.** On PostgreSQL a cycle runs under a session advisory lock: one replica
 //!   pushes per cycle, the others skip it.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+mod desired;
+mod subscription;
+
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-use chrono::NaiveDate;
-use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
+use serde::Serialize;
 
-use super::lines::{charge_lines, LineSpec};
+use self::desired::{commands, Desired, LatePart};
 use super::rating_repo::RatingState;
 use crate::accounts::plan_repo::PlanRow;
-use crate::accounts::rating::RatedCharge;
 use crate::accounts::subscription_repo::SubscriptionRow;
-use crate::accounts::subscriptions::{add_interval, lago_status};
 use crate::accounts::{Accounts, AccountsError};
-use crate::billing::checked::Overflow;
-use crate::billing::money::{Currency, Money};
-use crate::billing::window::BillingWindow;
 use crate::meter::time::now_micros;
-use crate::odoo::subscriptions::{SaleOrder, SaleOrderLine, UsageLineChange};
-use crate::odoo::{ProductId, SaleOrderId};
+use crate::odoo::subscriptions::{SaleOrder, SaleOrderLine};
+use crate::odoo::{OdooClient, SaleOrderId};
 
 /// Advisory lock key of the rating cycle (PostgreSQL).
 const LOCK_KEY: i64 = 0x6662_7261_7465; // "fbrate"
@@ -74,106 +68,6 @@ pub struct CycleReport {
     pub failed: usize,
     /// True when another replica held the cycle lock.
     pub skipped: bool,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-struct LatePart {
-    from: String,
-    to: String,
-    charge: String,
-    cents: i64,
-}
-
-/// Desired lines of one subscription, by usage product, in charge order.
-type Desired = Vec<(i64, Vec<LineSpec>)>;
-
-fn date(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
-}
-
-fn window_of(from: NaiveDate, to: NaiveDate) -> Option<BillingWindow> {
-    BillingWindow::new(
-        from.and_hms_opt(0, 0, 0)?.and_utc(),
-        to.and_hms_opt(0, 0, 0)?.and_utc(),
-    )
-    .ok()
-}
-
-fn label(r: &RatedCharge) -> String {
-    r.charge.invoice_display_name.clone().unwrap_or_else(|| {
-        r.metric
-            .as_ref()
-            .map(|m| m.name.clone())
-            .unwrap_or_else(|| r.charge.billable_metric_code.clone())
-    })
-}
-
-fn fingerprint(d: &Desired) -> String {
-    let v: Vec<Value> = d
-        .iter()
-        .map(|(p, lines)| {
-            json!([
-                p,
-                lines
-                    .iter()
-                    .map(|l| json!([
-                        l.name,
-                        l.quantity.normalize().to_string(),
-                        l.price_unit.normalize().to_string()
-                    ]))
-                    .collect::<Vec<_>>()
-            ])
-        })
-        .collect();
-    hex::encode(Sha256::digest(Value::Array(v).to_string().as_bytes()))
-}
-
-fn json_map(s: &str) -> BTreeMap<String, i64> {
-    serde_json::from_str(s).unwrap_or_default()
-}
-
-/// The usage-line changes turning `existing` lines into `desired` (see module doc):
-/// matching lines of each product are rewritten in id order, missing ones created, surplus
-/// ones set to zero delivered.
-fn commands(desired: &Desired, existing: &[SaleOrderLine]) -> Vec<UsageLineChange> {
-    let mut out = Vec::new();
-    for (product, specs) in desired {
-        let mut mine: Vec<&SaleOrderLine> = existing
-            .iter()
-            .filter(|l| {
-                l.product.as_ref().is_some_and(|p| p.id == *product) && l.display_type.is_none()
-            })
-            .collect();
-        mine.sort_by_key(|l| l.id.0);
-        for i in 0..specs.len().max(mine.len()) {
-            match (specs.get(i), mine.get(i)) {
-                (Some(s), Some(l))
-                    if l.name.as_deref() != Some(s.name.as_str())
-                        || l.qty_delivered != s.quantity
-                        || l.price_unit != s.price_unit =>
-                {
-                    out.push(UsageLineChange::Rewrite {
-                        line: l.id,
-                        name: s.name.clone(),
-                        delivered: s.quantity,
-                        price_unit: s.price_unit,
-                    });
-                }
-                (Some(_), Some(_)) => {}
-                (Some(s), None) => out.push(UsageLineChange::Add {
-                    product: ProductId(*product),
-                    name: s.name.clone(),
-                    delivered: s.quantity,
-                    price_unit: s.price_unit,
-                }),
-                (None, Some(l)) if !l.qty_delivered.is_zero() => {
-                    out.push(UsageLineChange::ClearDelivered(l.id));
-                }
-                _ => {}
-            }
-        }
-    }
-    out
 }
 
 /// A subscription to write this cycle.
@@ -246,15 +140,9 @@ impl RatingPush {
     }
 
     async fn run(&self) -> Result<CycleReport, AccountsError> {
-        let a = &self.accounts;
-        let store = &a.store;
+        let store = &self.accounts.store;
         let mut report = CycleReport::default();
-        let settled = now_micros() - SETTLE.as_micros() as i64;
-        let ev_cursor = store.cursor("rating.events").await?;
-        let ct_cursor = store.cursor("rating.counters").await?;
-        let (streams, new_ev, new_ct) =
-            store.changed_streams(ev_cursor, ct_cursor, settled).await?;
-        let changed: HashSet<(i64, String)> = streams.into_iter().collect();
+        let usage = ChangedUsage::since_last_cycle(self).await?;
         let retries: HashSet<String> = store
             .rating_retries()
             .await?
@@ -263,75 +151,87 @@ impl RatingPush {
             .collect();
         let subs = store.active_subscriptions().await?;
         report.subscriptions = subs.len();
-        if subs.is_empty() {
-            store.set_cursor("rating.events", new_ev).await?;
-            store.set_cursor("rating.counters", new_ct).await?;
-            return Ok(report);
+        if !subs.is_empty() {
+            let c = self.accounts.odoo.client().await?;
+            let orders = windows_of(&c, &subs).await?;
+            let cycle = Cycle {
+                changed: &usage.changed,
+                retries: &retries,
+            };
+            let pending = self
+                .prepare_all(&subs, &orders, &cycle, &mut report)
+                .await?;
+            self.write_all(&c, pending, &cycle, &mut report).await?;
         }
-        let c = a.odoo.client().await?;
-        let ids: Vec<SaleOrderId> = subs
-            .iter()
-            .filter_map(|s| s.sale_order_id)
-            .map(SaleOrderId)
-            .collect();
-        let mut orders: HashMap<i64, SaleOrder> = HashMap::new();
-        for chunk in ids.chunks(2000) {
-            for o in c.subscriptions().windows_of(chunk).await? {
-                orders.insert(o.id.0, o);
-            }
-        }
+        // Failed subscriptions are kept in `rating_retries`, so the cursor moves on for all.
+        usage.advance(self).await?;
+        Ok(report)
+    }
+
+    /// Rates each subscription with an Odoo order in isolation: an error or a panic in one
+    /// is logged with its ids, counted and retried next cycle; the others go on. Returns the
+    /// subscriptions whose lines must be written.
+    async fn prepare_all(
+        &self,
+        subs: &[SubscriptionRow],
+        orders: &HashMap<i64, SaleOrder>,
+        cycle: &Cycle<'_>,
+        report: &mut CycleReport,
+    ) -> Result<Vec<Pending>, AccountsError> {
+        let store = &self.accounts.store;
         let mut states: HashMap<String, Vec<RatingState>> = HashMap::new();
         for s in store.rating_states().await? {
             states.entry(s.subscription_id.clone()).or_default().push(s);
         }
         let mut plans: HashMap<String, PlanRow> = HashMap::new();
         let mut pending = Vec::new();
-        for sub in &subs {
+        for sub in subs {
             let Some(order) = sub.sale_order_id.and_then(|id| orders.get(&id)) else {
                 continue;
             };
             let mine = states.remove(&sub.lago_id).unwrap_or_default();
-            let touched = retries.contains(&sub.lago_id)
-                || changed.contains(&(sub.service_id, sub.external_id.clone()));
-            // Each subscription in isolation: an error or a panic in one is logged with its
-            // ids, counted and retried next cycle; the others go on.
-            let step = std::panic::AssertUnwindSafe(self.prepare_one(
-                sub,
-                order,
-                mine,
-                touched,
-                &mut plans,
-                &mut report,
-            ));
+            let touched = cycle.retries.contains(&sub.lago_id)
+                || cycle
+                    .changed
+                    .contains(&(sub.service_id, sub.external_id.clone()));
+            let step = std::panic::AssertUnwindSafe(
+                self.prepare_one(sub, order, mine, touched, &mut plans, report),
+            );
             match futures::FutureExt::catch_unwind(step).await {
                 Ok(Ok(Some(p))) => pending.push(p),
-                Ok(Ok(None)) if retries.contains(&sub.lago_id) => {
+                Ok(Ok(None)) if cycle.retries.contains(&sub.lago_id) => {
                     store.rating_succeeded(&sub.lago_id).await?;
                 }
                 Ok(Ok(None)) => {}
-                Ok(Err(e)) => self.failed(sub, &e.to_string(), &mut report).await?,
+                Ok(Err(e)) => self.failed(sub, &e.to_string(), report).await?,
                 Err(panic) => {
                     let msg = crate::background::panic_message(&*panic);
-                    self.failed(sub, &format!("panic: {msg}"), &mut report)
-                        .await?
+                    self.failed(sub, &format!("panic: {msg}"), report).await?
                 }
             }
         }
-        let orders_to_read: Vec<SaleOrderId> = pending.iter().map(|p| p.order).collect();
-        let mut lines: HashMap<i64, Vec<SaleOrderLine>> = HashMap::new();
-        for chunk in orders_to_read.chunks(500) {
-            for l in c.subscriptions().lines_of(chunk).await? {
-                lines.entry(l.order_id.0).or_default().push(l);
-            }
-        }
+        Ok(pending)
+    }
+
+    /// Writes each pending subscription's line changes (one `write` per order, none when
+    /// the lines already match) and stores its rating state; a refused write is a failure
+    /// of that subscription only.
+    async fn write_all(
+        &self,
+        c: &OdooClient,
+        pending: Vec<Pending>,
+        cycle: &Cycle<'_>,
+        report: &mut CycleReport,
+    ) -> Result<(), AccountsError> {
+        let store = &self.accounts.store;
+        let mut lines = lines_of(c, &pending).await?;
         for p in pending {
             let existing = lines.remove(&p.order.0).unwrap_or_default();
             let cmds = commands(&p.desired, &existing);
             if !cmds.is_empty() {
                 let written = c.subscriptions().write_usage_lines(p.order, &cmds).await;
                 if let Err(e) = written.map_err(AccountsError::from) {
-                    self.failed(&p.subscription, &e.to_string(), &mut report)
-                        .await?;
+                    self.failed(&p.subscription, &e.to_string(), report).await?;
                     continue;
                 }
                 report.written += 1;
@@ -340,14 +240,11 @@ impl RatingPush {
                 .map(|l| l.len())
                 .unwrap_or(0);
             store.put_rating_state(&p.state).await?;
-            if retries.contains(&p.subscription.lago_id) {
+            if cycle.retries.contains(&p.subscription.lago_id) {
                 store.rating_succeeded(&p.subscription.lago_id).await?;
             }
         }
-        // Failed subscriptions are kept in `rating_retries`, so the cursor moves on for all.
-        store.set_cursor("rating.events", new_ev).await?;
-        store.set_cursor("rating.counters", new_ct).await?;
-        Ok(report)
+        Ok(())
     }
 
     /// Records a failed subscription: logged with its ids, counted in the report and in
@@ -367,182 +264,84 @@ impl RatingPush {
             .await?;
         Ok(())
     }
+}
 
-    /// Rolls `sub`'s windows over and rates it when it has new usage (`touched`) or a new
-    /// window; `None` when there is nothing to write.
-    async fn prepare_one(
-        &self,
-        sub: &SubscriptionRow,
-        order: &SaleOrder,
-        mut mine: Vec<RatingState>,
-        touched: bool,
-        plans: &mut HashMap<String, PlanRow>,
-        report: &mut CycleReport,
-    ) -> Result<Option<Pending>, AccountsError> {
-        if lago_status(order) != "active" {
-            return Ok(None);
-        }
-        let Some(from) = order.last_invoice_date else {
-            return Ok(None);
-        };
-        report.rolled_over += self.roll_over(&mut mine, &from.to_string()).await?;
-        let is_new = !mine.iter().any(|s| s.window_from == from.to_string());
-        if !is_new && !touched {
-            return Ok(None);
-        }
-        if !plans.contains_key(&sub.plan_id) {
-            plans.insert(sub.plan_id.clone(), self.accounts.plan_of(sub).await?);
-        }
-        let plan = &plans[&sub.plan_id];
-        let to = order
-            .next_invoice_date
-            .filter(|t| *t > from)
-            .unwrap_or_else(|| add_interval(from, &plan.interval));
-        report.rated += 1;
-        self.rate_one(sub, plan, from, to, &mine, is_new).await
+/// What the cycle knows about usage: the streams with new rows, and where the cursors go
+/// once the cycle is done.
+struct ChangedUsage {
+    /// `(service_id, external_subscription_id)` of the streams with new events or counters.
+    changed: HashSet<(i64, String)>,
+    new_events_cursor: i64,
+    new_counters_cursor: i64,
+}
+
+impl ChangedUsage {
+    /// The streams changed since the cursors, up to rows older than [`SETTLE`].
+    async fn since_last_cycle(push: &RatingPush) -> Result<ChangedUsage, AccountsError> {
+        let store = &push.accounts.store;
+        let settled = now_micros() - SETTLE.as_micros() as i64;
+        let ev_cursor = store.cursor("rating.events").await?;
+        let ct_cursor = store.cursor("rating.counters").await?;
+        let (streams, new_ev, new_ct) =
+            store.changed_streams(ev_cursor, ct_cursor, settled).await?;
+        Ok(ChangedUsage {
+            changed: streams.into_iter().collect(),
+            new_events_cursor: new_ev,
+            new_counters_cursor: new_ct,
+        })
     }
 
-    /// Marks windows other than `current` as invoiced; the late parts they carried become
-    /// billed late usage of their own windows. Returns how many rolled over.
-    async fn roll_over(
-        &self,
-        mine: &mut [RatingState],
-        current: &str,
-    ) -> Result<usize, AccountsError> {
-        let mut rolled = 0;
-        let mut billed: Vec<LatePart> = Vec::new();
-        for s in mine.iter_mut() {
-            if !s.invoiced && s.window_from != current {
-                s.invoiced = true;
-                rolled += 1;
-                billed.extend(serde_json::from_str::<Vec<LatePart>>(&s.late).unwrap_or_default());
-            }
-        }
-        for part in billed {
-            if let Some(s) = mine.iter_mut().find(|s| s.window_from == part.from) {
-                let mut b = json_map(&s.late_billed);
-                let slot = b.entry(part.charge.clone()).or_insert(0);
-                *slot = slot
-                    .checked_add(part.cents)
-                    .ok_or(Overflow("billed late usage"))?;
-                s.late_billed = serde_json::to_string(&b).unwrap_or_else(|_| "{}".into());
-            }
-        }
-        if rolled > 0 {
-            for s in mine.iter() {
-                self.accounts.store.put_rating_state(s).await?;
-            }
-        }
-        Ok(rolled)
-    }
-
-    /// Rates one subscription's window and its late usage; `None` when nothing needs writing.
-    async fn rate_one(
-        &self,
-        sub: &SubscriptionRow,
-        plan: &PlanRow,
-        from: NaiveDate,
-        to: NaiveDate,
-        mine: &[RatingState],
-        is_new: bool,
-    ) -> Result<Option<Pending>, AccountsError> {
-        let a = &self.accounts;
-        let currency = Currency::parse(&plan.amount_currency).unwrap_or(Currency::CAD);
-        let Some(window) = window_of(from, to) else {
-            return Ok(None);
-        };
-        let rated = a
-            .rate(sub.service_id, &sub.external_id, plan, &window)
+    /// Moves the cursors past what this cycle saw.
+    async fn advance(self, push: &RatingPush) -> Result<(), AccountsError> {
+        let store = &push.accounts.store;
+        store
+            .set_cursor("rating.events", self.new_events_cursor)
             .await?;
-        let mut desired: Desired = Vec::new();
-        let mut amounts: BTreeMap<String, i64> = BTreeMap::new();
-        for r in &rated {
-            amounts.insert(r.charge.lago_id.clone(), r.amount_cents);
-            desired.push((
-                r.charge.odoo_product_id,
-                charge_lines(&label(r), &r.result.lines, currency),
-            ));
-        }
-        let mut late = Vec::new();
-        let mut past: Vec<&RatingState> = mine
-            .iter()
-            .filter(|s| s.invoiced && s.window_from < from.to_string())
-            .collect();
-        past.sort_by(|x, y| y.window_from.cmp(&x.window_from));
-        for p in past.into_iter().take(LATE_WINDOWS) {
-            let (Some(pf), Some(pt)) = (date(&p.window_from), date(&p.window_to)) else {
-                continue;
-            };
-            let Some(pw) = window_of(pf, pt) else {
-                continue;
-            };
-            let billed = json_map(&p.charges);
-            let late_billed = json_map(&p.late_billed);
-            for r in a.rate(sub.service_id, &sub.external_id, plan, &pw).await? {
-                let id = &r.charge.lago_id;
-                let delta = r
-                    .amount_cents
-                    .checked_sub(billed.get(id).copied().unwrap_or(0))
-                    .and_then(|d| d.checked_sub(late_billed.get(id).copied().unwrap_or(0)))
-                    .ok_or(Overflow("late usage amount"))?;
-                if delta <= 0 {
-                    continue;
-                }
-                let spec = LineSpec {
-                    name: format!(
-                        "Late usage {} to {}: {}",
-                        pf.format("%Y-%m-%d"),
-                        (pt - chrono::Duration::days(1)).format("%Y-%m-%d"),
-                        label(&r)
-                    ),
-                    quantity: Decimal::ONE,
-                    price_unit: Money::from_cents(delta, currency).amount,
-                };
-                if let Some((_, specs)) = desired
-                    .iter_mut()
-                    .find(|(prod, _)| *prod == r.charge.odoo_product_id)
-                {
-                    specs.push(spec);
-                } else {
-                    desired.push((r.charge.odoo_product_id, vec![spec]));
-                }
-                late.push(LatePart {
-                    from: p.window_from.clone(),
-                    to: p.window_to.clone(),
-                    charge: id.clone(),
-                    cents: delta,
-                });
-            }
-        }
-        let fp = fingerprint(&desired);
-        let current = mine.iter().find(|s| s.window_from == from.to_string());
-        if current.is_some_and(|c| c.fingerprint == fp) {
-            return Ok(None);
-        }
-        let empty = desired.iter().all(|(_, l)| l.is_empty());
-        let state = RatingState {
-            subscription_id: sub.lago_id.clone(),
-            window_from: from.to_string(),
-            window_to: to.to_string(),
-            fingerprint: fp,
-            charges: serde_json::to_string(&amounts).unwrap_or_else(|_| "{}".into()),
-            late: serde_json::to_string(&late).unwrap_or_else(|_| "[]".into()),
-            late_billed: current
-                .map(|c| c.late_billed.clone())
-                .unwrap_or_else(|| "{}".into()),
-            invoiced: false,
-            pushed_at: now_micros(),
-        };
-        if empty && is_new {
-            // A fresh window without usage: Odoo reset the quantities when it invoiced.
-            a.store.put_rating_state(&state).await?;
-            return Ok(None);
-        }
-        Ok(Some(Pending {
-            subscription: sub.clone(),
-            order: SaleOrderId(sub.sale_order_id.unwrap_or_default()),
-            desired,
-            state,
-        }))
+        store
+            .set_cursor("rating.counters", self.new_counters_cursor)
+            .await?;
+        Ok(())
     }
+}
+
+/// What decides whether a subscription is rated this cycle besides its window.
+struct Cycle<'a> {
+    /// Streams with new usage (see [`ChangedUsage::changed`]).
+    changed: &'a HashSet<(i64, String)>,
+    /// Subscriptions that failed before and are retried.
+    retries: &'a HashSet<String>,
+}
+
+/// The billing windows of the subscriptions' orders, by order id, read in batches.
+async fn windows_of(
+    c: &OdooClient,
+    subs: &[SubscriptionRow],
+) -> Result<HashMap<i64, SaleOrder>, AccountsError> {
+    let ids: Vec<SaleOrderId> = subs
+        .iter()
+        .filter_map(|s| s.sale_order_id)
+        .map(SaleOrderId)
+        .collect();
+    let mut orders: HashMap<i64, SaleOrder> = HashMap::new();
+    for chunk in ids.chunks(2000) {
+        for o in c.subscriptions().windows_of(chunk).await? {
+            orders.insert(o.id.0, o);
+        }
+    }
+    Ok(orders)
+}
+
+/// The current lines of the pending subscriptions' orders, by order id, read in batches.
+async fn lines_of(
+    c: &OdooClient,
+    pending: &[Pending],
+) -> Result<HashMap<i64, Vec<SaleOrderLine>>, AccountsError> {
+    let orders_to_read: Vec<SaleOrderId> = pending.iter().map(|p| p.order).collect();
+    let mut lines: HashMap<i64, Vec<SaleOrderLine>> = HashMap::new();
+    for chunk in orders_to_read.chunks(500) {
+        for l in c.subscriptions().lines_of(chunk).await? {
+            lines.entry(l.order_id.0).or_default().push(l);
+        }
+    }
+    Ok(lines)
 }
