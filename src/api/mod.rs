@@ -13,7 +13,6 @@ pub mod body;
 pub mod credit_notes;
 pub mod customers;
 pub mod error;
-pub mod event_input;
 pub mod events;
 pub mod head_guard;
 pub mod health;

@@ -17,6 +17,7 @@ pub mod credit_note;
 pub mod customer;
 pub mod error_code;
 pub mod event;
+pub mod event_request;
 pub mod fields;
 pub mod invoice;
 pub mod plan;
