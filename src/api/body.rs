@@ -23,7 +23,7 @@ pub fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
 /// Takes the root key of a body; it must be present and not empty or null.
 ///
 /// # Errors
-/// Lago's 400 "param is missing or the value is empty or invalid: <root>".
+/// Lago's 400 "param is missing or the value is empty or invalid: `<root>`".
 pub fn root(body: Value, key: &str) -> Result<Value, ApiError> {
     let missing = || {
         ApiError::BadRequest(format!(
