@@ -28,10 +28,13 @@ pub(super) struct LatePart {
 /// Desired lines of one subscription, by usage product, in charge order.
 pub(super) type Desired = Vec<(i64, Vec<LineSpec>)>;
 
+/// A stored window bound (`YYYY-MM-DD`).
 pub(super) fn date(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
 }
 
+/// The billing window `[from, to)` at midnight UTC; `None` when [`BillingWindow::new`]
+/// refuses it.
 pub(super) fn window_of(from: NaiveDate, to: NaiveDate) -> Option<BillingWindow> {
     BillingWindow::new(
         from.and_hms_opt(0, 0, 0)?.and_utc(),
@@ -40,6 +43,8 @@ pub(super) fn window_of(from: NaiveDate, to: NaiveDate) -> Option<BillingWindow>
     .ok()
 }
 
+/// The name of a charge on its lines: its invoice display name, else its metric's
+/// name, else the metric code.
 pub(super) fn label(r: &RatedCharge) -> String {
     r.charge.invoice_display_name.clone().unwrap_or_else(|| {
         r.metric
@@ -49,6 +54,7 @@ pub(super) fn label(r: &RatedCharge) -> String {
     })
 }
 
+/// SHA-256 (hex) of the desired lines: a window is written again only when it changes.
 pub(super) fn fingerprint(d: &Desired) -> String {
     let v: Vec<Value> = d
         .iter()
@@ -69,6 +75,7 @@ pub(super) fn fingerprint(d: &Desired) -> String {
     hex::encode(Sha256::digest(Value::Array(v).to_string().as_bytes()))
 }
 
+/// A stored `{charge lago_id: cents}` map; empty when unreadable.
 pub(super) fn json_map(s: &str) -> BTreeMap<String, i64> {
     serde_json::from_str(s).unwrap_or_default()
 }

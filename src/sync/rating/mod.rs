@@ -23,6 +23,9 @@
 //!   usage cursor moves forward. Pushed quantities are absolute, so a resend is harmless.
 //! - **Replicas.** On PostgreSQL a cycle runs under a session advisory lock: one replica
 //!   pushes per cycle, the others skip it.
+//!
+//! Here the cycle and its retries; `subscription` rates one subscription (rollover, late
+//! usage); `desired` holds its lines, their fingerprint and the Odoo line changes.
 
 mod desired;
 mod subscription;
