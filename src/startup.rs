@@ -83,17 +83,7 @@ impl Application {
         );
         let watcher = crate::sync::Watcher::new(accounts.clone(), &settings.watcher);
         let watching = watcher.spawn(Duration::from_secs(settings.watcher.interval_secs), stopped);
-        let webhooks = if settings.webhooks.worker_enabled {
-            let config =
-                DeliveryConfig::from_settings(&settings.webhooks).map_err(anyhow::Error::msg)?;
-            Some(spawn_worker(
-                store.clone(),
-                config,
-                metrics.webhooks.clone(),
-            ))
-        } else {
-            None
-        };
+        let webhooks = webhook_worker(&settings, &store, &metrics)?;
         let settings = Arc::new(settings);
         let state = web::Data::new(AppState {
             settings: settings.clone(),
@@ -104,47 +94,7 @@ impl Application {
             accounts,
             watcher,
         });
-        let body_limit = settings.server.body_limit_bytes;
-        // actix-server with actix-web's HTTP/1 service, as `HttpServer::listen` builds it, plus
-        // the head guard in front (oversized or malformed heads answer Lago's JSON).
-        let mut builder =
-            actix_server::Server::build().shutdown_timeout(settings.server.shutdown_timeout_secs);
-        if settings.server.workers > 0 {
-            builder = builder.workers(settings.server.workers);
-        }
-        let shutdown = builder.graceful_shutdown_signal();
-        let addr = listener.local_addr()?;
-        let server = builder
-            .listen(format!("fusion-billing-{addr}"), listener, move || {
-                let app = App::new()
-                    .wrap_fn(catch_panics)
-                    .wrap(lago_error_handlers())
-                    .wrap(TracingLogger::<RedactedRootSpan>::new())
-                    .app_data(state.clone())
-                    .app_data(web::PayloadConfig::new(body_limit))
-                    .configure(routes)
-                    .default_service(web::to(not_found));
-                let signal = shutdown.clone();
-                let http = actix_http::HttpService::build()
-                    .graceful_shutdown_signal(move || {
-                        let signal = signal.clone();
-                        async move { signal.notified().await }
-                    })
-                    // `HttpServer`'s defaults: a client gets 1 s to read an early answer (a
-                    // 413) before the connection closes under it.
-                    .client_request_timeout(Duration::from_secs(5))
-                    .client_disconnect_timeout(Duration::from_secs(1))
-                    .local_addr(addr)
-                    .finish(actix_service::map_config(app, |_| AppConfig::default()))
-                    .tcp();
-                fn_service(|stream| async move {
-                    head_guard::guard(stream)
-                        .await
-                        .map_err(actix_http::error::DispatchError::Io)
-                })
-                .and_then(http)
-            })?
-            .run();
+        let server = serve(&settings, state, listener)?;
         Ok(Application {
             port,
             server,
@@ -193,4 +143,71 @@ impl Application {
         tracing::info!("gateway stopped");
         result
     }
+}
+
+/// The webhook delivery worker, when `webhooks.worker_enabled`.
+fn webhook_worker(
+    settings: &Settings,
+    store: &Store,
+    metrics: &Metrics,
+) -> anyhow::Result<Option<WorkerHandle>> {
+    if !settings.webhooks.worker_enabled {
+        return Ok(None);
+    }
+    let config = DeliveryConfig::from_settings(&settings.webhooks).map_err(anyhow::Error::msg)?;
+    Ok(Some(spawn_worker(
+        store.clone(),
+        config,
+        metrics.webhooks.clone(),
+    )))
+}
+
+/// The HTTP server on `listener`, not yet awaited: actix-server with actix-web's HTTP/1
+/// service, as `HttpServer::listen` builds it, plus the head guard in front (oversized or
+/// malformed heads answer Lago's JSON).
+fn serve(
+    settings: &Settings,
+    state: web::Data<AppState>,
+    listener: TcpListener,
+) -> anyhow::Result<Server> {
+    let body_limit = settings.server.body_limit_bytes;
+    let mut builder =
+        actix_server::Server::build().shutdown_timeout(settings.server.shutdown_timeout_secs);
+    if settings.server.workers > 0 {
+        builder = builder.workers(settings.server.workers);
+    }
+    let shutdown = builder.graceful_shutdown_signal();
+    let addr = listener.local_addr()?;
+    let server = builder
+        .listen(format!("fusion-billing-{addr}"), listener, move || {
+            let app = App::new()
+                .wrap_fn(catch_panics)
+                .wrap(lago_error_handlers())
+                .wrap(TracingLogger::<RedactedRootSpan>::new())
+                .app_data(state.clone())
+                .app_data(web::PayloadConfig::new(body_limit))
+                .configure(routes)
+                .default_service(web::to(not_found));
+            let signal = shutdown.clone();
+            let http = actix_http::HttpService::build()
+                .graceful_shutdown_signal(move || {
+                    let signal = signal.clone();
+                    async move { signal.notified().await }
+                })
+                // `HttpServer`'s defaults: a client gets 1 s to read an early answer (a
+                // 413) before the connection closes under it.
+                .client_request_timeout(Duration::from_secs(5))
+                .client_disconnect_timeout(Duration::from_secs(1))
+                .local_addr(addr)
+                .finish(actix_service::map_config(app, |_| AppConfig::default()))
+                .tcp();
+            fn_service(|stream| async move {
+                head_guard::guard(stream)
+                    .await
+                    .map_err(actix_http::error::DispatchError::Io)
+            })
+            .and_then(http)
+        })?
+        .run();
+    Ok(server)
 }

@@ -55,7 +55,7 @@ impl Accounts {
                 .store
                 .metric_by_id(service_id, &charge.billable_metric_id)
                 .await?;
-            let Some(m) = metric.clone() else {
+            let Some(m) = metric else {
                 out.push(RatedCharge {
                     charge,
                     metric: None,
@@ -65,64 +65,103 @@ impl Accounts {
                 });
                 continue;
             };
-            let aggregation =
-                AggregationType::from_str(&m.aggregation_type).unwrap_or(AggregationType::Count);
-            let spec = MetricSpec {
-                aggregation,
-                field_name: m.field_name.clone(),
-                recurring: m.recurring,
-            };
-            let priced = Charge::from_lago(&charge.charge_model, &charge.properties, aggregation)
-                .map_err(|e| {
+            out.push(
+                self.rate_charge(
+                    service_id,
+                    external_subscription_id,
+                    charge,
+                    m,
+                    currency,
+                    window,
+                )
+                .await?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// Rates one charge whose metric is `m`: the usage aggregated over `window`, priced
+    /// by the charge model, rounded to `currency`.
+    async fn rate_charge(
+        &self,
+        service_id: i64,
+        external_subscription_id: &str,
+        charge: StoredCharge,
+        m: BillableMetricRow,
+        currency: Currency,
+        window: &BillingWindow,
+    ) -> Result<RatedCharge, AccountsError> {
+        let aggregation =
+            AggregationType::from_str(&m.aggregation_type).unwrap_or(AggregationType::Count);
+        let spec = MetricSpec {
+            aggregation,
+            field_name: m.field_name.clone(),
+            recurring: m.recurring,
+        };
+        let priced = Charge::from_lago(&charge.charge_model, &charge.properties, aggregation)
+            .map_err(|e| {
                 AccountsError::Store(crate::meter::StoreError::Corrupt(format!(
                     "charge {}: {e}",
                     charge.lago_id
                 )))
             })?;
-            let aggregate = self
-                .store
-                .aggregate_usage_cached(
-                    &self.usage_cache,
-                    service_id,
-                    external_subscription_id,
-                    &m.code,
-                    &spec,
-                    window,
-                )
+        let aggregate = self
+            .store
+            .aggregate_usage_cached(
+                &self.usage_cache,
+                service_id,
+                external_subscription_id,
+                &m.code,
+                &spec,
+                window,
+            )
+            .await?;
+        let mut ctx = PriceContext {
+            events_count: aggregate.events_count,
+            event_values: Vec::new(),
+        };
+        if charge.charge_model == "percentage" {
+            ctx.event_values = self
+                .event_values(service_id, external_subscription_id, &m.code, &spec, window)
                 .await?;
-            let mut ctx = PriceContext {
-                events_count: aggregate.events_count,
-                event_values: Vec::new(),
-            };
-            if charge.charge_model == "percentage" {
-                let events: Vec<UsageEvent> = self
-                    .store
-                    .events_in_window(
-                        service_id,
-                        external_subscription_id,
-                        &m.code,
-                        to_micros(window.from()),
-                        to_micros(window.to()),
-                    )
-                    .await?
-                    .into_iter()
-                    .map(UsageEvent::from)
-                    .collect();
-                ctx.event_values = event_values(&spec, window, &events);
-            }
-            let result = priced.price(aggregate.units, &ctx)?;
-            let amount_cents = result
-                .to_money(currency)
-                .to_cents()
-                .map_err(|_| Overflow("charge amount in minor units"))?;
-            out.push(RatedCharge {
-                charge,
-                metric,
-                aggregate,
-                result,
-                amount_cents,
-            });
         }
-        Ok(out)
+        let result = priced.price(aggregate.units, &ctx)?;
+        let amount_cents = result
+            .to_money(currency)
+            .to_cents()
+            .map_err(|_| Overflow("charge amount in minor units"))?;
+        Ok(RatedCharge {
+            charge,
+            metric: Some(m),
+            aggregate,
+            result,
+            amount_cents,
+        })
+    }
+
+    /// The metric's per-event values in `window`, for the percentage model's
+    /// per-transaction rules.
+    async fn event_values(
+        &self,
+        service_id: i64,
+        external_subscription_id: &str,
+        code: &str,
+        spec: &MetricSpec,
+        window: &BillingWindow,
+    ) -> Result<Vec<rust_decimal::Decimal>, AccountsError> {
+        let events: Vec<UsageEvent> = self
+            .store
+            .events_in_window(
+                service_id,
+                external_subscription_id,
+                code,
+                to_micros(window.from()),
+                to_micros(window.to()),
+            )
+            .await?
+            .into_iter()
+            .map(UsageEvent::from)
+            .collect();
+        Ok(event_values(spec, window, &events))
     }
 }

@@ -23,7 +23,7 @@ pub fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
 /// Takes the root key of a body; it must be present and not empty or null.
 ///
 /// # Errors
-/// Lago's 400 "param is missing or the value is empty or invalid: <root>".
+/// Lago's 400 "param is missing or the value is empty or invalid: `<root>`".
 pub fn root(body: Value, key: &str) -> Result<Value, ApiError> {
     let missing = || {
         ApiError::BadRequest(format!(
@@ -42,41 +42,7 @@ pub fn root(body: Value, key: &str) -> Result<Value, ApiError> {
     }
 }
 
-/// A field whose JSON type or text cannot be what the API expects there
-/// (answered as `value_is_invalid` or `invalid_format` by the caller).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct InvalidValue;
-
-/// A string field as Rails would permit it: strings as is, numbers and booleans as their
-/// text, null/absent as `None`; objects and arrays are [`InvalidValue`].
-pub fn opt_string(obj: &Map<String, Value>, key: &str) -> Result<Option<String>, InvalidValue> {
-    match obj.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(Value::Number(n)) => Ok(Some(n.to_string())),
-        Some(Value::Bool(b)) => Ok(Some(b.to_string())),
-        Some(_) => Err(InvalidValue),
-    }
-}
-
-/// A boolean field: JSON booleans, and the strings/numbers Rails casts (`"true"`, `"1"`…).
-pub fn opt_bool(obj: &Map<String, Value>, key: &str) -> Result<Option<bool>, InvalidValue> {
-    match obj.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(Value::String(s)) => match s.as_str() {
-            "true" | "1" | "t" | "on" => Ok(Some(true)),
-            "false" | "0" | "f" | "off" => Ok(Some(false)),
-            _ => Err(InvalidValue),
-        },
-        Some(Value::Number(n)) => match n.as_i64() {
-            Some(1) => Ok(Some(true)),
-            Some(0) => Ok(Some(false)),
-            _ => Err(InvalidValue),
-        },
-        Some(_) => Err(InvalidValue),
-    }
-}
+pub use crate::lago::fields::{opt_bool, opt_string, InvalidValue};
 
 /// Parses a body and takes its root key, which must be a JSON object within the input
 /// bounds of that resource ([`crate::limits::check_body`]).

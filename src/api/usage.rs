@@ -25,11 +25,11 @@ use super::auth::AuthenticatedService;
 use super::batch::{rows_or_conflicts, validate_all};
 use super::body::{opt_string, parse_json, InvalidValue};
 use super::error::{ApiError, FieldErrors};
-use super::event_input::{parse_decimal, parse_timestamp, MAX_ID_LEN};
 use super::events::ingest_error;
 use super::state::AppState;
 use crate::lago::counter::Counter;
 use crate::lago::error_code::FieldCode;
+use crate::lago::event_request::{parse_decimal, parse_timestamp, MAX_ID_LEN};
 use crate::meter::events::{canonical_json, StoredCounter};
 use crate::meter::time::now_micros;
 

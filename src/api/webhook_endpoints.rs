@@ -23,103 +23,41 @@
 //! gets 404 `webhook_endpoint_not_found` for it, on every route.
 
 use actix_web::{web, HttpResponse};
-use serde_json::{json, Map, Value};
+use serde_json::json;
 
 use super::auth::AuthenticatedService;
-use super::body::{opt_string, InvalidValue};
-use super::error::{ApiError, FieldErrors};
+use super::error::ApiError;
 use super::pagination::PageParams;
 use super::state::AppState;
 use crate::lago::error_code::{ErrorCode, FieldCode};
 use crate::lago::webhook_endpoint::WebhookEndpoint;
-use crate::meter::time::now_micros;
-use crate::webhooks::repo::{EndpointRow, EndpointWriteError};
-use crate::webhooks::ssrf::{check_registration, AllowedNetworks};
+use crate::lago::webhook_endpoint_request::WebhookEndpointRequest;
+use crate::webhooks::endpoint_service::EndpointError;
+use crate::webhooks::repo::EndpointWriteError;
+use crate::webhooks::ssrf::AllowedNetworks;
 
-fn add(errors: &mut FieldErrors, field: &str, code: FieldCode) {
-    let entry = errors.entry(field.to_string()).or_insert_with(|| json!([]));
-    if let Value::Array(a) = entry {
-        a.push(json!(code));
-    }
-}
-
-/// Applies the keys present in `input` onto `e` and validates the result.
-fn apply(
-    input: &Map<String, Value>,
-    mut e: EndpointRow,
-    allowed: &AllowedNetworks,
-) -> Result<EndpointRow, ApiError> {
-    let mut errors = FieldErrors::new();
-    if input.contains_key("webhook_url") {
-        match opt_string(input, "webhook_url") {
-            Ok(Some(u)) if !u.trim().is_empty() => match check_registration(&u, allowed) {
-                // Kept as given (Lago echoes it); delivery parses it the same way.
-                Ok(_) => e.webhook_url = u.trim().to_string(),
-                Err(err) => {
-                    tracing::info!(reason = %err, "webhook_url refused");
-                    add(&mut errors, "webhook_url", FieldCode::UrlIsInvalid);
-                }
-            },
-            Ok(_) => e.webhook_url.clear(),
-            Err(InvalidValue) => add(&mut errors, "webhook_url", FieldCode::UrlIsInvalid),
-        }
-    }
-    if e.webhook_url.is_empty() && !errors.contains_key("webhook_url") {
-        add(&mut errors, "webhook_url", FieldCode::ValueIsMandatory);
-    }
-    if input.contains_key("signature_algo") {
-        match opt_string(input, "signature_algo") {
-            Ok(None) => {}
-            Ok(Some(a)) if a == "hmac" || a == "jwt" => e.signature_algo = a,
-            _ => add(&mut errors, "signature_algo", FieldCode::ValueIsInvalid),
-        }
-    }
-    if input.contains_key("name") {
-        match opt_string(input, "name") {
-            Ok(n) => e.name = n,
-            Err(InvalidValue) => add(&mut errors, "name", FieldCode::ValueIsInvalid),
-        }
-    }
-    if let Some(v) = input.get("event_types") {
-        match v {
-            Value::Null => e.event_types = None,
-            Value::Array(items) => {
-                let ok = items
-                    .iter()
-                    .all(|t| t.as_str().is_some_and(|s| !s.trim().is_empty()));
-                if ok {
-                    e.event_types = Some(v.to_string());
-                } else {
-                    add(&mut errors, "event_types", FieldCode::InvalidTypes);
-                }
+impl From<EndpointError> for ApiError {
+    fn from(e: EndpointError) -> Self {
+        match e {
+            EndpointError::Invalid(errors) => ApiError::Validation(errors),
+            EndpointError::NotFound => ApiError::NotFound(ErrorCode::WebhookEndpointNotFound),
+            EndpointError::Write(EndpointWriteError::DuplicateUrl) => {
+                ApiError::field("webhook_url", FieldCode::ValueAlreadyExist)
             }
-            _ => add(&mut errors, "event_types", FieldCode::MustBeArray),
+            EndpointError::Write(EndpointWriteError::LimitReached) => {
+                ApiError::field("base", FieldCode::ExceededLimit)
+            }
+            EndpointError::Write(EndpointWriteError::Store(e)) => ApiError::internal(e),
         }
     }
-    if errors.is_empty() {
-        Ok(e)
-    } else {
-        Err(ApiError::Validation(errors))
-    }
 }
 
-fn write_error(e: EndpointWriteError) -> ApiError {
-    match e {
-        EndpointWriteError::DuplicateUrl => {
-            ApiError::field("webhook_url", FieldCode::ValueAlreadyExist)
-        }
-        EndpointWriteError::LimitReached => ApiError::field("base", FieldCode::ExceededLimit),
-        EndpointWriteError::Store(e) => ApiError::internal(e),
-    }
-}
-
-fn input_object(body: &web::Bytes) -> Result<Map<String, Value>, ApiError> {
-    super::body::root_object(body, "webhook_endpoint")
-}
-
-fn allowed(state: &AppState) -> Result<AllowedNetworks, ApiError> {
-    AllowedNetworks::parse(&state.settings.webhooks.allowed_networks)
-        .map_err(ApiError::internal_msg)
+/// The body's `webhook_endpoint` object, read against `webhooks.allowed_networks`.
+fn request(state: &AppState, body: &web::Bytes) -> Result<WebhookEndpointRequest, ApiError> {
+    let input = super::body::root_object(body, "webhook_endpoint")?;
+    let allowed = AllowedNetworks::parse(&state.settings.webhooks.allowed_networks)
+        .map_err(ApiError::internal_msg)?;
+    Ok(WebhookEndpointRequest::parse(&input, &allowed))
 }
 
 /// `POST /api/v1/webhook_endpoints`.
@@ -128,37 +66,12 @@ pub async fn create(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let input = input_object(&body)?;
-    let now = now_micros();
-    let blank = EndpointRow {
-        id: uuid::Uuid::new_v4().to_string(),
-        service_id: auth.id(),
-        webhook_url: String::new(),
-        signature_algo: "hmac".into(),
-        name: None,
-        event_types: None,
-        failed_deliveries: 0,
-        disabled_at: None,
-        disabled_reason: None,
-        created_at: now,
-        updated_at: now,
-    };
-    let endpoint = apply(&input, blank, &allowed(&state)?)?;
-    state
+    let request = request(&state, &body)?;
+    let endpoint = state
         .store
-        .insert_webhook_endpoint(&endpoint)
-        .await
-        .map_err(write_error)?;
+        .create_webhook_endpoint(auth.id(), request)
+        .await?;
     Ok(HttpResponse::Ok().json(WebhookEndpoint::from(&endpoint).envelope()))
-}
-
-async fn find(state: &AppState, service_id: i64, id: &str) -> Result<EndpointRow, ApiError> {
-    state
-        .store
-        .webhook_endpoint(service_id, id)
-        .await
-        .map_err(ApiError::internal)?
-        .ok_or(ApiError::NotFound(ErrorCode::WebhookEndpointNotFound))
 }
 
 /// `GET /api/v1/webhook_endpoints/{lago_id}`.
@@ -167,27 +80,23 @@ pub async fn show(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let endpoint = find(&state, auth.id(), &path).await?;
+    let endpoint = state.store.find_webhook_endpoint(auth.id(), &path).await?;
     Ok(HttpResponse::Ok().json(WebhookEndpoint::from(&endpoint).envelope()))
 }
 
-/// `PUT /api/v1/webhook_endpoints/{lago_id}`: only the keys present change. A disabled
-/// endpoint stays disabled (operators re-enable it with `fusion-billing webhooks enable`).
+/// `PUT /api/v1/webhook_endpoints/{lago_id}`: only the keys present change; an unknown
+/// id is 404 before the body is read. A disabled endpoint stays disabled (operators
+/// re-enable it with `fusion-billing webhooks enable`).
 pub async fn update(
     auth: AuthenticatedService,
     state: web::Data<AppState>,
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let existing = find(&state, auth.id(), &path).await?;
-    let input = input_object(&body)?;
-    let mut endpoint = apply(&input, existing, &allowed(&state)?)?;
-    endpoint.updated_at = now_micros();
-    state
+    let endpoint = state
         .store
-        .update_webhook_endpoint(&endpoint)
-        .await
-        .map_err(write_error)?;
+        .change_webhook_endpoint(auth.id(), &path, || request(&state, &body))
+        .await?;
     Ok(HttpResponse::Ok().json(WebhookEndpoint::from(&endpoint).envelope()))
 }
 
@@ -198,12 +107,10 @@ pub async fn delete(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let endpoint = find(&state, auth.id(), &path).await?;
-    state
+    let endpoint = state
         .store
-        .delete_webhook_endpoint(auth.id(), &endpoint.id)
-        .await
-        .map_err(ApiError::internal)?;
+        .remove_webhook_endpoint(auth.id(), &path)
+        .await?;
     Ok(HttpResponse::Ok().json(WebhookEndpoint::from(&endpoint).envelope()))
 }
 

@@ -112,65 +112,12 @@ pub fn aggregate(
     let field = spec.field_name.as_deref().unwrap_or_default();
     let recurring = spec.recurring;
     match spec.aggregation {
-        AggregationType::Count => {
-            let count = events
-                .iter()
-                .filter(|e| window.contains(e.timestamp))
-                .count();
-            Ok(Aggregate {
-                units: checked::add(
-                    Decimal::from(count),
-                    counter_total(&counters, window, false)?,
-                    "count_agg units",
-                )?,
-                events_count: count as u64,
-            })
-        }
-        AggregationType::Sum => {
-            let values = numeric_values(&events, field, window, recurring);
-            Ok(Aggregate {
-                units: checked::add(
-                    checked::sum(values.iter().map(|(_, v)| *v), "sum_agg units")?,
-                    counter_total(&counters, window, recurring)?,
-                    "sum_agg units",
-                )?,
-                events_count: values.len() as u64,
-            })
-        }
-        AggregationType::Max => {
-            let values = numeric_values(&events, field, window, false);
-            let max = values
-                .iter()
-                .map(|(_, v)| *v)
-                .chain(counters_in(&counters, window, false).map(|c| c.quantity))
-                .max()
-                .unwrap_or_default();
-            Ok(Aggregate {
-                units: max,
-                events_count: values.len() as u64,
-            })
-        }
+        AggregationType::Count => count_agg(&events, &counters, window),
+        AggregationType::Sum => sum_agg(&events, &counters, field, window, recurring),
+        AggregationType::Max => Ok(max_agg(&events, &counters, field, window)),
         AggregationType::Latest => Ok(latest(&events, &counters, field, window)),
         AggregationType::UniqueCount => {
-            let mut count = 0_u64;
-            let mut distinct = BTreeSet::new();
-            for e in &events {
-                if !in_scope(e.timestamp, window, recurring) {
-                    continue;
-                }
-                if let Some(key) = e.properties.get(field).and_then(unique_key) {
-                    distinct.insert(key);
-                    count += 1;
-                }
-            }
-            Ok(Aggregate {
-                units: checked::add(
-                    Decimal::from(distinct.len()),
-                    counter_total(&counters, window, recurring)?,
-                    "unique_count_agg units",
-                )?,
-                events_count: count,
-            })
+            unique_count_agg(&events, &counters, field, window, recurring)
         }
         AggregationType::WeightedSum => {
             let initial = if recurring {
@@ -187,6 +134,95 @@ pub fn aggregate(
             weighted::weighted_sum(field, window, &events, &counters, initial)
         }
     }
+}
+
+/// `count_agg`: events in the window plus pushed counter quantities.
+fn count_agg(
+    events: &[&UsageEvent],
+    counters: &[&UsageCounter],
+    window: &BillingWindow,
+) -> Result<Aggregate, Overflow> {
+    let count = events
+        .iter()
+        .filter(|e| window.contains(e.timestamp))
+        .count();
+    Ok(Aggregate {
+        units: checked::add(
+            Decimal::from(count),
+            counter_total(counters, window, false)?,
+            "count_agg units",
+        )?,
+        events_count: count as u64,
+    })
+}
+
+/// `sum_agg`: the numeric field values in scope plus pushed counter quantities.
+fn sum_agg(
+    events: &[&UsageEvent],
+    counters: &[&UsageCounter],
+    field: &str,
+    window: &BillingWindow,
+    recurring: bool,
+) -> Result<Aggregate, Overflow> {
+    let values = numeric_values(events, field, window, recurring);
+    Ok(Aggregate {
+        units: checked::add(
+            checked::sum(values.iter().map(|(_, v)| *v), "sum_agg units")?,
+            counter_total(counters, window, recurring)?,
+            "sum_agg units",
+        )?,
+        events_count: values.len() as u64,
+    })
+}
+
+/// `max_agg`: the greatest numeric value or counter quantity in the window (0 if none).
+fn max_agg(
+    events: &[&UsageEvent],
+    counters: &[&UsageCounter],
+    field: &str,
+    window: &BillingWindow,
+) -> Aggregate {
+    let values = numeric_values(events, field, window, false);
+    let max = values
+        .iter()
+        .map(|(_, v)| *v)
+        .chain(counters_in(counters, window, false).map(|c| c.quantity))
+        .max()
+        .unwrap_or_default();
+    Aggregate {
+        units: max,
+        events_count: values.len() as u64,
+    }
+}
+
+/// `unique_count_agg`: distinct field values in scope plus pushed counter quantities;
+/// `events_count` counts the events that carry the field.
+fn unique_count_agg(
+    events: &[&UsageEvent],
+    counters: &[&UsageCounter],
+    field: &str,
+    window: &BillingWindow,
+    recurring: bool,
+) -> Result<Aggregate, Overflow> {
+    let mut count = 0_u64;
+    let mut distinct = BTreeSet::new();
+    for e in events {
+        if !in_scope(e.timestamp, window, recurring) {
+            continue;
+        }
+        if let Some(key) = e.properties.get(field).and_then(unique_key) {
+            distinct.insert(key);
+            count += 1;
+        }
+    }
+    Ok(Aggregate {
+        units: checked::add(
+            Decimal::from(distinct.len()),
+            counter_total(counters, window, recurring)?,
+            "unique_count_agg units",
+        )?,
+        events_count: count,
+    })
 }
 
 /// The numeric values of the metric's field on the events that `aggregate` would use,

@@ -11,6 +11,7 @@
 //! and every `error_details` code, each with its HTTP status, defined once.
 
 pub mod billable_metric;
+pub mod billable_metric_request;
 pub mod body_fields;
 pub mod counter;
 pub mod credit_note;
@@ -19,6 +20,8 @@ pub mod customer;
 pub mod customer_request;
 pub mod error_code;
 pub mod event;
+pub mod event_request;
+pub mod fields;
 pub mod invoice;
 pub mod invoice_request;
 pub mod plan;
@@ -29,3 +32,4 @@ pub mod subscription_request;
 pub mod time;
 pub mod usage;
 pub mod webhook_endpoint;
+pub mod webhook_endpoint_request;

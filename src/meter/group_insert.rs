@@ -84,71 +84,12 @@ pub async fn insert_postgres(
     conn: &mut PgConnection,
     jobs: &[(i64, &[NewEvent])],
 ) -> Result<FastResult, sqlx::Error> {
-    let n: usize = jobs.iter().map(|(_, e)| e.len()).sum();
-    let mut sid = Vec::with_capacity(n);
-    let mut lago_id = Vec::with_capacity(n);
-    let mut sub = Vec::with_capacity(n);
-    let mut tid = Vec::with_capacity(n);
-    let mut code = Vec::with_capacity(n);
-    let mut ts = Vec::with_capacity(n);
-    let mut props = Vec::with_capacity(n);
-    let mut precise: Vec<Option<String>> = Vec::with_capacity(n);
-    let mut fp = Vec::with_capacity(n);
-    let mut created = Vec::with_capacity(n);
-    for (s, events) in jobs {
-        for e in events.iter() {
-            sid.push(*s);
-            lago_id.push(e.lago_id.clone());
-            sub.push(e.external_subscription_id.clone());
-            tid.push(e.transaction_id.clone());
-            code.push(e.code.clone());
-            ts.push(e.timestamp);
-            props.push(e.properties.clone());
-            precise.push(e.precise_total_amount_cents.clone());
-            fp.push(e.fingerprint.clone());
-            created.push(e.created_at);
-        }
-    }
-    let inserted = sqlx::query(&format!(
-        "INSERT INTO events (service_id, {EVENT_COLUMNS}) \
-         SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], \
-         $6::bigint[], $7::text[], $8::text[], $9::text[], $10::bigint[]) \
-         ON CONFLICT (service_id, transaction_id, external_subscription_id) DO NOTHING"
-    ))
-    .bind(&sid)
-    .bind(&lago_id)
-    .bind(&sub)
-    .bind(&tid)
-    .bind(&code)
-    .bind(&ts)
-    .bind(&props)
-    .bind(&precise)
-    .bind(&fp)
-    .bind(&created)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    if inserted == n as u64 {
+    let columns = Columns::of(jobs);
+    let inserted = columns.insert(conn).await?;
+    if inserted == columns.sid.len() as u64 {
         return Ok(Some(all_inserted(jobs)));
     }
-    let found: Vec<(i64, StoredEvent)> = sqlx::query_as::<_, StoredWithService>(&format!(
-        "SELECT e.service_id, {cols} FROM events e \
-         JOIN UNNEST($1::bigint[], $2::text[], $3::text[]) AS k(sid, tid, sub) \
-         ON e.service_id = k.sid AND e.transaction_id = k.tid AND e.external_subscription_id = k.sub",
-        cols = EVENT_COLUMNS
-            .split(", ")
-            .map(|c| format!("e.{}", c.trim()))
-            .collect::<Vec<_>>()
-            .join(", ")
-    ))
-    .bind(&sid)
-    .bind(&tid)
-    .bind(&sub)
-    .fetch_all(&mut *conn)
-    .await?
-    .into_iter()
-    .map(|r| (r.service_id, r.event))
-    .collect();
+    let found = columns.stored(conn).await?;
     let mut existing = HashMap::new();
     for (s, row) in &found {
         existing.insert(
@@ -161,6 +102,101 @@ pub async fn insert_postgres(
         );
     }
     Ok(resolve(jobs, &existing))
+}
+
+/// The events of a group as one array per column, in job order, for `UNNEST`.
+struct Columns {
+    sid: Vec<i64>,
+    lago_id: Vec<String>,
+    sub: Vec<String>,
+    tid: Vec<String>,
+    code: Vec<String>,
+    ts: Vec<i64>,
+    props: Vec<String>,
+    precise: Vec<Option<String>>,
+    fp: Vec<String>,
+    created: Vec<i64>,
+}
+
+impl Columns {
+    fn of(jobs: &[(i64, &[NewEvent])]) -> Columns {
+        let n: usize = jobs.iter().map(|(_, e)| e.len()).sum();
+        let mut c = Columns {
+            sid: Vec::with_capacity(n),
+            lago_id: Vec::with_capacity(n),
+            sub: Vec::with_capacity(n),
+            tid: Vec::with_capacity(n),
+            code: Vec::with_capacity(n),
+            ts: Vec::with_capacity(n),
+            props: Vec::with_capacity(n),
+            precise: Vec::with_capacity(n),
+            fp: Vec::with_capacity(n),
+            created: Vec::with_capacity(n),
+        };
+        for (s, events) in jobs {
+            for e in events.iter() {
+                c.sid.push(*s);
+                c.lago_id.push(e.lago_id.clone());
+                c.sub.push(e.external_subscription_id.clone());
+                c.tid.push(e.transaction_id.clone());
+                c.code.push(e.code.clone());
+                c.ts.push(e.timestamp);
+                c.props.push(e.properties.clone());
+                c.precise.push(e.precise_total_amount_cents.clone());
+                c.fp.push(e.fingerprint.clone());
+                c.created.push(e.created_at);
+            }
+        }
+        c
+    }
+
+    /// Inserts the rows that are new (`ON CONFLICT DO NOTHING`); returns how many.
+    async fn insert(&self, conn: &mut PgConnection) -> Result<u64, sqlx::Error> {
+        Ok(sqlx::query(&format!(
+            "INSERT INTO events (service_id, {EVENT_COLUMNS}) \
+             SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], \
+             $6::bigint[], $7::text[], $8::text[], $9::text[], $10::bigint[]) \
+             ON CONFLICT (service_id, transaction_id, external_subscription_id) DO NOTHING"
+        ))
+        .bind(&self.sid)
+        .bind(&self.lago_id)
+        .bind(&self.sub)
+        .bind(&self.tid)
+        .bind(&self.code)
+        .bind(&self.ts)
+        .bind(&self.props)
+        .bind(&self.precise)
+        .bind(&self.fp)
+        .bind(&self.created)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected())
+    }
+
+    /// The stored events with the keys of these rows, with their service id.
+    async fn stored(
+        &self,
+        conn: &mut PgConnection,
+    ) -> Result<Vec<(i64, StoredEvent)>, sqlx::Error> {
+        Ok(sqlx::query_as::<_, StoredWithService>(&format!(
+            "SELECT e.service_id, {cols} FROM events e \
+             JOIN UNNEST($1::bigint[], $2::text[], $3::text[]) AS k(sid, tid, sub) \
+             ON e.service_id = k.sid AND e.transaction_id = k.tid AND e.external_subscription_id = k.sub",
+            cols = EVENT_COLUMNS
+                .split(", ")
+                .map(|c| format!("e.{}", c.trim()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+        .bind(&self.sid)
+        .bind(&self.tid)
+        .bind(&self.sub)
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|r| (r.service_id, r.event))
+        .collect())
+    }
 }
 
 #[derive(sqlx::FromRow)]

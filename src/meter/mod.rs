@@ -4,11 +4,13 @@
 //!   migrations for both.
 //! - [`services`]: services (apps, the tenant boundary) and their API keys.
 //! - [`metrics_repo`]: Lago billable metrics per service.
+//! - [`metric_service`]: creating, changing and removing them from typed requests.
 //! - [`events`]: raw events and pushed counters: types, reads, and the batch insert.
 //! - [`writer`]: the group-commit writer that all ingestion goes through.
 
 pub mod events;
 pub mod group_insert;
+pub mod metric_service;
 pub mod metrics_repo;
 pub mod services;
 pub mod store;

@@ -148,30 +148,16 @@ impl Store {
             .get_with(key, || Arc::new(Mutex::new(Partial::default())));
         let mut stable = entry.lock().await;
         let horizon = now_micros() - cache.horizon.as_micros() as i64;
-        let rows: Vec<Row> = dispatch!(self, |p| sqlx::query_as(
-            "SELECT seq, properties, created_at FROM events WHERE service_id = $1 \
-             AND external_subscription_id = $2 AND code = $3 AND seq > $4 \
-             AND timestamp >= $5 AND timestamp < $6 ORDER BY seq"
-        )
-        .bind(service_id)
-        .bind(external_subscription_id)
-        .bind(code)
-        .bind(stable.upto_seq)
-        .bind(from)
-        .bind(to)
-        .fetch_all(p)
-        .await?);
-        let field = spec.field_name.as_deref().unwrap_or_default();
-        let mut total = stable.clone();
-        let mut folding = true;
-        for r in &rows {
-            folding = folding && r.created_at <= horizon;
-            if folding {
-                stable.fold(spec.aggregation, field, &r.properties)?;
-                stable.upto_seq = r.seq;
-            }
-            total.fold(spec.aggregation, field, &r.properties)?;
-        }
+        let rows = self
+            .events_after(
+                service_id,
+                external_subscription_id,
+                code,
+                stable.upto_seq,
+                (from, to),
+            )
+            .await?;
+        let total = fold_rows(&mut stable, &rows, horizon, spec)?;
         drop(stable);
         let counters: Vec<UsageCounter> = self
             .counters_overlapping(service_id, external_subscription_id, code, from, to)
@@ -180,25 +166,83 @@ impl Store {
             .map(UsageCounter::try_from)
             .collect::<Result<_, _>>()?;
         let pushed = aggregate(spec, window, &[], &counters)?;
-        let units = match spec.aggregation {
-            AggregationType::Count => checked::add(
-                Decimal::from(total.events_count),
-                pushed.units,
-                "count_agg units",
-            )?,
-            AggregationType::Sum => checked::add(total.sum, pushed.units, "sum_agg units")?,
-            _ => match (
-                total.max,
-                counters.iter().any(|c| window.contains(c.period_start)),
-            ) {
-                (Some(m), true) => m.max(pushed.units),
-                (Some(m), false) => m,
-                (None, _) => pushed.units,
-            },
-        };
         Ok(Aggregate {
-            units,
+            units: with_counters(spec, window, &total, &pushed, &counters)?,
             events_count: total.events_count,
         })
     }
+
+    /// The stream's events after `seq` with a timestamp in `[from, to)` (Unix
+    /// microseconds), in `seq` order.
+    async fn events_after(
+        &self,
+        service_id: i64,
+        external_subscription_id: &str,
+        code: &str,
+        seq: i64,
+        (from, to): (i64, i64),
+    ) -> Result<Vec<Row>, StoreError> {
+        Ok(dispatch!(self, |p| sqlx::query_as(
+            "SELECT seq, properties, created_at FROM events WHERE service_id = $1 \
+             AND external_subscription_id = $2 AND code = $3 AND seq > $4 \
+             AND timestamp >= $5 AND timestamp < $6 ORDER BY seq"
+        )
+        .bind(service_id)
+        .bind(external_subscription_id)
+        .bind(code)
+        .bind(seq)
+        .bind(from)
+        .bind(to)
+        .fetch_all(p)
+        .await?))
+    }
+}
+
+/// Folds `rows` into the total: the leading rows stored before `horizon` also go into
+/// `stable` (and move its `upto_seq`), the younger ones only into the returned total.
+fn fold_rows(
+    stable: &mut Partial,
+    rows: &[Row],
+    horizon: i64,
+    spec: &MetricSpec,
+) -> Result<Partial, Overflow> {
+    let field = spec.field_name.as_deref().unwrap_or_default();
+    let mut total = stable.clone();
+    let mut folding = true;
+    for r in rows {
+        folding = folding && r.created_at <= horizon;
+        if folding {
+            stable.fold(spec.aggregation, field, &r.properties)?;
+            stable.upto_seq = r.seq;
+        }
+        total.fold(spec.aggregation, field, &r.properties)?;
+    }
+    Ok(total)
+}
+
+/// The units of the events' `total` combined with the `pushed` counters' aggregate, as
+/// [`aggregate`] would combine them.
+fn with_counters(
+    spec: &MetricSpec,
+    window: &BillingWindow,
+    total: &Partial,
+    pushed: &Aggregate,
+    counters: &[UsageCounter],
+) -> Result<Decimal, Overflow> {
+    Ok(match spec.aggregation {
+        AggregationType::Count => checked::add(
+            Decimal::from(total.events_count),
+            pushed.units,
+            "count_agg units",
+        )?,
+        AggregationType::Sum => checked::add(total.sum, pushed.units, "sum_agg units")?,
+        _ => match (
+            total.max,
+            counters.iter().any(|c| window.contains(c.period_start)),
+        ) {
+            (Some(m), true) => m.max(pushed.units),
+            (Some(m), false) => m,
+            (None, _) => pushed.units,
+        },
+    })
 }

@@ -63,58 +63,16 @@ fn range(l: &TierLine) -> String {
 
 /// Lines for one priced charge named `label` (the metric or charge display name).
 pub fn charge_lines(label: &str, lines: &[TierLine], currency: Currency) -> Vec<LineSpec> {
+    let several_tiers = lines.iter().filter(|x| x.kind == LineKind::Tier).count() > 1;
     let mut out = Vec::new();
-    let exact =
-        |name: String, qty: Decimal, unit: Decimal, amount: Decimal, out: &mut Vec<LineSpec>| {
-            if fits(unit, currency) && quantity_fits(qty) {
-                out.push(LineSpec {
-                    name,
-                    quantity: qty.normalize(),
-                    price_unit: unit.normalize(),
-                });
-            } else {
-                out.push(LineSpec {
-                    name: format!("{name}: {} @ {}", group_thousands(qty), unit.normalize()),
-                    quantity: Decimal::ONE,
-                    price_unit: currency.round(amount),
-                });
-            }
-        };
     for l in lines {
         if l.amount.is_zero() {
             continue;
         }
         match &l.kind {
             LineKind::Included => {}
-            LineKind::Tier => {
-                let tiered = lines.iter().filter(|x| x.kind == LineKind::Tier).count() > 1
-                    || l.to_value.is_some()
-                    || !l.from_value.is_zero();
-                let name = if tiered {
-                    format!("{label} {}", range(l))
-                } else {
-                    label.to_string()
-                };
-                let per_units = l.units * l.per_unit_amount;
-                if !per_units.is_zero() {
-                    let n = if fits(l.per_unit_amount, currency) && quantity_fits(l.units) {
-                        format!("{name} @ {}", l.per_unit_amount.normalize())
-                    } else {
-                        name.clone()
-                    };
-                    exact(n, l.units, l.per_unit_amount, per_units, &mut out);
-                }
-                if !l.flat_amount.is_zero() {
-                    exact(
-                        format!("{name} flat fee"),
-                        Decimal::ONE,
-                        l.flat_amount,
-                        l.flat_amount,
-                        &mut out,
-                    );
-                }
-            }
-            LineKind::Package { package_size, .. } => exact(
+            LineKind::Tier => tier_lines(label, l, several_tiers, currency, &mut out),
+            LineKind::Package { package_size, .. } => out.push(exact(
                 format!(
                     "{label}: packages of {}",
                     group_thousands(Decimal::from(*package_size))
@@ -122,32 +80,100 @@ pub fn charge_lines(label: &str, lines: &[TierLine], currency: Currency) -> Vec<
                 l.units,
                 l.per_unit_amount,
                 l.amount,
-                &mut out,
-            ),
-            LineKind::Percentage => out.push(LineSpec {
-                name: format!(
+                currency,
+            )),
+            LineKind::Percentage => out.push(one_unit(
+                format!(
                     "{label}: {}% of {}",
                     (l.per_unit_amount * Decimal::ONE_HUNDRED).normalize(),
                     group_thousands(l.units)
                 ),
-                quantity: Decimal::ONE,
-                price_unit: currency.round(l.amount),
-            }),
-            LineKind::FixedFee => exact(
+                l.amount,
+                currency,
+            )),
+            LineKind::FixedFee => out.push(exact(
                 format!("{label}: fee per transaction"),
                 l.units,
                 l.per_unit_amount,
                 l.amount,
-                &mut out,
-            ),
-            LineKind::Adjustment => out.push(LineSpec {
-                name: format!("{label}: per-transaction minimum/maximum"),
-                quantity: Decimal::ONE,
-                price_unit: currency.round(l.amount),
-            }),
+                currency,
+            )),
+            LineKind::Adjustment => out.push(one_unit(
+                format!("{label}: per-transaction minimum/maximum"),
+                l.amount,
+                currency,
+            )),
         }
     }
     out
+}
+
+/// The lines of one tier: its units at the unit price (named with the tier's range when
+/// the charge has several tiers or this one is bounded) and its flat fee.
+fn tier_lines(
+    label: &str,
+    l: &TierLine,
+    several_tiers: bool,
+    currency: Currency,
+    out: &mut Vec<LineSpec>,
+) {
+    let tiered = several_tiers || l.to_value.is_some() || !l.from_value.is_zero();
+    let name = if tiered {
+        format!("{label} {}", range(l))
+    } else {
+        label.to_string()
+    };
+    let per_units = l.units * l.per_unit_amount;
+    if !per_units.is_zero() {
+        let n = if fits(l.per_unit_amount, currency) && quantity_fits(l.units) {
+            format!("{name} @ {}", l.per_unit_amount.normalize())
+        } else {
+            name.clone()
+        };
+        out.push(exact(n, l.units, l.per_unit_amount, per_units, currency));
+    }
+    if !l.flat_amount.is_zero() {
+        out.push(exact(
+            format!("{name} flat fee"),
+            Decimal::ONE,
+            l.flat_amount,
+            l.flat_amount,
+            currency,
+        ));
+    }
+}
+
+/// `qty` at `unit` when Odoo can hold both exactly; else one unit at `amount` (rounded to
+/// the currency) with quantity and unit price in the name.
+fn exact(
+    name: String,
+    qty: Decimal,
+    unit: Decimal,
+    amount: Decimal,
+    currency: Currency,
+) -> LineSpec {
+    if fits(unit, currency) && quantity_fits(qty) {
+        LineSpec {
+            name,
+            quantity: qty.normalize(),
+            price_unit: unit.normalize(),
+        }
+    } else {
+        LineSpec {
+            name: format!("{name}: {} @ {}", group_thousands(qty), unit.normalize()),
+            quantity: Decimal::ONE,
+            price_unit: currency.round(amount),
+        }
+    }
+}
+
+/// One unit at `amount`, rounded to the currency.
+fn one_unit(name: String, amount: Decimal, currency: Currency) -> LineSpec {
+    LineSpec {
+        name,
+        quantity: Decimal::ONE,
+        price_unit: currency.round(amount),
+    }
 }
 
 #[cfg(test)]

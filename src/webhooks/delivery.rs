@@ -161,6 +161,18 @@ struct Outcome {
     retry_after: Option<Duration>,
 }
 
+impl Outcome {
+    /// The receiver answered 2xx.
+    fn success(&self) -> bool {
+        self.status_code.is_some_and(|s| (200..300).contains(&s))
+    }
+
+    /// The receiver answered 410 Gone: the endpoint is disabled at once.
+    fn gone(&self) -> bool {
+        self.status_code == Some(410)
+    }
+}
+
 impl Worker {
     async fn run(self, mut stop: watch::Receiver<bool>) {
         tracing::info!("webhook delivery worker started");
@@ -227,29 +239,7 @@ impl Worker {
 
     #[tracing::instrument(skip_all, fields(delivery_id = %d.id, endpoint_id = %d.endpoint_id))]
     async fn deliver(&self, d: &DeliveryRow) -> Result<(), StoreError> {
-        let Some(endpoint) = self
-            .store
-            .webhook_endpoint(d.service_id, &d.endpoint_id)
-            .await?
-        else {
-            self.store
-                .fail_webhook_delivery(&d.id, "endpoint deleted")
-                .await?;
-            self.metrics.deliveries.with_label_values(&["failed"]).inc();
-            return Ok(());
-        };
-        if endpoint.disabled_at.is_some() {
-            self.store
-                .fail_webhook_delivery(&d.id, "endpoint disabled")
-                .await?;
-            self.metrics.deliveries.with_label_values(&["failed"]).inc();
-            return Ok(());
-        }
-        let Some(secret) = self.store.webhook_secret(d.service_id).await? else {
-            self.store
-                .fail_webhook_delivery(&d.id, "service missing")
-                .await?;
-            self.metrics.deliveries.with_label_values(&["failed"]).inc();
+        let Some((endpoint, secret)) = self.target(d).await? else {
             return Ok(());
         };
         let attempt = d.attempts + 1;
@@ -263,31 +253,72 @@ impl Worker {
             error: outcome.error.clone(),
             duration_ms: started.elapsed().as_millis() as i64,
         };
-        let success = outcome.status_code.is_some_and(|s| (200..300).contains(&s));
-        let gone = outcome.status_code == Some(410);
-        let next = if success {
-            NextState::Delivered
-        } else if gone {
-            NextState::Failed
-        } else {
-            match self
-                .config
-                .schedule
-                .next_delay(attempt, outcome.retry_after)
-            {
-                Some(wait) => NextState::Retry {
-                    at: now_micros() + wait.as_micros() as i64,
-                },
-                None => NextState::Failed,
-            }
-        };
+        let next = self.next_state(attempt, &outcome);
         self.store
             .record_webhook_attempt(&d.id, &record, &next)
             .await?;
         self.metrics
             .attempts
-            .with_label_values(&[if success { "success" } else { "failure" }])
+            .with_label_values(&[if outcome.success() {
+                "success"
+            } else {
+                "failure"
+            }])
             .inc();
+        self.settle(&endpoint, attempt, &next, &outcome).await
+    }
+
+    /// The endpoint and signing secret of `d`; `None` when the delivery cannot be made
+    /// (endpoint deleted or disabled, service missing), after marking it failed.
+    async fn target(&self, d: &DeliveryRow) -> Result<Option<(EndpointRow, String)>, StoreError> {
+        let endpoint = self
+            .store
+            .webhook_endpoint(d.service_id, &d.endpoint_id)
+            .await?;
+        let reason = match endpoint {
+            None => "endpoint deleted",
+            Some(ref e) if e.disabled_at.is_some() => "endpoint disabled",
+            Some(e) => match self.store.webhook_secret(d.service_id).await? {
+                Some(secret) => return Ok(Some((e, secret))),
+                None => "service missing",
+            },
+        };
+        self.store.fail_webhook_delivery(&d.id, reason).await?;
+        self.metrics.deliveries.with_label_values(&["failed"]).inc();
+        Ok(None)
+    }
+
+    /// Delivered on 2xx; failed on 410 or when the schedule has no attempt left; else
+    /// retried after the schedule's delay (or the receiver's `Retry-After`).
+    fn next_state(&self, attempt: i64, outcome: &Outcome) -> NextState {
+        if outcome.success() {
+            return NextState::Delivered;
+        }
+        if outcome.gone() {
+            return NextState::Failed;
+        }
+        match self
+            .config
+            .schedule
+            .next_delay(attempt, outcome.retry_after)
+        {
+            Some(wait) => NextState::Retry {
+                at: now_micros() + wait.as_micros() as i64,
+            },
+            None => NextState::Failed,
+        }
+    }
+
+    /// Counts and logs the attempt's result; a delivery that failed for good disables
+    /// the endpoint on 410 or after `disable_after_failed_deliveries` failed deliveries in
+    /// a row; a delivered one resets that run.
+    async fn settle(
+        &self,
+        endpoint: &EndpointRow,
+        attempt: i64,
+        next: &NextState,
+        outcome: &Outcome,
+    ) -> Result<(), StoreError> {
         match next {
             NextState::Delivered => {
                 self.metrics
@@ -303,8 +334,8 @@ impl Worker {
             }
             NextState::Failed => {
                 self.metrics.deliveries.with_label_values(&["failed"]).inc();
-                if gone {
-                    self.disable(&endpoint, "gone", "receiver answered 410 Gone")
+                if outcome.gone() {
+                    self.disable(endpoint, "gone", "receiver answered 410 Gone")
                         .await?;
                 } else {
                     tracing::warn!(attempt, status = ?outcome.status_code, error = ?outcome.error,
@@ -312,7 +343,7 @@ impl Worker {
                     let run = self.store.count_endpoint_failure(&endpoint.id).await?;
                     if run >= self.config.disable_after_failed_deliveries {
                         let reason = format!("{run} consecutive deliveries failed every attempt");
-                        self.disable(&endpoint, "failures", &reason).await?;
+                        self.disable(endpoint, "failures", &reason).await?;
                     }
                 }
             }
@@ -347,41 +378,32 @@ impl Worker {
 
     /// Makes the HTTP attempt; never fails, the outcome says what happened.
     async fn send(&self, d: &DeliveryRow, endpoint: &EndpointRow, secret: &str) -> Outcome {
-        let failed = |error: String| Outcome {
-            status_code: None,
-            error: Some(error),
-            retry_after: None,
-        };
-        let url = match Url::parse(&endpoint.webhook_url) {
-            Ok(u) => u,
-            Err(_) => return failed("stored webhook_url is not a URL".into()),
-        };
-        // DNS is outside reqwest's timeout: bound it too.
-        let resolved = tokio::time::timeout(
-            self.config.timeout,
-            resolve_checked(&url, &self.config.allowed),
-        )
-        .await;
-        let addrs = match resolved {
-            Ok(Ok(a)) => a,
-            Ok(Err(e)) => return failed(format!("refused: {e}")),
-            Err(_) => return failed("timeout resolving the host".into()),
-        };
-        let (algo, lago_signature) = match endpoint.signature_algo.as_str() {
-            "jwt" => match self.signer().await {
-                Ok(s) => match s.sign(&d.body, &self.config.jwt_issuer) {
-                    Ok(sig) => ("jwt", sig),
-                    Err(e) => return failed(e.to_string()),
-                },
-                Err(e) => return failed(format!("signing key unavailable: {e}")),
+        match self.try_send(d, endpoint, secret).await {
+            Ok(outcome) => outcome,
+            Err(error) => Outcome {
+                status_code: None,
+                error: Some(error),
+                retry_after: None,
             },
-            _ => ("hmac", lago_hmac(secret, d.body.as_bytes())),
-        };
+        }
+    }
+
+    /// Resolves and checks the host, signs, posts; `Err` is the error of an attempt that
+    /// got no HTTP answer.
+    async fn try_send(
+        &self,
+        d: &DeliveryRow,
+        endpoint: &EndpointRow,
+        secret: &str,
+    ) -> Result<Outcome, String> {
+        let url = Url::parse(&endpoint.webhook_url)
+            .map_err(|_| "stored webhook_url is not a URL".to_string())?;
+        let addrs = self.resolve(&url).await?;
+        let (algo, lago_signature) = self.lago_signature(d, endpoint, secret).await?;
         let timestamp = chrono::Utc::now().timestamp();
-        let client = match self.client_for(&url, &addrs) {
-            Ok(c) => c,
-            Err(e) => return failed(format!("client: {}", error_text(&e))),
-        };
+        let client = self
+            .client_for(&url, &addrs)
+            .map_err(|e| format!("client: {}", error_text(&e)))?;
         let response = client
             .post(url)
             .header("content-type", "application/json")
@@ -396,18 +418,58 @@ impl Worker {
             )
             .body(d.body.clone())
             .send()
-            .await;
-        let mut resp = match response {
-            Ok(r) => r,
-            Err(e) => return failed(error_text(&e)),
-        };
+            .await
+            .map_err(|e| error_text(&e))?;
+        Ok(self.read_answer(response).await)
+    }
+
+    /// The addresses of `url`'s host that the SSRF guard allows, within the timeout
+    /// (DNS is outside reqwest's timeout: bound it too).
+    async fn resolve(&self, url: &Url) -> Result<Vec<SocketAddr>, String> {
+        let resolved = tokio::time::timeout(
+            self.config.timeout,
+            resolve_checked(url, &self.config.allowed),
+        )
+        .await;
+        match resolved {
+            Ok(Ok(a)) => Ok(a),
+            Ok(Err(e)) => Err(format!("refused: {e}")),
+            Err(_) => Err("timeout resolving the host".into()),
+        }
+    }
+
+    /// `X-Lago-Signature-Algorithm` and `X-Lago-Signature` of the body: an RS256 JWT for
+    /// `jwt` endpoints, else the HMAC with the service's secret.
+    async fn lago_signature(
+        &self,
+        d: &DeliveryRow,
+        endpoint: &EndpointRow,
+        secret: &str,
+    ) -> Result<(&'static str, String), String> {
+        match endpoint.signature_algo.as_str() {
+            "jwt" => {
+                let signer = self
+                    .signer()
+                    .await
+                    .map_err(|e| format!("signing key unavailable: {e}"))?;
+                let sig = signer
+                    .sign(&d.body, &self.config.jwt_issuer)
+                    .map_err(|e| e.to_string())?;
+                Ok(("jwt", sig))
+            }
+            _ => Ok(("hmac", lago_hmac(secret, d.body.as_bytes()))),
+        }
+    }
+
+    /// The outcome of an HTTP answer: its status, `Retry-After`, and an error unless 2xx.
+    /// At most `max_response_bytes` of the body are read (and discarded).
+    async fn read_answer(&self, mut resp: reqwest::Response) -> Outcome {
         let status = resp.status().as_u16();
         let retry_after = resp
             .headers()
             .get("retry-after")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| parse_retry_after(v, SystemTime::now()));
-        // Read (and discard) at most max_response_bytes of the answer.
         let mut read = 0usize;
         let mut read_error = None;
         while read < self.config.max_response_bytes {

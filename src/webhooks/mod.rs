@@ -9,10 +9,12 @@
 //!   instance RSA key pair.
 //! - [`ssrf`]: which URLs may be registered and which addresses may be connected to.
 //! - [`schedule`]: the retry schedule and `Retry-After`.
+//! - [`endpoint_service`]: creating, changing and removing endpoints from typed requests.
 //! - [`repo`]: the store queries (`migrations/*/0003_webhooks.sql`).
 //! - [`replay`]: re-queueing deliveries for `fusion-billing webhooks replay`.
 
 pub mod delivery;
+pub mod endpoint_service;
 pub mod outbox;
 pub mod replay;
 pub mod repo;

@@ -12,12 +12,10 @@ use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
-use super::body::{opt_string, InvalidValue};
-use super::error::FieldErrors;
-use crate::meter::events::{canonical_json, NewEvent};
-
-use crate::lago::error_code::FieldCode;
+use super::error_code::FieldCode;
+use super::fields::{opt_string, FieldErrors, InvalidValue};
 pub use crate::limits::MAX_ID_LEN;
+use crate::meter::events::{canonical_json, NewEvent};
 
 /// Validates `input` (the object under `event`, or one element of `events`).
 /// `now` is Unix microseconds, used for a missing timestamp and `created_at`.
@@ -39,14 +37,80 @@ pub fn validate_event(input: &Value, now: i64) -> Result<NewEvent, FieldErrors> 
     let external_subscription_id = required_id(obj, "external_subscription_id", &mut errors);
     let code = required_id(obj, "code", &mut errors);
 
-    let timestamp = match parse_timestamp(obj.get("timestamp")) {
+    let timestamp = event_timestamp(obj, &mut errors);
+    let properties = event_properties(obj, &mut errors);
+    let precise = precise_total_amount_cents(obj, &mut errors);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let (Some(transaction_id), Some(external_subscription_id), Some(code)) =
+        (transaction_id, external_subscription_id, code)
+    else {
+        unreachable!("missing ids are reported as errors above");
+    };
+    Ok(new_event(
+        Ids {
+            transaction_id,
+            external_subscription_id,
+            code,
+        },
+        timestamp,
+        properties,
+        precise,
+        now,
+    ))
+}
+
+/// The three ids of a valid event.
+struct Ids {
+    transaction_id: String,
+    external_subscription_id: String,
+    code: String,
+}
+
+/// The event to store: `properties` in canonical JSON, the fingerprint of its content
+/// (code, timestamp as given, properties, precise amount), a new `lago_id`, a missing
+/// timestamp set to `now`.
+fn new_event(
+    ids: Ids,
+    timestamp: Option<i64>,
+    properties: Value,
+    precise: Option<String>,
+    now: i64,
+) -> NewEvent {
+    let properties_text = canonical_json(&properties);
+    let fingerprint = {
+        let content = json!([ids.code, timestamp, properties, precise]);
+        hex::encode(Sha256::digest(canonical_json(&content).as_bytes()))
+    };
+    NewEvent {
+        lago_id: uuid::Uuid::new_v4().to_string(),
+        external_subscription_id: ids.external_subscription_id,
+        transaction_id: ids.transaction_id,
+        code: ids.code,
+        timestamp: timestamp.unwrap_or(now),
+        properties: properties_text,
+        precise_total_amount_cents: precise,
+        fingerprint,
+        created_at: now,
+    }
+}
+
+/// `timestamp` as [`parse_timestamp`]; `invalid_format` otherwise.
+fn event_timestamp(obj: &Map<String, Value>, errors: &mut FieldErrors) -> Option<i64> {
+    match parse_timestamp(obj.get("timestamp")) {
         Ok(t) => t,
         Err(InvalidValue) => {
             errors.insert("timestamp".into(), json!([FieldCode::InvalidFormat]));
             None
         }
-    };
-    let properties = match obj.get("properties") {
+    }
+}
+
+/// `properties`: an object within [`crate::limits::check_event_properties`], null = `{}`;
+/// anything else is `value_is_invalid`.
+fn event_properties(obj: &Map<String, Value>, errors: &mut FieldErrors) -> Value {
+    match obj.get("properties") {
         None | Some(Value::Null) => Value::Object(Map::new()),
         Some(v @ Value::Object(m)) => {
             if let Err(e) = crate::limits::check_event_properties(m) {
@@ -58,65 +122,37 @@ pub fn validate_event(input: &Value, now: i64) -> Result<NewEvent, FieldErrors> 
             errors.insert("properties".into(), json!([FieldCode::ValueIsInvalid]));
             Value::Null
         }
-    };
-    let precise = match obj.get("precise_total_amount_cents") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) if s.trim().is_empty() => None,
-        Some(v @ (Value::String(_) | Value::Number(_))) => {
-            let text = match v {
-                Value::String(s) => s.trim().to_string(),
-                other => other.to_string(),
-            };
-            match parse_decimal(&text) {
-                Some(d) if d.abs() > crate::limits::MAX_QUANTITY => {
-                    errors.insert(
-                        "precise_total_amount_cents".into(),
-                        json!([FieldCode::ValueIsOutOfRange]),
-                    );
-                    None
-                }
-                Some(d) => Some(d.normalize().to_string()),
-                None => {
-                    errors.insert(
-                        "precise_total_amount_cents".into(),
-                        json!([FieldCode::ValueIsInvalid]),
-                    );
-                    None
-                }
-            }
-        }
+    }
+}
+
+/// `precise_total_amount_cents`: a decimal (number or string, blank = none) within
+/// [`crate::limits::MAX_QUANTITY`], kept normalized as text.
+fn precise_total_amount_cents(
+    obj: &Map<String, Value>,
+    errors: &mut FieldErrors,
+) -> Option<String> {
+    const KEY: &str = "precise_total_amount_cents";
+    let text = match obj.get(KEY) {
+        None | Some(Value::Null) => return None,
+        Some(Value::String(s)) if s.trim().is_empty() => return None,
+        Some(Value::String(s)) => s.trim().to_string(),
+        Some(v @ Value::Number(_)) => v.to_string(),
         Some(_) => {
-            errors.insert(
-                "precise_total_amount_cents".into(),
-                json!([FieldCode::ValueIsInvalid]),
-            );
+            errors.insert(KEY.into(), json!([FieldCode::ValueIsInvalid]));
+            return None;
+        }
+    };
+    match parse_decimal(&text) {
+        Some(d) if d.abs() > crate::limits::MAX_QUANTITY => {
+            errors.insert(KEY.into(), json!([FieldCode::ValueIsOutOfRange]));
             None
         }
-    };
-    if !errors.is_empty() {
-        return Err(errors);
+        Some(d) => Some(d.normalize().to_string()),
+        None => {
+            errors.insert(KEY.into(), json!([FieldCode::ValueIsInvalid]));
+            None
+        }
     }
-    let (Some(transaction_id), Some(external_subscription_id), Some(code)) =
-        (transaction_id, external_subscription_id, code)
-    else {
-        unreachable!("missing ids are reported as errors above");
-    };
-    let properties_text = canonical_json(&properties);
-    let fingerprint = {
-        let content = json!([code, timestamp, properties, precise]);
-        hex::encode(Sha256::digest(canonical_json(&content).as_bytes()))
-    };
-    Ok(NewEvent {
-        lago_id: uuid::Uuid::new_v4().to_string(),
-        external_subscription_id,
-        transaction_id,
-        code,
-        timestamp: timestamp.unwrap_or(now),
-        properties: properties_text,
-        precise_total_amount_cents: precise,
-        fingerprint,
-        created_at: now,
-    })
 }
 
 fn required_id(obj: &Map<String, Value>, key: &str, errors: &mut FieldErrors) -> Option<String> {
