@@ -4,8 +4,8 @@
 
 use serde_json::{Map, Value};
 
-use super::body_fields::{non_negative_int, string};
 use super::error_code::{ErrorCode, FieldCode};
+use super::fields::{non_negative_int, string};
 use crate::accounts::credit_notes::{CreditNoteItem, NewCreditNote, REASONS};
 use crate::accounts::error::AccountsError;
 

@@ -5,8 +5,8 @@
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
-use super::body_fields::{non_negative_int, text};
 use super::error_code::{ErrorCode, FieldCode};
+use super::fields::{non_negative_int, text};
 use crate::accounts::error::AccountsError;
 use crate::accounts::invoices::{
     InvoiceUpdate, MetadataEntry, OneOffFee, OneOffInvoice, PaymentStatusUpdate,

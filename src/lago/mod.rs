@@ -12,7 +12,6 @@
 
 pub mod billable_metric;
 pub mod billable_metric_request;
-pub mod body_fields;
 pub mod counter;
 pub mod credit_note;
 pub mod credit_note_request;

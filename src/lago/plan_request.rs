@@ -39,7 +39,7 @@ fn add(errors: &mut Errors, field: &str, code: FieldCode) {
 }
 
 fn str_of(m: &Map<String, Value>, k: &str) -> Option<String> {
-    super::body_fields::text(m, k)
+    super::fields::text(m, k)
 }
 
 fn bool_of(m: &Map<String, Value>, k: &str, default: bool) -> bool {

@@ -6,8 +6,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Map, Value};
 
-use super::body_fields::text;
 use super::error_code::FieldCode;
+use super::fields::text;
 use crate::accounts::error::AccountsError;
 use crate::accounts::subscriptions::{
     BillingTime, InvalidDate, NewSubscription, SubscriptionChange,
