@@ -155,6 +155,7 @@ impl Accounts {
         let customer = self.customer(service, external_customer_id).await?;
         let row = self
             .store
+            .subscriptions()
             .live_subscription(service.id, external_subscription_id)
             .await?
             .filter(|r| r.customer_id == customer.lago_id && r.status == "active")

@@ -43,7 +43,7 @@ pub enum Inserted {
     Conflict,
 }
 
-impl Store {
+impl CustomerRepo<'_> {
     /// The live customer `external_id` of `service_id`.
     ///
     /// # Errors
@@ -57,7 +57,7 @@ impl Store {
             "SELECT {COLUMNS} FROM customers WHERE service_id = $1 AND external_id = $2 \
              AND deleted_at IS NULL"
         );
-        Ok(dispatch!(self, |p| sqlx::query_as(&sql)
+        Ok(dispatch!(self.0, |p| sqlx::query_as(&sql)
             .bind(service_id)
             .bind(external_id)
             .fetch_optional(p)
@@ -74,7 +74,7 @@ impl Store {
         lago_id: &str,
     ) -> Result<Option<CustomerRow>, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM customers WHERE service_id = $1 AND lago_id = $2");
-        Ok(dispatch!(self, |p| sqlx::query_as(&sql)
+        Ok(dispatch!(self.0, |p| sqlx::query_as(&sql)
             .bind(service_id)
             .bind(lago_id)
             .fetch_optional(p)
@@ -94,7 +94,7 @@ impl Store {
             "SELECT {COLUMNS} FROM customers WHERE lago_id IN ({})",
             marks.join(",")
         );
-        Ok(dispatch!(self, |p| {
+        Ok(dispatch!(self.0, |p| {
             let mut q = sqlx::query_as(&sql);
             for id in ids {
                 q = q.bind(id);
@@ -113,7 +113,7 @@ impl Store {
         let sql =
             format!("INSERT INTO customers ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, \
                      (SELECT COALESCE(MAX(sequential_id), 0) + 1 FROM customers WHERE service_id = $2))");
-        let r = dispatch!(self, |p| sqlx::query(&sql)
+        let r = dispatch!(self.0, |p| sqlx::query(&sql)
             .bind(&c.lago_id)
             .bind(c.service_id)
             .bind(&c.external_id)
@@ -141,7 +141,7 @@ impl Store {
     /// # Errors
     /// Store errors.
     pub async fn update_customer(&self, c: &CustomerRow) -> Result<(), StoreError> {
-        dispatch!(self, |p| sqlx::query(
+        dispatch!(self.0, |p| sqlx::query(
             "UPDATE customers SET partner_id = $1, attributes = $2, updated_at = $3 \
              WHERE lago_id = $4"
         )
@@ -160,7 +160,7 @@ impl Store {
     /// # Errors
     /// Store errors.
     pub async fn delete_customer(&self, lago_id: &str, at: i64) -> Result<(), StoreError> {
-        dispatch!(self, |p| sqlx::query(
+        dispatch!(self.0, |p| sqlx::query(
             "UPDATE customers SET deleted_at = $1, updated_at = $1 WHERE lago_id = $2"
         )
         .bind(at)
@@ -187,18 +187,29 @@ impl Store {
             "SELECT {COLUMNS} FROM customers WHERE {filter} ORDER BY created_at, lago_id LIMIT $3 OFFSET $4"
         );
         let count_sql = format!("SELECT COUNT(*) FROM customers WHERE {filter}");
-        let rows = dispatch!(self, |p| sqlx::query_as(&sql)
+        let rows = dispatch!(self.0, |p| sqlx::query_as(&sql)
             .bind(service_id)
             .bind(external_id)
             .bind(limit)
             .bind(offset)
             .fetch_all(p)
             .await?);
-        let total: i64 = dispatch!(self, |p| sqlx::query_scalar(&count_sql)
+        let total: i64 = dispatch!(self.0, |p| sqlx::query_scalar(&count_sql)
             .bind(service_id)
             .bind(external_id)
             .fetch_one(p)
             .await?);
         Ok((rows, total))
+    }
+}
+
+/// Repository of customers (table `customers`: the app's `external_id` → Odoo partner link): a borrowed view of the [`Store`], one per aggregate.
+#[derive(Debug, Clone, Copy)]
+pub struct CustomerRepo<'s>(pub(crate) &'s Store);
+
+impl Store {
+    /// The repository of customers.
+    pub fn customers(&self) -> CustomerRepo<'_> {
+        CustomerRepo(self)
     }
 }

@@ -145,6 +145,7 @@ impl Accounts {
         loop {
             if let Some(row) = self
                 .store
+                .customers()
                 .customer_by_external(service.id, external_id)
                 .await?
             {
@@ -185,7 +186,7 @@ impl Accounts {
         }
         row.attributes = attrs.to_stored();
         row.updated_at = now_micros();
-        self.store.update_customer(&row).await?;
+        self.store.customers().update_customer(&row).await?;
         Ok(row)
     }
 
@@ -213,10 +214,11 @@ impl Accounts {
             deleted_at: None,
             sequential_id: 0,
         };
-        match self.store.insert_customer(&row).await? {
+        match self.store.customers().insert_customer(&row).await? {
             Inserted::Yes => {
                 let row = self
                     .store
+                    .customers()
                     .customer_by_external(service.id, external_id)
                     .await?
                     .unwrap_or(row);
@@ -237,6 +239,7 @@ impl Accounts {
         external_id: &str,
     ) -> Result<CustomerRow, AccountsError> {
         self.store
+            .customers()
             .customer_by_external(service.id, external_id)
             .await?
             .ok_or(AccountsError::NotFound(ErrorCode::CustomerNotFound))
@@ -266,7 +269,10 @@ impl Accounts {
         let mut row = self.customer(service, external_id).await?;
         self.terminate_customer_subscriptions(service, &row).await?;
         let now = now_micros();
-        self.store.delete_customer(&row.lago_id, now).await?;
+        self.store
+            .customers()
+            .delete_customer(&row.lago_id, now)
+            .await?;
         row.deleted_at = Some(now);
         row.updated_at = now;
         Ok(row)

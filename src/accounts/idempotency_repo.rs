@@ -30,7 +30,7 @@ pub struct IdempotencyRow {
     pub created_at: i64,
 }
 
-impl Store {
+impl IdempotencyRepo<'_> {
     /// Claims `key` for a request with `request_hash` (no-op when it exists), after purging
     /// keys older than [`KEEP_MICROS`]; returns the stored row and whether this call inserted
     /// it.
@@ -45,14 +45,14 @@ impl Store {
         request_hash: &str,
         now: i64,
     ) -> Result<(IdempotencyRow, bool), StoreError> {
-        dispatch!(self, |p| sqlx::query(
+        dispatch!(self.0, |p| sqlx::query(
             "DELETE FROM idempotency_keys WHERE created_at < $1"
         )
         .bind(now - KEEP_MICROS)
         .execute(p)
         .await
         .map(|_| ())?);
-        let inserted = dispatch!(self, |p| sqlx::query(
+        let inserted = dispatch!(self.0, |p| sqlx::query(
             "INSERT INTO idempotency_keys \
              (service_id, key, route, request_hash, status, response, created_at) \
              VALUES ($1, $2, $3, $4, NULL, NULL, $5) ON CONFLICT DO NOTHING"
@@ -65,7 +65,7 @@ impl Store {
         .execute(p)
         .await
         .map(|r| r.rows_affected() == 1)?);
-        let row: IdempotencyRow = dispatch!(self, |p| sqlx::query_as(
+        let row: IdempotencyRow = dispatch!(self.0, |p| sqlx::query_as(
             "SELECT service_id, key, route, request_hash, status, response, created_at \
              FROM idempotency_keys WHERE service_id = $1 AND key = $2"
         )
@@ -89,7 +89,7 @@ impl Store {
         started_at: i64,
         now: i64,
     ) -> Result<bool, StoreError> {
-        Ok(dispatch!(self, |p| sqlx::query(
+        Ok(dispatch!(self.0, |p| sqlx::query(
             "UPDATE idempotency_keys SET created_at = $1 \
              WHERE service_id = $2 AND key = $3 AND created_at = $4 AND status IS NULL"
         )
@@ -113,7 +113,7 @@ impl Store {
         key: &str,
         now: i64,
     ) -> Result<(), StoreError> {
-        dispatch!(self, |p| sqlx::query(
+        dispatch!(self.0, |p| sqlx::query(
             "UPDATE idempotency_keys SET status = NULL, response = NULL, created_at = $1 \
              WHERE service_id = $2 AND key = $3"
         )
@@ -135,7 +135,7 @@ impl Store {
         service_id: i64,
         key: &str,
     ) -> Result<(), StoreError> {
-        dispatch!(self, |p| sqlx::query(
+        dispatch!(self.0, |p| sqlx::query(
             "DELETE FROM idempotency_keys WHERE service_id = $1 AND key = $2 AND status IS NULL"
         )
         .bind(service_id)
@@ -157,7 +157,7 @@ impl Store {
         status: i64,
         response: &str,
     ) -> Result<(), StoreError> {
-        dispatch!(self, |p| sqlx::query(
+        dispatch!(self.0, |p| sqlx::query(
             "UPDATE idempotency_keys SET status = $1, response = $2 \
              WHERE service_id = $3 AND key = $4"
         )
@@ -169,5 +169,16 @@ impl Store {
         .await
         .map(|_| ())?);
         Ok(())
+    }
+}
+
+/// Repository of `Idempotency-Key` claims and stored answers (table `idempotency_keys`): a borrowed view of the [`Store`], one per aggregate.
+#[derive(Debug, Clone, Copy)]
+pub struct IdempotencyRepo<'s>(pub(crate) &'s Store);
+
+impl Store {
+    /// The repository of `Idempotency-Key` claims and stored answers.
+    pub fn idempotency(&self) -> IdempotencyRepo<'_> {
+        IdempotencyRepo(self)
     }
 }

@@ -92,7 +92,7 @@ const INV_COLUMNS: &str = "lago_id, service_id, move_id, invoice_type, customer_
 const CN_COLUMNS: &str = "lago_id, service_id, invoice_id, move_id, reason, description, \
      credit_amount_cents, refund_amount_cents, items, voided_at, created_at, updated_at";
 
-impl Store {
+impl InvoiceRepo<'_> {
     /// Inserts an invoice link unless (service, move) is already known; returns the stored row.
     ///
     /// # Errors
@@ -102,7 +102,7 @@ impl Store {
             "INSERT INTO invoices ({INV_COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) \
              ON CONFLICT DO NOTHING"
         );
-        dispatch!(self, |p| sqlx::query(&sql)
+        dispatch!(self.0, |p| sqlx::query(&sql)
             .bind(&r.lago_id)
             .bind(r.service_id)
             .bind(r.move_id)
@@ -132,7 +132,7 @@ impl Store {
     ) -> Result<Option<InvoiceRow>, StoreError> {
         let sql =
             format!("SELECT {INV_COLUMNS} FROM invoices WHERE service_id = $1 AND move_id = $2");
-        Ok(dispatch!(self, |p| sqlx::query_as(&sql)
+        Ok(dispatch!(self.0, |p| sqlx::query_as(&sql)
             .bind(service_id)
             .bind(move_id)
             .fetch_optional(p)
@@ -150,7 +150,7 @@ impl Store {
     ) -> Result<Option<InvoiceRow>, StoreError> {
         let sql =
             format!("SELECT {INV_COLUMNS} FROM invoices WHERE service_id = $1 AND lago_id = $2");
-        Ok(dispatch!(self, |p| sqlx::query_as(&sql)
+        Ok(dispatch!(self.0, |p| sqlx::query_as(&sql)
             .bind(service_id)
             .bind(lago_id)
             .fetch_optional(p)
@@ -168,7 +168,7 @@ impl Store {
         let sql = format!(
             "SELECT {INV_COLUMNS} FROM invoices WHERE service_id = $1 ORDER BY move_id ASC"
         );
-        Ok(dispatch!(self, |p| sqlx::query_as(&sql)
+        Ok(dispatch!(self.0, |p| sqlx::query_as(&sql)
             .bind(service_id)
             .fetch_all(p)
             .await?))
@@ -185,7 +185,7 @@ impl Store {
         metadata: &str,
         now: i64,
     ) -> Result<(), StoreError> {
-        dispatch!(self, |p| {
+        dispatch!(self.0, |p| {
             sqlx::query(
             "UPDATE invoices SET metadata = $1, updated_at = $2 WHERE service_id = $3 AND lago_id = $4"
         )
@@ -209,7 +209,7 @@ impl Store {
             "INSERT INTO credit_notes ({CN_COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) \
              ON CONFLICT DO NOTHING"
         );
-        dispatch!(self, |p| sqlx::query(&sql)
+        dispatch!(self.0, |p| sqlx::query(&sql)
             .bind(&r.lago_id)
             .bind(r.service_id)
             .bind(&r.invoice_id)
@@ -227,7 +227,7 @@ impl Store {
             .map(|_| ())?);
         let sql =
             format!("SELECT {CN_COLUMNS} FROM credit_notes WHERE service_id = $1 AND move_id = $2");
-        let row: Option<CreditNoteRow> = dispatch!(self, |p| sqlx::query_as(&sql)
+        let row: Option<CreditNoteRow> = dispatch!(self.0, |p| sqlx::query_as(&sql)
             .bind(r.service_id)
             .bind(r.move_id)
             .fetch_optional(p)
@@ -246,7 +246,7 @@ impl Store {
     ) -> Result<Option<CreditNoteRow>, StoreError> {
         let sql =
             format!("SELECT {CN_COLUMNS} FROM credit_notes WHERE service_id = $1 AND lago_id = $2");
-        Ok(dispatch!(self, |p| sqlx::query_as(&sql)
+        Ok(dispatch!(self.0, |p| sqlx::query_as(&sql)
             .bind(service_id)
             .bind(lago_id)
             .fetch_optional(p)
@@ -271,7 +271,7 @@ impl Store {
             "SELECT {CN_COLUMNS} FROM credit_notes WHERE service_id = $1 {filter} \
              ORDER BY created_at ASC, lago_id ASC"
         );
-        Ok(dispatch!(self, |p| {
+        Ok(dispatch!(self.0, |p| {
             let mut q = sqlx::query_as(&sql).bind(service_id);
             if let Some(i) = invoice_id {
                 q = q.bind(i);
@@ -290,7 +290,7 @@ impl Store {
         lago_id: &str,
         now: i64,
     ) -> Result<(), StoreError> {
-        dispatch!(self, |p| {
+        dispatch!(self.0, |p| {
             sqlx::query(
             "UPDATE credit_notes SET voided_at = $1, updated_at = $1 WHERE service_id = $2 AND lago_id = $3"
         )
@@ -305,7 +305,7 @@ impl Store {
     }
 }
 
-impl Store {
+impl InvoiceRepo<'_> {
     /// Invoice links (any service) of these Odoo moves.
     ///
     /// # Errors
@@ -322,7 +322,7 @@ impl Store {
             "SELECT {INV_COLUMNS} FROM invoices WHERE move_id IN ({})",
             marks.join(",")
         );
-        Ok(dispatch!(self, |p| {
+        Ok(dispatch!(self.0, |p| {
             let mut q = sqlx::query_as(&sql);
             for m in moves {
                 q = q.bind(m);
@@ -347,7 +347,7 @@ impl Store {
             "SELECT {CN_COLUMNS} FROM credit_notes WHERE move_id IN ({})",
             marks.join(",")
         );
-        Ok(dispatch!(self, |p| {
+        Ok(dispatch!(self.0, |p| {
             let mut q = sqlx::query_as(&sql);
             for m in moves {
                 q = q.bind(m);
@@ -374,13 +374,13 @@ pub struct CreditReservation {
     pub created_at: i64,
 }
 
-impl Store {
+impl InvoiceRepo<'_> {
     /// Reserves the amounts of credit note `r.lago_id` (no-op when already reserved).
     ///
     /// # Errors
     /// Store errors.
     pub async fn reserve_credit(&self, r: &CreditReservation) -> Result<(), StoreError> {
-        dispatch!(self, |p| sqlx::query(
+        dispatch!(self.0, |p| sqlx::query(
             "INSERT INTO credit_reservations (lago_id, service_id, invoice_id, items, created_at) \
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT (lago_id) DO NOTHING"
         )
@@ -400,7 +400,7 @@ impl Store {
     /// # Errors
     /// Store errors.
     pub async fn release_credit(&self, lago_id: &str) -> Result<(), StoreError> {
-        dispatch!(self, |p| sqlx::query(
+        dispatch!(self.0, |p| sqlx::query(
             "DELETE FROM credit_reservations WHERE lago_id = $1"
         )
         .bind(lago_id)
@@ -418,12 +418,23 @@ impl Store {
         &self,
         service_id: i64,
     ) -> Result<Vec<CreditReservation>, StoreError> {
-        Ok(dispatch!(self, |p| sqlx::query_as(
+        Ok(dispatch!(self.0, |p| sqlx::query_as(
             "SELECT lago_id, service_id, invoice_id, items, created_at \
              FROM credit_reservations WHERE service_id = $1"
         )
         .bind(service_id)
         .fetch_all(p)
         .await?))
+    }
+}
+
+/// Repository of invoices and their credit notes (tables `invoices`, `credit_notes`, `credit_reservations`): a borrowed view of the [`Store`], one per aggregate.
+#[derive(Debug, Clone, Copy)]
+pub struct InvoiceRepo<'s>(pub(crate) &'s Store);
+
+impl Store {
+    /// The repository of invoices and their credit notes.
+    pub fn invoices(&self) -> InvoiceRepo<'_> {
+        InvoiceRepo(self)
     }
 }

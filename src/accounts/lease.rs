@@ -45,7 +45,12 @@ impl LeaseGuard {
     /// Releases the lease now.
     pub async fn release(mut self) {
         self.released = true;
-        if let Err(e) = self.store.release_lease(&self.name, &self.holder).await {
+        if let Err(e) = self
+            .store
+            .leases()
+            .release_lease(&self.name, &self.holder)
+            .await
+        {
             tracing::warn!(lease = %self.name, error = %e, "cannot release a lease; it expires by itself");
         }
     }
@@ -63,7 +68,7 @@ impl Drop for LeaseGuard {
         );
         if let Ok(rt) = tokio::runtime::Handle::try_current() {
             rt.spawn(async move {
-                if let Err(e) = store.release_lease(&name, &holder).await {
+                if let Err(e) = store.leases().release_lease(&name, &holder).await {
                     tracing::warn!(lease = %name, error = %e, "cannot release a lease; it expires by itself");
                 }
             });
@@ -71,7 +76,7 @@ impl Drop for LeaseGuard {
     }
 }
 
-impl Store {
+impl LeaseRepo<'_> {
     /// Takes the lease `name` for `holder` until `expires_at` (Unix µs) if it is free or
     /// expired at `now`; returns whether this call holds it.
     ///
@@ -84,7 +89,7 @@ impl Store {
         now: i64,
         expires_at: i64,
     ) -> Result<bool, StoreError> {
-        Ok(dispatch!(self, |p| sqlx::query(
+        Ok(dispatch!(self.0, |p| sqlx::query(
             "INSERT INTO intent_leases (name, holder, expires_at) VALUES ($1, $2, $3) \
              ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, \
              expires_at = excluded.expires_at WHERE intent_leases.expires_at < $4"
@@ -103,7 +108,7 @@ impl Store {
     /// # Errors
     /// Store errors.
     pub async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError> {
-        dispatch!(self, |p| sqlx::query(
+        dispatch!(self.0, |p| sqlx::query(
             "DELETE FROM intent_leases WHERE name = $1 AND holder = $2"
         )
         .bind(name)
@@ -130,7 +135,7 @@ impl Store {
                 .await?
             {
                 return Ok(LeaseGuard {
-                    store: self.clone(),
+                    store: self.0.clone(),
                     name,
                     holder,
                     released: false,
@@ -166,5 +171,16 @@ pub mod names {
     /// A request without `Idempotency-Key`, by the hash of its route and body.
     pub fn request(service: i64, hash: &str) -> String {
         format!("request:{service}:{hash}")
+    }
+}
+
+/// Repository of intent leases (table `intent_leases`): a borrowed view of the [`Store`], one per aggregate.
+#[derive(Debug, Clone, Copy)]
+pub struct LeaseRepo<'s>(pub(crate) &'s Store);
+
+impl Store {
+    /// The repository of intent leases.
+    pub fn leases(&self) -> LeaseRepo<'_> {
+        LeaseRepo(self)
     }
 }

@@ -65,7 +65,7 @@ impl Accounts {
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Result<T, AccountsError>>,
     {
-        let guard = self.store.lease(name).await?;
+        let guard = self.store.leases().lease(name).await?;
         let out = work().await;
         guard.release().await;
         match out {

@@ -118,6 +118,7 @@ impl Accounts {
         for ch in charges.iter_mut() {
             let metric_name = self
                 .store
+                .billable_metrics()
                 .metric_by_id(service.id, &ch.billable_metric_id)
                 .await?
                 .map(|m| m.name)

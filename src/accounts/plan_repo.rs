@@ -36,7 +36,7 @@ pub struct PlanRow {
 const COLUMNS: &str = "lago_id, service_id, code, name, interval, amount_cents, amount_currency, \
      pay_in_advance, attributes, charges, odoo_plan_id, odoo_product_id, created_at, updated_at, deleted_at";
 
-impl Store {
+impl PlanRepo<'_> {
     /// The live plan `code` of `service_id`.
     ///
     /// # Errors
@@ -49,7 +49,7 @@ impl Store {
         let sql = format!(
             "SELECT {COLUMNS} FROM plans WHERE service_id = $1 AND code = $2 AND deleted_at IS NULL"
         );
-        Ok(dispatch!(self, |p| sqlx::query_as(&sql)
+        Ok(dispatch!(self.0, |p| sqlx::query_as(&sql)
             .bind(service_id)
             .bind(code)
             .fetch_optional(p)
@@ -62,7 +62,7 @@ impl Store {
     /// Store errors.
     pub async fn plan_by_id(&self, lago_id: &str) -> Result<Option<PlanRow>, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM plans WHERE lago_id = $1");
-        Ok(dispatch!(self, |p| sqlx::query_as(&sql)
+        Ok(dispatch!(self.0, |p| sqlx::query_as(&sql)
             .bind(lago_id)
             .fetch_optional(p)
             .await?))
@@ -76,7 +76,7 @@ impl Store {
         let sql = format!(
             "INSERT INTO plans ({COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,NULL)"
         );
-        let res = dispatch!(self, |p| sqlx::query(&sql)
+        let res = dispatch!(self.0, |p| sqlx::query(&sql)
             .bind(&r.lago_id)
             .bind(r.service_id)
             .bind(&r.code)
@@ -111,7 +111,7 @@ impl Store {
     /// # Errors
     /// Store errors; a code taken by another live plan is a unique violation.
     pub async fn update_plan(&self, r: &PlanRow) -> Result<Inserted, StoreError> {
-        let res = dispatch!(self, |p| sqlx::query(
+        let res = dispatch!(self.0, |p| sqlx::query(
             "UPDATE plans SET code = $1, name = $2, interval = $3, amount_cents = $4, \
              amount_currency = $5, pay_in_advance = $6, attributes = $7, charges = $8, \
              odoo_plan_id = $9, odoo_product_id = $10, updated_at = $11, deleted_at = $12 \
@@ -159,18 +159,29 @@ impl Store {
             "SELECT {COLUMNS} FROM plans WHERE service_id = $1 AND deleted_at IS NULL \
              ORDER BY created_at, code LIMIT $2 OFFSET $3"
         );
-        let rows = dispatch!(self, |p| sqlx::query_as(&sql)
+        let rows = dispatch!(self.0, |p| sqlx::query_as(&sql)
             .bind(service_id)
             .bind(limit)
             .bind(offset)
             .fetch_all(p)
             .await?);
-        let total: i64 = dispatch!(self, |p| sqlx::query_scalar(
+        let total: i64 = dispatch!(self.0, |p| sqlx::query_scalar(
             "SELECT COUNT(*) FROM plans WHERE service_id = $1 AND deleted_at IS NULL"
         )
         .bind(service_id)
         .fetch_one(p)
         .await?);
         Ok((rows, total))
+    }
+}
+
+/// Repository of plans (table `plans`, charges as JSON): a borrowed view of the [`Store`], one per aggregate.
+#[derive(Debug, Clone, Copy)]
+pub struct PlanRepo<'s>(pub(crate) &'s Store);
+
+impl Store {
+    /// The repository of plans.
+    pub fn plans(&self) -> PlanRepo<'_> {
+        PlanRepo(self)
     }
 }

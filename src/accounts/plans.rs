@@ -169,7 +169,11 @@ impl Accounts {
         service: &ServiceRef,
         base: Option<&'a PlanRow>,
     ) -> Result<PlanContext<'a>, AccountsError> {
-        let (metrics, _) = self.store.list_metrics(service.id, i64::MAX, 0).await?;
+        let (metrics, _) = self
+            .store
+            .billable_metrics()
+            .list_metrics(service.id, i64::MAX, 0)
+            .await?;
         Ok(PlanContext { base, metrics })
     }
 
@@ -199,6 +203,7 @@ impl Accounts {
     ) -> Result<PlanRow, AccountsError> {
         if self
             .store
+            .plans()
             .plan_by_code(service.id, &p.code)
             .await?
             .is_some()
@@ -227,7 +232,7 @@ impl Accounts {
         self.sync_plan_to_odoo(service, &mut row, &mut charges)
             .await?;
         row.charges = serde_json::to_string(&charges).unwrap_or_else(|_| "[]".into());
-        match self.store.insert_plan(&row).await? {
+        match self.store.plans().insert_plan(&row).await? {
             Inserted::Yes => Ok(row),
             Inserted::Conflict => Err(AccountsError::field("code", FieldCode::ValueAlreadyExist)),
         }
@@ -280,7 +285,7 @@ impl Accounts {
             .await?;
         row.charges = serde_json::to_string(&charges).unwrap_or_else(|_| "[]".into());
         row.updated_at = now_micros();
-        match self.store.update_plan(&row).await? {
+        match self.store.plans().update_plan(&row).await? {
             Inserted::Yes => Ok(row),
             Inserted::Conflict => Err(AccountsError::field("code", FieldCode::ValueAlreadyExist)),
         }
@@ -297,7 +302,11 @@ impl Accounts {
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<PlanRow>, i64), AccountsError> {
-        Ok(self.store.list_plans(service.id, limit, offset).await?)
+        Ok(self
+            .store
+            .plans()
+            .list_plans(service.id, limit, offset)
+            .await?)
     }
 
     /// The live plan `code` of `service`.
@@ -306,6 +315,7 @@ impl Accounts {
     /// `plan_not_found`; store errors.
     pub async fn plan(&self, service: &ServiceRef, code: &str) -> Result<PlanRow, AccountsError> {
         self.store
+            .plans()
             .plan_by_code(service.id, code)
             .await?
             .ok_or(AccountsError::NotFound(ErrorCode::PlanNotFound))
@@ -337,7 +347,7 @@ impl Accounts {
         let now = now_micros();
         row.deleted_at = Some(now);
         row.updated_at = now;
-        self.store.update_plan(&row).await?;
+        self.store.plans().update_plan(&row).await?;
         Ok(row)
     }
 }

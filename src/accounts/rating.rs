@@ -53,6 +53,7 @@ impl Accounts {
         for charge in charges_of(plan) {
             let metric = self
                 .store
+                .billable_metrics()
                 .metric_by_id(service_id, &charge.billable_metric_id)
                 .await?;
             let Some(m) = metric else {
@@ -107,6 +108,7 @@ impl Accounts {
             })?;
         let aggregate = self
             .store
+            .usage()
             .aggregate_usage_cached(
                 &self.usage_cache,
                 service_id,
@@ -151,6 +153,7 @@ impl Accounts {
     ) -> Result<Vec<rust_decimal::Decimal>, AccountsError> {
         let events: Vec<UsageEvent> = self
             .store
+            .events()
             .events_in_window(
                 service_id,
                 external_subscription_id,

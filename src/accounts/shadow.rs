@@ -81,6 +81,7 @@ impl Accounts {
     ) -> Result<Option<SubscriptionRow>, AccountsError> {
         Ok(self
             .store
+            .subscriptions()
             .subscription_in_status(service.id, external_id, SHADOW)
             .await?)
     }
@@ -96,6 +97,7 @@ impl Accounts {
     ) -> Result<ShadowOutcome, AccountsError> {
         if self
             .store
+            .subscriptions()
             .live_subscription(service.id, &spec.external_id)
             .await?
             .is_some()
@@ -148,7 +150,7 @@ impl Accounts {
                 old.subscription_at = spec.subscription_at;
                 old.downgrade_plan_date = next_date_text(spec);
                 old.updated_at = now_micros();
-                self.store.update_subscription(&old).await?;
+                self.store.subscriptions().update_subscription(&old).await?;
                 Ok((Some(old), outcome))
             }
             (ShadowOutcome::Updated, Some(mut old)) => {
@@ -191,7 +193,7 @@ impl Accounts {
             created_at: now,
             updated_at: now,
         };
-        if self.store.insert_subscription(&row).await? == Inserted::Conflict {
+        if self.store.subscriptions().insert_subscription(&row).await? == Inserted::Conflict {
             return Err(AccountsError::field(
                 "external_id",
                 FieldCode::ValueAlreadyExist,
@@ -258,7 +260,7 @@ impl Accounts {
         };
         row.sale_order_id = Some(id.0);
         row.updated_at = now_micros();
-        self.store.update_subscription(&row).await?;
+        self.store.subscriptions().update_subscription(&row).await?;
         tracing::info!(service = %service.name, sale_order_id = id.0, "shadow subscription written to Odoo (draft)");
         Ok(row)
     }
@@ -278,7 +280,7 @@ impl Accounts {
         row.status = "canceled".into();
         row.canceled_at = Some(now);
         row.updated_at = now;
-        self.store.update_subscription(row).await?;
+        self.store.subscriptions().update_subscription(row).await?;
         Ok(())
     }
 
@@ -299,6 +301,7 @@ impl Accounts {
     ) -> Result<(), AccountsError> {
         if self
             .store
+            .subscriptions()
             .live_subscription(service.id, external_id)
             .await?
             .is_some()
@@ -330,7 +333,7 @@ impl Accounts {
         row.status = "incomplete".into();
         row.downgrade_plan_date = None;
         row.updated_at = now_micros();
-        if let Err(e) = self.store.update_subscription(&row).await {
+        if let Err(e) = self.store.subscriptions().update_subscription(&row).await {
             // A concurrent create went live first: it wins, the shadow stays.
             if !matches!(&e, crate::meter::StoreError::Database(d) if d.as_database_error().is_some_and(|d| d.is_unique_violation()))
             {

@@ -59,7 +59,7 @@ pub struct SubscriptionFilter {
     pub statuses: Vec<String>,
 }
 
-impl Store {
+impl SubscriptionRepo<'_> {
     /// The live subscription `external_id` of `service_id`.
     ///
     /// # Errors
@@ -73,7 +73,7 @@ impl Store {
             "SELECT {COLUMNS} FROM subscriptions WHERE service_id = $1 AND external_id = $2 \
              AND status IN ('incomplete', 'pending', 'active')"
         );
-        Ok(dispatch!(self, |p| sqlx::query_as(&sql)
+        Ok(dispatch!(self.0, |p| sqlx::query_as(&sql)
             .bind(service_id)
             .bind(external_id)
             .fetch_optional(p)
@@ -94,7 +94,7 @@ impl Store {
             "SELECT {COLUMNS} FROM subscriptions WHERE service_id = $1 AND external_id = $2 \
              AND status = $3 ORDER BY created_at DESC LIMIT 1"
         );
-        Ok(dispatch!(self, |p| sqlx::query_as(&sql)
+        Ok(dispatch!(self.0, |p| sqlx::query_as(&sql)
             .bind(service_id)
             .bind(external_id)
             .bind(status)
@@ -112,7 +112,7 @@ impl Store {
             "INSERT INTO subscriptions ({COLUMNS}) VALUES \
              ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19)"
         );
-        let res = dispatch!(self, |p| sqlx::query(&sql)
+        let res = dispatch!(self.0, |p| sqlx::query(&sql)
             .bind(&r.lago_id)
             .bind(r.service_id)
             .bind(&r.external_id)
@@ -152,7 +152,7 @@ impl Store {
     /// # Errors
     /// Store errors.
     pub async fn update_subscription(&self, r: &SubscriptionRow) -> Result<(), StoreError> {
-        dispatch!(self, |p| sqlx::query(
+        dispatch!(self.0, |p| sqlx::query(
             "UPDATE subscriptions SET sale_order_id = $1, status = $2, name = $3, \
              subscription_at = $4, started_at = $5, ending_at = $6, terminated_at = $7, \
              canceled_at = $8, next_plan_id = $9, downgrade_plan_date = $10, updated_at = $11 \
@@ -203,7 +203,7 @@ impl Store {
             n + 1
         );
         let count_sql = format!("SELECT COUNT(*) FROM subscriptions WHERE {filter}");
-        let rows = dispatch!(self, |p| {
+        let rows = dispatch!(self.0, |p| {
             let mut q = sqlx::query_as(&sql)
                 .bind(service_id)
                 .bind(f.customer_id.as_deref())
@@ -213,7 +213,7 @@ impl Store {
             }
             q.bind(limit).bind(offset).fetch_all(p).await?
         });
-        let total: i64 = dispatch!(self, |p| {
+        let total: i64 = dispatch!(self.0, |p| {
             let mut q = sqlx::query_scalar(&count_sql)
                 .bind(service_id)
                 .bind(f.customer_id.as_deref())
@@ -242,7 +242,7 @@ impl Store {
              (status = 'active' AND next_plan_id IS NOT NULL AND downgrade_plan_date <= $2) \
              ORDER BY created_at LIMIT 500"
         );
-        Ok(dispatch!(self, |p| sqlx::query_as(&sql)
+        Ok(dispatch!(self.0, |p| sqlx::query_as(&sql)
             .bind(now)
             .bind(today)
             .fetch_all(p)
@@ -250,7 +250,7 @@ impl Store {
     }
 }
 
-impl Store {
+impl SubscriptionRepo<'_> {
     /// Subscriptions (any status) whose Odoo order is one of `orders`.
     ///
     /// # Errors
@@ -267,12 +267,23 @@ impl Store {
             "SELECT {COLUMNS} FROM subscriptions WHERE sale_order_id IN ({})",
             marks.join(",")
         );
-        Ok(dispatch!(self, |p| {
+        Ok(dispatch!(self.0, |p| {
             let mut q = sqlx::query_as(&sql);
             for o in orders {
                 q = q.bind(o);
             }
             q.fetch_all(p).await?
         }))
+    }
+}
+
+/// Repository of subscriptions (table `subscriptions`: the Lago subscription → Odoo `sale.order` link): a borrowed view of the [`Store`], one per aggregate.
+#[derive(Debug, Clone, Copy)]
+pub struct SubscriptionRepo<'s>(pub(crate) &'s Store);
+
+impl Store {
+    /// The repository of subscriptions.
+    pub fn subscriptions(&self) -> SubscriptionRepo<'_> {
+        SubscriptionRepo(self)
     }
 }

@@ -56,7 +56,7 @@ impl KeyCache {
         if let Some(s) = self.cache.get(&hash) {
             return Ok(s);
         }
-        match store.service_for_key_hash(&hash).await {
+        match store.services().service_for_key_hash(&hash).await {
             Ok(Some(s)) => {
                 self.cache.insert(hash, s.clone());
                 Ok(s)

@@ -38,6 +38,7 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let metric = state
         .store
+        .billable_metrics()
         .create_metric(auth.id(), request(&body)?)
         .await?;
     Ok(HttpResponse::Ok().json(BillableMetric::from(&metric).envelope()))
@@ -49,7 +50,11 @@ pub async fn show(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let metric = state.store.find_metric(auth.id(), &path).await?;
+    let metric = state
+        .store
+        .billable_metrics()
+        .find_metric(auth.id(), &path)
+        .await?;
     Ok(HttpResponse::Ok().json(BillableMetric::from(&metric).envelope()))
 }
 
@@ -63,6 +68,7 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let metric = state
         .store
+        .billable_metrics()
         .change_metric(auth.id(), &path, || request(&body))
         .await?;
     Ok(HttpResponse::Ok().json(BillableMetric::from(&metric).envelope()))
@@ -74,7 +80,11 @@ pub async fn delete(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let metric = state.store.remove_metric(auth.id(), &path).await?;
+    let metric = state
+        .store
+        .billable_metrics()
+        .remove_metric(auth.id(), &path)
+        .await?;
     Ok(HttpResponse::Ok().json(BillableMetric::from(&metric).envelope()))
 }
 
@@ -86,6 +96,7 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let (rows, total) = state
         .store
+        .billable_metrics()
         .list_metrics(auth.id(), page.limit(), page.offset())
         .await
         .map_err(ApiError::internal)?;

@@ -115,6 +115,7 @@ pub async fn show(
 ) -> Result<HttpResponse, ApiError> {
     let event = state
         .store
+        .events()
         .event_by_transaction_id(auth.id(), &path.into_inner())
         .await
         .map_err(ApiError::internal)?
@@ -161,6 +162,7 @@ pub async fn list(
     };
     let (rows, total) = state
         .store
+        .events()
         .list_events(auth.id(), &filter, q.page.limit(), q.page.offset())
         .await
         .map_err(ApiError::internal)?;

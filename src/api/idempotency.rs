@@ -112,6 +112,7 @@ where
     let now = now_micros();
     let (row, inserted) = state
         .store
+        .idempotency()
         .claim_idempotency_key(service.id, key, &route, &hash, now)
         .await
         .map_err(ApiError::internal)?;
@@ -129,6 +130,7 @@ where
         let won = stale
             && state
                 .store
+                .idempotency()
                 .take_over_idempotency_key(service.id, key, row.created_at, now)
                 .await
                 .map_err(ApiError::internal)?;
@@ -172,12 +174,14 @@ where
     let route = format!("{} {}", req.method(), req.path());
     let guard = state
         .store
+        .leases()
         .lease(lease_names::request(service.id, &hash))
         .await?;
     let out = async {
         let now = now_micros();
         let (row, inserted) = state
             .store
+            .idempotency()
             .claim_idempotency_key(service.id, &key, &route, &hash, now)
             .await
             .map_err(ApiError::internal)?;
@@ -190,6 +194,7 @@ where
                 _ => {
                     state
                         .store
+                        .idempotency()
                         .renew_idempotency_key(service.id, &key, now)
                         .await
                         .map_err(ApiError::internal)?;
@@ -216,7 +221,12 @@ async fn finish(
 ) -> Result<HttpResponse, ApiError> {
     let status = resp.status();
     if status.is_server_error() {
-        if let Err(e) = state.store.release_idempotency_key(service.id, key).await {
+        if let Err(e) = state
+            .store
+            .idempotency()
+            .release_idempotency_key(service.id, key)
+            .await
+        {
             tracing::warn!(error = %e, "cannot release an idempotency key after a 5xx");
         }
         return Ok(resp);
@@ -227,6 +237,7 @@ async fn finish(
     let text = String::from_utf8_lossy(&bytes).into_owned();
     state
         .store
+        .idempotency()
         .store_idempotent_response(service.id, key, i64::from(status.as_u16()), &text)
         .await
         .map_err(ApiError::internal)?;

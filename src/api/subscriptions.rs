@@ -106,6 +106,7 @@ pub async fn list(
     if let Some(c) = query_value(&req, "external_customer_id").into_iter().next() {
         match state
             .store
+            .customers()
             .customer_by_external(auth.id(), &c)
             .await
             .map_err(ApiError::internal)?
@@ -117,6 +118,7 @@ pub async fn list(
     if let Some(p) = query_value(&req, "plan_code").into_iter().next() {
         match state
             .store
+            .plans()
             .plan_by_code(auth.id(), &p)
             .await
             .map_err(ApiError::internal)?

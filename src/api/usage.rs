@@ -212,6 +212,7 @@ async fn authorize(
             None => {
                 let ok = state
                     .store
+                    .subscriptions()
                     .live_subscription(service_id, &c.external_subscription_id)
                     .await
                     .map_err(ApiError::internal)?
@@ -225,6 +226,7 @@ async fn authorize(
             None => {
                 let ok = state
                     .store
+                    .billable_metrics()
                     .metric_by_code(service_id, &c.code)
                     .await
                     .map_err(ApiError::internal)?

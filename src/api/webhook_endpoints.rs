@@ -69,6 +69,7 @@ pub async fn create(
     let request = request(&state, &body)?;
     let endpoint = state
         .store
+        .webhook_endpoints()
         .create_webhook_endpoint(auth.id(), request)
         .await?;
     Ok(HttpResponse::Ok().json(WebhookEndpoint::from(&endpoint).envelope()))
@@ -80,7 +81,11 @@ pub async fn show(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let endpoint = state.store.find_webhook_endpoint(auth.id(), &path).await?;
+    let endpoint = state
+        .store
+        .webhook_endpoints()
+        .find_webhook_endpoint(auth.id(), &path)
+        .await?;
     Ok(HttpResponse::Ok().json(WebhookEndpoint::from(&endpoint).envelope()))
 }
 
@@ -95,6 +100,7 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let endpoint = state
         .store
+        .webhook_endpoints()
         .change_webhook_endpoint(auth.id(), &path, || request(&state, &body))
         .await?;
     Ok(HttpResponse::Ok().json(WebhookEndpoint::from(&endpoint).envelope()))
@@ -109,6 +115,7 @@ pub async fn delete(
 ) -> Result<HttpResponse, ApiError> {
     let endpoint = state
         .store
+        .webhook_endpoints()
         .remove_webhook_endpoint(auth.id(), &path)
         .await?;
     Ok(HttpResponse::Ok().json(WebhookEndpoint::from(&endpoint).envelope()))
@@ -122,6 +129,7 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let (rows, total) = state
         .store
+        .webhook_endpoints()
         .list_webhook_endpoints(auth.id(), page.limit(), page.offset())
         .await
         .map_err(ApiError::internal)?;
@@ -138,6 +146,7 @@ pub async fn public_key(
 ) -> Result<HttpResponse, ApiError> {
     let pair = state
         .store
+        .webhook_keys()
         .webhook_key_pair()
         .await
         .map_err(ApiError::internal)?;
@@ -154,6 +163,7 @@ pub async fn json_public_key(
 ) -> Result<HttpResponse, ApiError> {
     let pair = state
         .store
+        .webhook_keys()
         .webhook_key_pair()
         .await
         .map_err(ApiError::internal)?;

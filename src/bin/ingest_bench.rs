@@ -243,8 +243,9 @@ async fn raw_ceiling(a: &Args, store_url: &str) -> f64 {
     let mut settings = Settings::load_from(None, Vec::new()).unwrap();
     settings.store.url = store_url.to_string();
     let store = Store::connect(&settings.store).await.unwrap();
-    let creds = store.add_service("raw-ceiling").await.unwrap();
+    let creds = store.services().add_service("raw-ceiling").await.unwrap();
     let service_id = store
+        .services()
         .service_for_key(&creds.api_key)
         .await
         .unwrap()

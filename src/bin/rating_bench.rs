@@ -116,8 +116,14 @@ async fn start(url: String, sim: &fusion_billing::odoo_sim::SimHandle) -> Gatewa
     let app = Application::with_listener(settings.clone(), store.clone(), listener).unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
-    let key = store.add_service("bench").await.unwrap().api_key;
-    let service_id = store.service_for_key(&key).await.unwrap().unwrap().id;
+    let key = store.services().add_service("bench").await.unwrap().api_key;
+    let service_id = store
+        .services()
+        .service_for_key(&key)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
     Gateway {
         settings,
         store,

@@ -122,9 +122,15 @@ async fn start(a: &Args) -> (Gateway, Option<tempfile::TempDir>) {
     let app = Application::with_listener(settings, store.clone(), listener).unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
-    let creds = store.add_service("bench").await.unwrap();
+    let creds = store.services().add_service("bench").await.unwrap();
     let key = creds.api_key.clone();
-    let service_id = store.service_for_key(&key).await.unwrap().unwrap().id;
+    let service_id = store
+        .services()
+        .service_for_key(&key)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
     let g = Gateway {
         base,
         key,
@@ -238,6 +244,7 @@ async fn main() {
     let t = Instant::now();
     let full = g
         .store
+        .usage()
         .aggregate_usage(g.service_id, "bench-sub", "api_calls", &spec, &window)
         .await
         .unwrap();

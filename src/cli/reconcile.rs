@@ -32,6 +32,7 @@ pub(super) async fn reconcile(
     }
     let store = open_store(&settings).await?;
     let Some(svc) = store
+        .services()
         .list_services()
         .await?
         .into_iter()

@@ -41,7 +41,7 @@ pub(super) async fn service(settings: Settings, command: ServiceCommand) -> anyh
     let store = open_store(&settings).await?;
     match command {
         ServiceCommand::Add { name, json } => {
-            let creds = store.add_service(&name).await?;
+            let creds = store.services().add_service(&name).await?;
             if json {
                 println!("{}", serde_json::to_string(&creds)?);
             } else {
@@ -52,7 +52,7 @@ pub(super) async fn service(settings: Settings, command: ServiceCommand) -> anyh
             }
         }
         ServiceCommand::List { json } => {
-            let list = store.list_services().await?;
+            let list = store.services().list_services().await?;
             if json {
                 println!("{}", serde_json::to_string(&list)?);
             } else {
@@ -69,6 +69,7 @@ pub(super) async fn service(settings: Settings, command: ServiceCommand) -> anyh
         }
         ServiceCommand::RotateKey { name, json } => {
             let creds = store
+                .services()
                 .rotate_key(&name, settings.auth.rotation_grace_secs)
                 .await?;
             if json {
@@ -82,7 +83,10 @@ pub(super) async fn service(settings: Settings, command: ServiceCommand) -> anyh
             }
         }
         ServiceCommand::RevokeKey { name, key_prefix } => {
-            let n = store.revoke_keys(&name, key_prefix.as_deref()).await?;
+            let n = store
+                .services()
+                .revoke_keys(&name, key_prefix.as_deref())
+                .await?;
             println!("revoked {n} key(s) of {name}");
             if n == 0 {
                 return Ok(1);

@@ -128,10 +128,14 @@ async fn replay_deliveries(
 async fn list(store: &Store, service: &str, limit: i64, json: bool) -> anyhow::Result<i32> {
     let endpoints = replay::endpoints(store, service).await?;
     let sid = store
+        .webhook_keys()
         .service_id_by_name(service)
         .await?
         .ok_or_else(|| anyhow::anyhow!("no service named {service:?}"))?;
-    let deliveries = store.recent_webhook_deliveries(sid, limit).await?;
+    let deliveries = store
+        .webhook_deliveries()
+        .recent_webhook_deliveries(sid, limit)
+        .await?;
     if json {
         print_list_json(&endpoints, &deliveries);
     } else {

@@ -136,6 +136,7 @@ async fn test_connection(src: &source::Source, json: bool) -> anyhow::Result<i32
 /// The gateway service named `name`, if the store has it.
 async fn gateway_service(store: &Store, name: &str) -> anyhow::Result<Option<ServiceRef>> {
     Ok(store
+        .services()
         .list_services()
         .await?
         .into_iter()

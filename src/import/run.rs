@@ -154,7 +154,11 @@ impl Run<'_> {
         let (desired, note) = customer_attrs(u);
         let note = shared_email_note(first_of_email, &u.id, &desired, note);
         let store = &self.accounts.store;
-        let existing = match store.customer_by_external(self.service.id, &u.id).await {
+        let existing = match store
+            .customers()
+            .customer_by_external(self.service.id, &u.id)
+            .await
+        {
             Ok(e) => e,
             Err(e) => {
                 return (
@@ -350,7 +354,7 @@ impl Run<'_> {
         code: &str,
         legacy: &str,
     ) -> Result<PlanRow, Verdict> {
-        let plan = match self.accounts.store.plan_by_code(self.service.id, code).await {
+        let plan = match self.accounts.store.plans().plan_by_code(self.service.id, code).await {
             Ok(Some(p)) => p,
             Ok(None) => {
                 return Err((

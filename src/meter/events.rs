@@ -255,7 +255,7 @@ pub struct EventFilter {
     pub timestamp_to: Option<i64>,
 }
 
-impl Store {
+impl EventRepo<'_> {
     /// The event of this service with `transaction_id` (the first stored, if the id was
     /// used on several subscriptions).
     ///
@@ -270,7 +270,7 @@ impl Store {
             "SELECT {EVENT_COLUMNS} FROM events WHERE service_id = $1 AND transaction_id = $2 \
              ORDER BY seq LIMIT 1"
         );
-        Ok(dispatch!(self, |p| sqlx::query_as(&sql)
+        Ok(dispatch!(self.0, |p| sqlx::query_as(&sql)
             .bind(service_id)
             .bind(transaction_id)
             .fetch_optional(p)
@@ -296,7 +296,7 @@ impl Store {
              LIMIT $6 OFFSET $7"
         );
         let count_sql = format!("SELECT COUNT(*) FROM events {where_sql}");
-        dispatch!(self, |p| {
+        dispatch!(self.0, |p| {
             let rows: Vec<StoredEvent> = sqlx::query_as(&list_sql)
                 .bind(service_id)
                 .bind(&filter.external_subscription_id)
@@ -336,7 +336,7 @@ impl Store {
             "SELECT {EVENT_COLUMNS} FROM events WHERE service_id = $1 AND external_subscription_id = $2 \
              AND code = $3 AND timestamp >= $4 AND timestamp < $5"
         );
-        Ok(dispatch!(self, |p| sqlx::query_as(&sql)
+        Ok(dispatch!(self.0, |p| sqlx::query_as(&sql)
             .bind(service_id)
             .bind(external_subscription_id)
             .bind(code)
@@ -363,7 +363,7 @@ impl Store {
             "SELECT {COUNTER_COLUMNS} FROM usage_counters WHERE service_id = $1 \
              AND external_subscription_id = $2 AND code = $3 AND period_start < $5 AND period_end > $4"
         );
-        Ok(dispatch!(self, |p| sqlx::query_as(&sql)
+        Ok(dispatch!(self.0, |p| sqlx::query_as(&sql)
             .bind(service_id)
             .bind(external_subscription_id)
             .bind(code)
@@ -378,7 +378,7 @@ impl Store {
     /// # Errors
     /// Store errors.
     pub async fn count_events(&self, service_id: i64) -> Result<i64, StoreError> {
-        let (n,): (i64,) = dispatch!(self, |p| sqlx::query_as(
+        let (n,): (i64,) = dispatch!(self.0, |p| sqlx::query_as(
             "SELECT COUNT(*) FROM events WHERE service_id = $1"
         )
         .bind(service_id)
@@ -441,5 +441,16 @@ mod tests {
             canonical_json(&a),
             r#"{"a":{"x":null,"y":[1,{"c":3,"d":2}]},"b":1}"#
         );
+    }
+}
+
+/// Repository of stored events and pushed counters (read side; the writer inserts): a borrowed view of the [`Store`], one per aggregate.
+#[derive(Debug, Clone, Copy)]
+pub struct EventRepo<'s>(pub(crate) &'s Store);
+
+impl Store {
+    /// The repository of stored events and pushed counters.
+    pub fn events(&self) -> EventRepo<'_> {
+        EventRepo(self)
     }
 }

@@ -2,8 +2,9 @@
 //! [`BillableMetricRequest`] and returning the metric as stored
 //! (`api:app/services/billable_metrics/{create,update,destroy}_service.rb`).
 
+use super::metrics_repo::BillableMetricRepo;
 use super::metrics_repo::{BillableMetricRow, MetricWriteError};
-use super::store::{Store, StoreError};
+use super::store::StoreError;
 use super::time::now_micros;
 use crate::lago::billable_metric_request::BillableMetricRequest;
 use crate::lago::fields::FieldErrors;
@@ -54,7 +55,7 @@ fn blank_metric() -> BillableMetricRow {
     }
 }
 
-impl Store {
+impl BillableMetricRepo<'_> {
     /// Creates the metric described by `request` for `service_id`.
     ///
     /// # Errors

@@ -49,7 +49,7 @@ fn map_write(e: sqlx::Error) -> MetricWriteError {
     }
 }
 
-impl Store {
+impl BillableMetricRepo<'_> {
     /// Inserts a metric for `service_id`.
     ///
     /// # Errors
@@ -63,7 +63,7 @@ impl Store {
             "INSERT INTO billable_metrics (service_id, {COLUMNS}) VALUES \
              ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
         );
-        dispatch!(self, |p| sqlx::query(&sql)
+        dispatch!(self.0, |p| sqlx::query(&sql)
             .bind(service_id)
             .bind(&m.id)
             .bind(&m.code)
@@ -99,7 +99,7 @@ impl Store {
              aggregation_type = $6, field_name = $7, recurring = $8, weighted_interval = $9, \
              rounding_function = $10, rounding_precision = $11, expression = $12, filters = $13, \
              updated_at = $14 WHERE service_id = $1 AND id = $2";
-        dispatch!(self, |p| sqlx::query(sql)
+        dispatch!(self.0, |p| sqlx::query(sql)
             .bind(service_id)
             .bind(&m.id)
             .bind(&m.code)
@@ -132,7 +132,7 @@ impl Store {
     ) -> Result<Option<BillableMetricRow>, StoreError> {
         let sql =
             format!("SELECT {COLUMNS} FROM billable_metrics WHERE service_id = $1 AND code = $2");
-        Ok(dispatch!(self, |p| sqlx::query_as(&sql)
+        Ok(dispatch!(self.0, |p| sqlx::query_as(&sql)
             .bind(service_id)
             .bind(code)
             .fetch_optional(p)
@@ -150,7 +150,7 @@ impl Store {
     ) -> Result<Option<BillableMetricRow>, StoreError> {
         let sql =
             format!("SELECT {COLUMNS} FROM billable_metrics WHERE service_id = $1 AND id = $2");
-        Ok(dispatch!(self, |p| sqlx::query_as(&sql)
+        Ok(dispatch!(self.0, |p| sqlx::query_as(&sql)
             .bind(service_id)
             .bind(lago_id)
             .fetch_optional(p)
@@ -171,7 +171,7 @@ impl Store {
             "SELECT {COLUMNS} FROM billable_metrics WHERE service_id = $1 \
              ORDER BY created_at, code LIMIT $2 OFFSET $3"
         );
-        dispatch!(self, |p| {
+        dispatch!(self.0, |p| {
             let rows = sqlx::query_as(&sql)
                 .bind(service_id)
                 .bind(limit)
@@ -193,7 +193,7 @@ impl Store {
     /// # Errors
     /// Store errors.
     pub async fn delete_metric(&self, service_id: i64, code: &str) -> Result<bool, StoreError> {
-        let done = dispatch!(self, |p| sqlx::query(
+        let done = dispatch!(self.0, |p| sqlx::query(
             "DELETE FROM billable_metrics WHERE service_id = $1 AND code = $2"
         )
         .bind(service_id)
@@ -202,5 +202,16 @@ impl Store {
         .await?
         .rows_affected());
         Ok(done > 0)
+    }
+}
+
+/// Repository of billable metrics (table `billable_metrics`): a borrowed view of the [`Store`], one per aggregate.
+#[derive(Debug, Clone, Copy)]
+pub struct BillableMetricRepo<'s>(pub(crate) &'s Store);
+
+impl Store {
+    /// The repository of billable metrics.
+    pub fn billable_metrics(&self) -> BillableMetricRepo<'_> {
+        BillableMetricRepo(self)
     }
 }

@@ -108,7 +108,7 @@ fn valid_name(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
-impl Store {
+impl ServiceRepo<'_> {
     /// Creates a service with a first API key and a webhook secret.
     ///
     /// # Errors
@@ -123,7 +123,7 @@ impl Store {
         };
         let now = now_micros();
         let key = KeyRow::for_key(&creds.api_key);
-        dispatch!(self, |p| {
+        dispatch!(self.0, |p| {
             // The first statement writes, so SQLite takes its write lock at once (a read
             // first would have to upgrade and could fail with "database is locked"); the
             // unique name is the existence check.
@@ -164,7 +164,7 @@ impl Store {
     /// Store errors.
     pub async fn list_services(&self) -> Result<Vec<ServiceSummary>, ServiceError> {
         let now = now_micros();
-        let rows: Vec<(i64, String, i64, i64)> = dispatch!(self, |p| {
+        let rows: Vec<(i64, String, i64, i64)> = dispatch!(self.0, |p| {
             sqlx::query_as(
                 "SELECT s.id, s.name, s.created_at, \
                  (SELECT COUNT(*) FROM api_keys k WHERE k.service_id = s.id AND k.revoked_at IS NULL \
@@ -200,7 +200,7 @@ impl Store {
         let now = now_micros();
         let grace_end = now + grace_secs.max(0) * 1_000_000;
         let key = KeyRow::for_key(&api_key);
-        let webhook_secret = dispatch!(self, |p| {
+        let webhook_secret = dispatch!(self.0, |p| {
             let mut tx = p.begin_write().await?;
             let row: Option<(i64, String)> =
                 sqlx::query_as("SELECT id, webhook_secret FROM services WHERE name = $1")
@@ -246,7 +246,7 @@ impl Store {
         key_prefix: Option<&str>,
     ) -> Result<u64, ServiceError> {
         let now = now_micros();
-        dispatch!(self, |p| {
+        dispatch!(self.0, |p| {
             let row: Option<(i64,)> = sqlx::query_as("SELECT id FROM services WHERE name = $1")
                 .bind(name)
                 .fetch_optional(p)
@@ -282,7 +282,7 @@ impl Store {
     /// Store errors.
     pub async fn service_for_key_hash(&self, hash: &str) -> Result<Option<ServiceRef>, StoreError> {
         let now = now_micros();
-        let row: Option<(i64, String)> = dispatch!(self, |p| {
+        let row: Option<(i64, String)> = dispatch!(self.0, |p| {
             sqlx::query_as(
                 "SELECT s.id, s.name FROM api_keys k JOIN services s ON s.id = k.service_id \
                  WHERE k.key_hash = $1 AND k.revoked_at IS NULL \
@@ -301,7 +301,7 @@ impl Store {
     /// # Errors
     /// Store errors.
     pub async fn service_by_id(&self, id: i64) -> Result<Option<ServiceRef>, StoreError> {
-        let row: Option<(i64, String)> = dispatch!(self, |p| {
+        let row: Option<(i64, String)> = dispatch!(self.0, |p| {
             sqlx::query_as("SELECT id, name FROM services WHERE id = $1")
                 .bind(id)
                 .fetch_optional(p)
@@ -315,12 +315,23 @@ impl Store {
     /// # Errors
     /// Store errors; `Ok(None)` if the service does not exist.
     pub async fn webhook_secret(&self, service_id: i64) -> Result<Option<String>, StoreError> {
-        let row: Option<(String,)> = dispatch!(self, |p| {
+        let row: Option<(String,)> = dispatch!(self.0, |p| {
             sqlx::query_as("SELECT webhook_secret FROM services WHERE id = $1")
                 .bind(service_id)
                 .fetch_optional(p)
                 .await?
         });
         Ok(row.map(|r| r.0))
+    }
+}
+
+/// Repository of services (tenants: one per app) and their API keys: a borrowed view of the [`Store`], one per aggregate.
+#[derive(Debug, Clone, Copy)]
+pub struct ServiceRepo<'s>(pub(crate) &'s Store);
+
+impl Store {
+    /// The repository of services.
+    pub fn services(&self) -> ServiceRepo<'_> {
+        ServiceRepo(self)
     }
 }

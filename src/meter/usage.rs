@@ -40,7 +40,7 @@ impl TryFrom<StoredCounter> for UsageCounter {
     }
 }
 
-impl Store {
+impl UsageRepo<'_> {
     /// Units and events count of metric `code` (described by `spec`) for one subscription
     /// of `service_id` over `window` (`[from, to)`, UTC). Recurring metrics and weighted
     /// sums read everything before `to`, as the aggregation rules require.
@@ -64,9 +64,13 @@ impl Store {
             to_micros(window.from())
         };
         let events = self
+            .0
+            .events()
             .events_in_window(service_id, external_subscription_id, code, from, to)
             .await?;
         let counters = self
+            .0
+            .events()
             .counters_overlapping(service_id, external_subscription_id, code, from, to)
             .await?;
         let events: Vec<UsageEvent> = events.into_iter().map(UsageEvent::from).collect();
@@ -75,5 +79,16 @@ impl Store {
             .map(UsageCounter::try_from)
             .collect::<Result<Vec<_>, _>>()?;
         Ok(aggregate(spec, window, &events, &counters)?)
+    }
+}
+
+/// Repository of usage aggregation over stored events and counters: a borrowed view of the [`Store`], one per aggregate.
+#[derive(Debug, Clone, Copy)]
+pub struct UsageRepo<'s>(pub(crate) &'s Store);
+
+impl Store {
+    /// The repository of usage aggregation over stored events and counters.
+    pub fn usage(&self) -> UsageRepo<'_> {
+        UsageRepo(self)
     }
 }

@@ -10,6 +10,7 @@
 //! types, recurring metrics and pushed counters are computed in full each time
 //! ([`crate::billing::aggregation::aggregate`]); pushed counters are few.
 
+use super::usage::UsageRepo;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,7 +18,7 @@ use rust_decimal::Decimal;
 use sqlx::FromRow;
 use tokio::sync::Mutex;
 
-use super::store::{Store, StoreError};
+use super::store::StoreError;
 use super::time::{now_micros, to_micros};
 use crate::billing::aggregation::{aggregate, numeric_value, Aggregate, UsageCounter};
 use crate::billing::checked::{self, Overflow};
@@ -114,7 +115,7 @@ impl UsageCache {
     }
 }
 
-impl Store {
+impl UsageRepo<'_> {
     /// As [`Store::aggregate_usage`], through `cache` when it serves `spec`. Same result.
     ///
     /// # Errors
@@ -160,6 +161,8 @@ impl Store {
         let total = fold_rows(&mut stable, &rows, horizon, spec)?;
         drop(stable);
         let counters: Vec<UsageCounter> = self
+            .0
+            .events()
             .counters_overlapping(service_id, external_subscription_id, code, from, to)
             .await?
             .into_iter()
@@ -182,7 +185,7 @@ impl Store {
         seq: i64,
         (from, to): (i64, i64),
     ) -> Result<Vec<Row>, StoreError> {
-        Ok(dispatch!(self, |p| sqlx::query_as(
+        Ok(dispatch!(self.0, |p| sqlx::query_as(
             "SELECT seq, properties, created_at FROM events WHERE service_id = $1 \
              AND external_subscription_id = $2 AND code = $3 AND seq > $4 \
              AND timestamp >= $5 AND timestamp < $6 ORDER BY seq"

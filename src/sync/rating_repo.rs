@@ -33,7 +33,7 @@ const SUB_COLUMNS: &str = "lago_id, service_id, external_id, customer_id, plan_i
      status, name, billing_time, subscription_at, started_at, ending_at, terminated_at, \
      canceled_at, previous_plan_id, next_plan_id, downgrade_plan_date, created_at, updated_at";
 
-impl Store {
+impl RatingRepo<'_> {
     /// Every active subscription with an Odoo order (all services).
     ///
     /// # Errors
@@ -43,7 +43,7 @@ impl Store {
             "SELECT {SUB_COLUMNS} FROM subscriptions WHERE status = 'active' \
              AND sale_order_id IS NOT NULL ORDER BY created_at"
         );
-        Ok(dispatch!(self, |p| sqlx::query_as(&sql)
+        Ok(dispatch!(self.0, |p| sqlx::query_as(&sql)
             .fetch_all(p)
             .await?))
     }
@@ -57,7 +57,7 @@ impl Store {
             "SELECT {COLUMNS} FROM rating_state r WHERE EXISTS (SELECT 1 FROM subscriptions s \
              WHERE s.lago_id = r.subscription_id AND s.status = 'active')"
         );
-        Ok(dispatch!(self, |p| sqlx::query_as(&sql)
+        Ok(dispatch!(self.0, |p| sqlx::query_as(&sql)
             .fetch_all(p)
             .await?))
     }
@@ -72,7 +72,7 @@ impl Store {
              ON CONFLICT (subscription_id, window_from) DO UPDATE SET window_to = $3, \
              fingerprint = $4, charges = $5, late = $6, late_billed = $7, invoiced = $8, pushed_at = $9"
         );
-        dispatch!(self, |p| sqlx::query(&sql)
+        dispatch!(self.0, |p| sqlx::query(&sql)
             .bind(&r.subscription_id)
             .bind(&r.window_from)
             .bind(&r.window_to)
@@ -93,7 +93,7 @@ impl Store {
     /// # Errors
     /// Store errors.
     pub async fn cursor(&self, name: &str) -> Result<i64, StoreError> {
-        let v: Option<i64> = dispatch!(self, |p| sqlx::query_scalar(
+        let v: Option<i64> = dispatch!(self.0, |p| sqlx::query_scalar(
             "SELECT value FROM sync_cursors WHERE name = $1"
         )
         .bind(name)
@@ -107,7 +107,7 @@ impl Store {
     /// # Errors
     /// Store errors.
     pub async fn set_cursor(&self, name: &str, value: i64) -> Result<(), StoreError> {
-        dispatch!(self, |p| sqlx::query(
+        dispatch!(self.0, |p| sqlx::query(
             "INSERT INTO sync_cursors (name, value) VALUES ($1, $2) \
              ON CONFLICT (name) DO UPDATE SET value = $2"
         )
@@ -139,7 +139,7 @@ impl Store {
             let sql = format!(
                 "SELECT DISTINCT service_id, external_subscription_id FROM {table} WHERE seq > $1"
             );
-            let rows: Vec<(i64, String)> = dispatch!(self, |p| sqlx::query_as(&sql)
+            let rows: Vec<(i64, String)> = dispatch!(self.0, |p| sqlx::query_as(&sql)
                 .bind(after)
                 .fetch_all(p)
                 .await?);
@@ -148,7 +148,7 @@ impl Store {
                 "SELECT MAX(seq) FROM {table} WHERE seq > $1 AND created_at <= $2 \
                  AND seq < COALESCE((SELECT MIN(seq) FROM {table} WHERE seq > $1 AND created_at > $2), 9223372036854775807)"
             );
-            let max: Option<i64> = dispatch!(self, |p| sqlx::query_scalar(&sql)
+            let max: Option<i64> = dispatch!(self.0, |p| sqlx::query_scalar(&sql)
                 .bind(after)
                 .bind(settled)
                 .fetch_one(p)
@@ -176,13 +176,13 @@ pub struct RatingRetry {
     pub updated_at: i64,
 }
 
-impl Store {
+impl RatingRepo<'_> {
     /// Every subscription waiting for a rating retry.
     ///
     /// # Errors
     /// Store errors.
     pub async fn rating_retries(&self) -> Result<Vec<RatingRetry>, StoreError> {
-        Ok(dispatch!(self, |p| sqlx::query_as(
+        Ok(dispatch!(self.0, |p| sqlx::query_as(
             "SELECT subscription_id, failures, last_error, updated_at FROM rating_retries"
         )
         .fetch_all(p)
@@ -199,7 +199,7 @@ impl Store {
         error: &str,
         now: i64,
     ) -> Result<(), StoreError> {
-        dispatch!(self, |p| sqlx::query(
+        dispatch!(self.0, |p| sqlx::query(
             "INSERT INTO rating_retries (subscription_id, failures, last_error, updated_at) \
              VALUES ($1, 1, $2, $3) ON CONFLICT (subscription_id) DO UPDATE SET \
              failures = rating_retries.failures + 1, last_error = excluded.last_error, \
@@ -219,7 +219,7 @@ impl Store {
     /// # Errors
     /// Store errors.
     pub async fn rating_succeeded(&self, subscription_id: &str) -> Result<(), StoreError> {
-        dispatch!(self, |p| sqlx::query(
+        dispatch!(self.0, |p| sqlx::query(
             "DELETE FROM rating_retries WHERE subscription_id = $1"
         )
         .bind(subscription_id)
@@ -227,5 +227,16 @@ impl Store {
         .await
         .map(|_| ())?);
         Ok(())
+    }
+}
+
+/// Repository of the rating push's state: cursor, per-subscription rated usage, retries: a borrowed view of the [`Store`], one per aggregate.
+#[derive(Debug, Clone, Copy)]
+pub struct RatingRepo<'s>(pub(crate) &'s Store);
+
+impl Store {
+    /// The repository of the rating push's state: cursor, per-subscription rated usage, retries.
+    pub fn rating(&self) -> RatingRepo<'_> {
+        RatingRepo(self)
     }
 }

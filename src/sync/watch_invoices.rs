@@ -32,7 +32,7 @@ impl Watcher {
         report: &mut PollReport,
     ) -> Result<(), AccountsError> {
         let a = self.accounts();
-        let cursor = a.store.cursor("watch.account.move").await?;
+        let cursor = a.store.rating().cursor("watch.account.move").await?;
         let mut moves = c.invoices().changed_since(self.since(cursor), PAGE).await?;
         let newest = moves
             .iter()
@@ -58,14 +58,19 @@ impl Watcher {
             .collect();
         self.link_subscription_invoices(c, &invoices).await?;
         let ids: Vec<i64> = invoices.iter().map(|m| m.id.0).collect();
-        for row in a.store.invoice_rows_by_moves(&ids).await? {
+        for row in a.store.invoices().invoice_rows_by_moves(&ids).await? {
             report.examined += 1;
             self.invoice_transitions(c, row, report).await?;
         }
         let ids: Vec<i64> = refunds.iter().map(|m| m.id.0).collect();
-        for row in a.store.credit_note_rows_by_moves(&ids).await? {
+        for row in a.store.invoices().credit_note_rows_by_moves(&ids).await? {
             report.examined += 1;
-            if a.store.seen("credit_note", row.move_id).await?.is_some() {
+            if a.store
+                .watch()
+                .seen("credit_note", row.move_id)
+                .await?
+                .is_some()
+            {
                 continue;
             }
             let posted = refunds.iter().any(|m| {
@@ -74,7 +79,7 @@ impl Watcher {
             if !posted {
                 continue;
             }
-            let Some(service) = a.store.service_by_id(row.service_id).await? else {
+            let Some(service) = a.store.services().service_by_id(row.service_id).await? else {
                 continue;
             };
             let (sid, move_id) = (service.id, row.move_id);
@@ -88,7 +93,10 @@ impl Watcher {
             )
             .await?;
         }
-        a.store.set_cursor("watch.account.move", newest).await?;
+        a.store
+            .rating()
+            .set_cursor("watch.account.move", newest)
+            .await?;
         Ok(())
     }
 
@@ -101,6 +109,7 @@ impl Watcher {
         let a = self.accounts();
         let known: Vec<i64> = a
             .store
+            .invoices()
             .invoice_rows_by_moves(&invoices.iter().map(|m| m.id.0).collect::<Vec<_>>())
             .await?
             .iter()
@@ -122,7 +131,11 @@ impl Watcher {
             .map(|(name, id)| (name, id.0))
             .collect();
         let order_ids: Vec<i64> = by_name.values().copied().collect();
-        let subs = a.store.subscriptions_by_orders(&order_ids).await?;
+        let subs = a
+            .store
+            .subscriptions()
+            .subscriptions_by_orders(&order_ids)
+            .await?;
         for m in unknown {
             let Some(order) = m.origin.as_ref().and_then(|o| by_name.get(o)) else {
                 continue;
@@ -142,7 +155,7 @@ impl Watcher {
         report: &mut PollReport,
     ) -> Result<(), AccountsError> {
         let a = self.accounts();
-        let Some(service) = a.store.service_by_id(row.service_id).await? else {
+        let Some(service) = a.store.services().service_by_id(row.service_id).await? else {
             return Ok(());
         };
         let move_id = row.move_id;
@@ -160,6 +173,7 @@ impl Watcher {
         let state = json!({"status": status, "payment_status": payment, "overdue": overdue});
         let before: Value = a
             .store
+            .watch()
             .seen("invoice", move_id)
             .await?
             .and_then(|s| serde_json::from_str(&s).ok())

@@ -3,7 +3,7 @@
 use crate::dispatch;
 use crate::meter::{Store, StoreError};
 
-impl Store {
+impl WatchRepo<'_> {
     /// The state last seen of (`object_type`, Odoo id), as stored JSON text.
     ///
     /// # Errors
@@ -13,7 +13,7 @@ impl Store {
         object_type: &str,
         odoo_id: i64,
     ) -> Result<Option<String>, StoreError> {
-        Ok(dispatch!(self, |p| sqlx::query_scalar(
+        Ok(dispatch!(self.0, |p| sqlx::query_scalar(
             "SELECT state FROM watch_seen WHERE object_type = $1 AND odoo_id = $2"
         )
         .bind(object_type)
@@ -34,7 +34,7 @@ impl Store {
         state: &str,
         at: i64,
     ) -> Result<(), StoreError> {
-        dispatch!(self, |p| sqlx::query(
+        dispatch!(self.0, |p| sqlx::query(
             "INSERT INTO watch_seen (object_type, odoo_id, service_id, state, updated_at) \
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT (object_type, odoo_id) \
              DO UPDATE SET service_id = $3, state = $4, updated_at = $5"
@@ -48,5 +48,16 @@ impl Store {
         .await
         .map(|_| ())?);
         Ok(())
+    }
+}
+
+/// Repository of what the Odoo watcher last saw of each record: a borrowed view of the [`Store`], one per aggregate.
+#[derive(Debug, Clone, Copy)]
+pub struct WatchRepo<'s>(pub(crate) &'s Store);
+
+impl Store {
+    /// The repository of what the Odoo watcher last saw of each record.
+    pub fn watch(&self) -> WatchRepo<'_> {
+        WatchRepo(self)
     }
 }

@@ -143,6 +143,7 @@ impl Watcher {
             report.emitted += 1;
         }
         store
+            .watch()
             .put_seen(object_type, odoo_id, service_id, state, now_micros())
             .await?;
         Ok(())
@@ -154,7 +155,7 @@ impl Watcher {
         report: &mut PollReport,
     ) -> Result<(), AccountsError> {
         let a = &self.accounts;
-        let cursor = a.store.cursor("watch.sale.order").await?;
+        let cursor = a.store.rating().cursor("watch.sale.order").await?;
         let orders = c
             .subscriptions()
             .changed_since(self.since(cursor), PAGE)
@@ -162,6 +163,7 @@ impl Watcher {
         let ids: Vec<i64> = orders.iter().map(|o| o.id.0).collect();
         let mut rows: HashMap<i64, _> = a
             .store
+            .subscriptions()
             .subscriptions_by_orders(&ids)
             .await?
             .into_iter()
@@ -180,6 +182,7 @@ impl Watcher {
             let state = json!({ "status": status }).to_string();
             let before: Option<String> = a
                 .store
+                .watch()
                 .seen("subscription", order.id.0)
                 .await?
                 .and_then(|s| serde_json::from_str::<Value>(&s).ok())
@@ -192,7 +195,7 @@ impl Watcher {
                 "terminated" => Some("subscription.terminated"),
                 _ => None,
             };
-            let Some(service) = a.store.service_by_id(row.service_id).await? else {
+            let Some(service) = a.store.services().service_by_id(row.service_id).await? else {
                 continue;
             };
             let row = a.follow_order(row, order).await;
@@ -214,7 +217,10 @@ impl Watcher {
         }
         // Only move past what was read completely: a full page may have more at the same
         // second, which the overlap covers.
-        a.store.set_cursor("watch.sale.order", newest).await?;
+        a.store
+            .rating()
+            .set_cursor("watch.sale.order", newest)
+            .await?;
         Ok(())
     }
 }

@@ -208,6 +208,7 @@ impl Worker {
         let lease_until = now + self.config.lease.as_micros() as i64;
         let claimed = self
             .store
+            .webhook_deliveries()
             .claim_webhook_deliveries(now, lease_until, self.config.batch_size)
             .await?;
         let n = claimed.len();
@@ -229,6 +230,7 @@ impl Worker {
         }
         let pair = self
             .store
+            .webhook_keys()
             .webhook_key_pair()
             .await
             .map_err(|e| e.to_string())?;
@@ -255,6 +257,7 @@ impl Worker {
         };
         let next = self.next_state(attempt, &outcome);
         self.store
+            .webhook_deliveries()
             .record_webhook_attempt(&d.id, &record, &next)
             .await?;
         self.metrics
@@ -273,17 +276,21 @@ impl Worker {
     async fn target(&self, d: &DeliveryRow) -> Result<Option<(EndpointRow, String)>, StoreError> {
         let endpoint = self
             .store
+            .webhook_endpoints()
             .webhook_endpoint(d.service_id, &d.endpoint_id)
             .await?;
         let reason = match endpoint {
             None => "endpoint deleted",
             Some(ref e) if e.disabled_at.is_some() => "endpoint disabled",
-            Some(e) => match self.store.webhook_secret(d.service_id).await? {
+            Some(e) => match self.store.services().webhook_secret(d.service_id).await? {
                 Some(secret) => return Ok(Some((e, secret))),
                 None => "service missing",
             },
         };
-        self.store.fail_webhook_delivery(&d.id, reason).await?;
+        self.store
+            .webhook_deliveries()
+            .fail_webhook_delivery(&d.id, reason)
+            .await?;
         self.metrics.deliveries.with_label_values(&["failed"]).inc();
         Ok(None)
     }
@@ -325,7 +332,10 @@ impl Worker {
                     .deliveries
                     .with_label_values(&["delivered"])
                     .inc();
-                self.store.reset_endpoint_failures(&endpoint.id).await?;
+                self.store
+                    .webhook_endpoints()
+                    .reset_endpoint_failures(&endpoint.id)
+                    .await?;
                 tracing::debug!(attempt, "webhook delivered");
             }
             NextState::Retry { .. } => {
@@ -340,7 +350,11 @@ impl Worker {
                 } else {
                     tracing::warn!(attempt, status = ?outcome.status_code, error = ?outcome.error,
                                    "webhook delivery failed after its last attempt");
-                    let run = self.store.count_endpoint_failure(&endpoint.id).await?;
+                    let run = self
+                        .store
+                        .webhook_endpoints()
+                        .count_endpoint_failure(&endpoint.id)
+                        .await?;
                     if run >= self.config.disable_after_failed_deliveries {
                         let reason = format!("{run} consecutive deliveries failed every attempt");
                         self.disable(endpoint, "failures", &reason).await?;
@@ -359,6 +373,7 @@ impl Worker {
     ) -> Result<(), StoreError> {
         if self
             .store
+            .webhook_endpoints()
             .disable_webhook_endpoint(&endpoint.id, reason)
             .await?
         {

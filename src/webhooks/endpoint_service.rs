@@ -2,11 +2,12 @@
 //! typed [`WebhookEndpointRequest`] and returning the endpoint as stored
 //! (`api:app/services/webhook_endpoints/{create,update,destroy}_service.rb`).
 
+use super::repo::EndpointRepo;
 use super::repo::{EndpointRow, EndpointWriteError};
 use crate::lago::fields::FieldErrors;
 use crate::lago::webhook_endpoint_request::WebhookEndpointRequest;
 use crate::meter::time::now_micros;
-use crate::meter::{Store, StoreError};
+use crate::meter::StoreError;
 
 /// Why an endpoint could not be created, changed or removed.
 #[derive(Debug, thiserror::Error)]
@@ -47,7 +48,7 @@ fn blank_endpoint(service_id: i64) -> EndpointRow {
     }
 }
 
-impl Store {
+impl EndpointRepo<'_> {
     /// Creates the endpoint described by `request` for `service_id`.
     ///
     /// # Errors

@@ -65,7 +65,10 @@ pub async fn enqueue(
     object_type: &str,
     object: serde_json::Value,
 ) -> Result<Vec<String>, StoreError> {
-    let endpoints = store.webhook_endpoints_of(service_id).await?;
+    let endpoints = store
+        .webhook_endpoints()
+        .webhook_endpoints_of(service_id)
+        .await?;
     let body = delivery_body(
         webhook_type,
         object_type,
@@ -103,7 +106,10 @@ pub async fn enqueue(
         );
         return Ok(Vec::new());
     }
-    store.insert_webhook_deliveries(&rows).await?;
+    store
+        .webhook_deliveries()
+        .insert_webhook_deliveries(&rows)
+        .await?;
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 

@@ -50,6 +50,7 @@ pub enum ReplayError {
 
 async fn service_id(store: &Store, name: &str) -> Result<i64, ReplayError> {
     store
+        .webhook_keys()
         .service_id_by_name(name)
         .await?
         .ok_or_else(|| ReplayError::UnknownService(name.to_string()))
@@ -68,6 +69,7 @@ pub async fn replay(
     let endpoint_ids = match selection {
         ReplaySelection::Id(id) => {
             store
+                .webhook_deliveries()
                 .replay_webhook_deliveries(sid, Some(id), 0, true)
                 .await?
         }
@@ -76,11 +78,13 @@ pub async fn replay(
             include_delivered,
         } => {
             store
+                .webhook_deliveries()
                 .replay_webhook_deliveries(sid, None, *since, *include_delivered)
                 .await?
         }
     };
     let endpoints: HashMap<String, EndpointRow> = store
+        .webhook_endpoints()
         .webhook_endpoints_of(sid)
         .await?
         .into_iter()
@@ -106,7 +110,7 @@ pub async fn replay(
 /// [`ReplayError::UnknownService`], store errors.
 pub async fn endpoints(store: &Store, service: &str) -> Result<Vec<EndpointRow>, ReplayError> {
     let sid = service_id(store, service).await?;
-    Ok(store.webhook_endpoints_of(sid).await?)
+    Ok(store.webhook_endpoints().webhook_endpoints_of(sid).await?)
 }
 
 /// Re-enables endpoint `endpoint_id` of the service named `service`; true if it was
@@ -116,5 +120,8 @@ pub async fn endpoints(store: &Store, service: &str) -> Result<Vec<EndpointRow>,
 /// [`ReplayError::UnknownService`], store errors.
 pub async fn enable(store: &Store, service: &str, endpoint_id: &str) -> Result<bool, ReplayError> {
     let sid = service_id(store, service).await?;
-    Ok(store.enable_webhook_endpoint(sid, endpoint_id).await?)
+    Ok(store
+        .webhook_endpoints()
+        .enable_webhook_endpoint(sid, endpoint_id)
+        .await?)
 }

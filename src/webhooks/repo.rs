@@ -13,6 +13,10 @@ use crate::meter::StoreError;
 
 mod deliveries;
 mod endpoints;
+
+pub use deliveries::DeliveryRepo;
+pub use endpoints::EndpointRepo;
+pub use instance::WebhookKeyRepo;
 mod instance;
 
 /// Most endpoints one service may have (Lago: 10 per organisation, `exceeded_limit`).

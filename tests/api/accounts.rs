@@ -24,6 +24,7 @@ fn read(app: &TestApp, model: &str, id: i64, fields: &[&str]) -> Value {
 
 async fn customer_row_partner(app: &TestApp, external_id: &str) -> i64 {
     app.store
+        .customers()
         .customer_by_external(app.service_id, external_id)
         .await
         .unwrap()
@@ -186,9 +187,17 @@ async fn apps_share_a_partner_by_email_but_not_customers(backend: Backend) {
         .call_as(&chat, "POST", "/api/v1/customers", Some(json!({"customer": {"external_id": "org-x", "name": "Org Ltd", "email": "jane@example.ca", "tax_identification_number": "999"}})))
         .await;
     let p1 = customer_row_partner(&app, "org-1").await;
-    let chat_id = app.store.service_for_key(&chat).await.unwrap().unwrap().id;
+    let chat_id = app
+        .store
+        .services()
+        .service_for_key(&chat)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
     let p2 = app
         .store
+        .customers()
         .customer_by_external(chat_id, "org-x")
         .await
         .unwrap()
@@ -278,6 +287,7 @@ async fn subscription_lifecycle_on_odoo(backend: Backend) {
     // Odoo side of the plan: base product at 49.00, five usage products, plan code on all.
     let row = app
         .store
+        .plans()
         .plan_by_code(app.service_id, "pro")
         .await
         .unwrap()
@@ -334,6 +344,7 @@ async fn subscription_lifecycle_on_odoo(backend: Backend) {
 
     let srow = app
         .store
+        .subscriptions()
         .live_subscription(app.service_id, "sub-1")
         .await
         .unwrap()
@@ -581,6 +592,7 @@ async fn plan_changes_upgrade_now_and_downgrade_later(backend: Backend) {
     let (_, first) = subscribe(&app, &app.api_key, "c", "s", "pro").await;
     let first_so = app
         .store
+        .subscriptions()
         .live_subscription(app.service_id, "s")
         .await
         .unwrap()

@@ -44,7 +44,14 @@ async fn missing_unknown_and_revoked_keys_are_401(b: Backend) {
         .call_as(&key, "GET", "/api/v1/billable_metrics", None)
         .await;
     assert_eq!(s, 200, "a new key works at once");
-    assert_eq!(app.store.revoke_keys("revoked-app", None).await.unwrap(), 1);
+    assert_eq!(
+        app.store
+            .services()
+            .revoke_keys("revoked-app", None)
+            .await
+            .unwrap(),
+        1
+    );
     // The positive cache lives auth.cache_ttl_secs (2 s by default).
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
     let (s, body) = app
@@ -55,7 +62,7 @@ async fn missing_unknown_and_revoked_keys_are_401(b: Backend) {
 
 async fn rotated_key_keeps_working_during_grace(b: Backend) {
     let app = TestApp::spawn(b).await;
-    let new = app.store.rotate_key("app", 3600).await.unwrap();
+    let new = app.store.services().rotate_key("app", 3600).await.unwrap();
     for key in [&app.api_key, &new.api_key] {
         let (s, _) = app
             .call_as(key, "GET", "/api/v1/billable_metrics", None)
@@ -63,15 +70,17 @@ async fn rotated_key_keeps_working_during_grace(b: Backend) {
         assert_eq!(s, 200);
     }
     // A zero grace ends the old keys at once (the new one keeps working).
-    let newer = app.store.rotate_key("app", 0).await.unwrap();
+    let newer = app.store.services().rotate_key("app", 0).await.unwrap();
     assert!(app
         .store
+        .services()
         .service_for_key(&new.api_key)
         .await
         .unwrap()
         .is_none());
     assert!(app
         .store
+        .services()
         .service_for_key(&newer.api_key)
         .await
         .unwrap()

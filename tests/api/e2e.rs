@@ -234,6 +234,7 @@ async fn whole_life(client: Vec<String>) {
     let hits = receiver.wait_hits(5, Duration::from_secs(15)).await;
     let secret = app
         .store
+        .services()
         .webhook_secret(app.service_id)
         .await
         .unwrap()

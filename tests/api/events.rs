@@ -40,7 +40,14 @@ async fn single_event_is_stored_and_shaped_like_lago(b: Backend) {
     assert_eq!(e["precise_total_amount_cents"], "12.5");
     assert!(e["lago_id"].as_str().unwrap().len() == 36);
     assert!(e["created_at"].as_str().unwrap().ends_with('Z'));
-    assert_eq!(app.store.count_events(app.service_id).await.unwrap(), 1);
+    assert_eq!(
+        app.store
+            .events()
+            .count_events(app.service_id)
+            .await
+            .unwrap(),
+        1
+    );
 
     let (status, shown) = app.call("GET", "/api/v1/events/tx-1", None).await;
     assert_eq!(status, 200);
@@ -104,7 +111,14 @@ async fn identical_replay_returns_stored_event(b: Backend) {
         first, second,
         "a replay returns the stored event, lago_id included"
     );
-    assert_eq!(app.store.count_events(app.service_id).await.unwrap(), 1);
+    assert_eq!(
+        app.store
+            .events()
+            .count_events(app.service_id)
+            .await
+            .unwrap(),
+        1
+    );
 }
 
 async fn reuse_with_other_content_is_422(b: Backend) {
@@ -150,7 +164,14 @@ async fn same_transaction_id_on_other_subscription_is_a_new_event(b: Backend) {
             .await;
         assert_eq!(s, 200);
     }
-    assert_eq!(app.store.count_events(app.service_id).await.unwrap(), 2);
+    assert_eq!(
+        app.store
+            .events()
+            .count_events(app.service_id)
+            .await
+            .unwrap(),
+        2
+    );
 }
 
 async fn batch_is_all_or_nothing_with_errors_keyed_by_index(b: Backend) {
@@ -169,7 +190,14 @@ async fn batch_is_all_or_nothing_with_errors_keyed_by_index(b: Backend) {
         json!({"1": {"external_subscription_id": ["value_is_mandatory"]},
                "3": {"timestamp": ["invalid_format"]}})
     );
-    assert_eq!(app.store.count_events(app.service_id).await.unwrap(), 0);
+    assert_eq!(
+        app.store
+            .events()
+            .count_events(app.service_id)
+            .await
+            .unwrap(),
+        0
+    );
 
     let (s, body) = app
         .call(
@@ -186,7 +214,14 @@ async fn batch_is_all_or_nothing_with_errors_keyed_by_index(b: Backend) {
     assert_eq!(events.len(), 2);
     assert_eq!(events[1]["transaction_id"], "b2");
     assert_eq!(events[1]["properties"], json!({"i": 2}));
-    assert_eq!(app.store.count_events(app.service_id).await.unwrap(), 2);
+    assert_eq!(
+        app.store
+            .events()
+            .count_events(app.service_id)
+            .await
+            .unwrap(),
+        2
+    );
 }
 
 async fn batch_conflict_rolls_back_whole_batch(b: Backend) {
@@ -216,7 +251,11 @@ async fn batch_conflict_rolls_back_whole_batch(b: Backend) {
         json!({"1": {"transaction_id": ["value_already_exist"]}})
     );
     assert_eq!(
-        app.store.count_events(app.service_id).await.unwrap(),
+        app.store
+            .events()
+            .count_events(app.service_id)
+            .await
+            .unwrap(),
         1,
         "nothing half-written"
     );
@@ -281,7 +320,14 @@ async fn concurrent_identical_requests_store_once(b: Backend) {
         ids.insert(body["event"]["lago_id"].as_str().unwrap().to_string());
     }
     assert_eq!(ids.len(), 1, "every answer is the one stored event");
-    assert_eq!(app.store.count_events(app.service_id).await.unwrap(), 1);
+    assert_eq!(
+        app.store
+            .events()
+            .count_events(app.service_id)
+            .await
+            .unwrap(),
+        1
+    );
 }
 
 async fn list_filters_and_paginates(b: Backend) {

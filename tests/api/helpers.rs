@@ -276,8 +276,9 @@ impl TestApp {
         let app = Application::with_listener(settings, store.clone(), listener).expect("app");
         let address = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped());
-        let creds = store.add_service("app").await.expect("service");
+        let creds = store.services().add_service("app").await.expect("service");
         let service_id = store
+            .services()
             .service_for_key(&creds.api_key)
             .await
             .unwrap()
@@ -357,7 +358,12 @@ impl TestApp {
 
     /// Another service (app) on the same gateway; returns its key.
     pub async fn add_service(&self, name: &str) -> String {
-        self.store.add_service(name).await.expect("service").api_key
+        self.store
+            .services()
+            .add_service(name)
+            .await
+            .expect("service")
+            .api_key
     }
 
     /// `METHOD /path` with this app's key and a JSON body; returns (status, JSON body).

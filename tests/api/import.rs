@@ -103,6 +103,7 @@ async fn hosting_with_plans(app: &TestApp) -> String {
 
 async fn hosting_id(app: &TestApp) -> i64 {
     app.store
+        .services()
         .list_services()
         .await
         .unwrap()
@@ -205,6 +206,7 @@ async fn import_dry_run_then_two_idempotent_runs_then_cut_over(backend: Backend)
     assert_eq!(count(&app, "sale.order", json!([])), 0);
     let (_, n) = app
         .store
+        .customers()
         .list_customers(hosting, None, 10, 0)
         .await
         .unwrap();
@@ -243,12 +245,14 @@ async fn import_dry_run_then_two_idempotent_runs_then_cut_over(backend: Backend)
     }
     let c201 = app
         .store
+        .customers()
         .customer_by_external(hosting, "201")
         .await
         .unwrap()
         .unwrap();
     let c202 = app
         .store
+        .customers()
         .customer_by_external(hosting, "202")
         .await
         .unwrap()
@@ -266,6 +270,7 @@ async fn import_dry_run_then_two_idempotent_runs_then_cut_over(backend: Backend)
     assert_eq!(s, 404, "a shadow copy is not live");
     let shadow = app
         .store
+        .subscriptions()
         .subscription_in_status(hosting, "1001", "shadow")
         .await
         .unwrap()
@@ -320,6 +325,7 @@ async fn import_dry_run_then_two_idempotent_runs_then_cut_over(backend: Backend)
     assert_eq!(count(&app, "sale.order", json!([])), 197);
     let c1 = app
         .store
+        .customers()
         .customer_by_external(hosting, "1")
         .await
         .unwrap()
@@ -352,6 +358,7 @@ async fn import_dry_run_then_two_idempotent_runs_then_cut_over(backend: Backend)
     );
     let live = app
         .store
+        .subscriptions()
         .live_subscription(hosting, "1001")
         .await
         .unwrap()
@@ -369,6 +376,7 @@ async fn import_dry_run_then_two_idempotent_runs_then_cut_over(backend: Backend)
     // Cut-over on another plan: the shadow quotation is cancelled, a new order is made.
     let old = app
         .store
+        .subscriptions()
         .subscription_in_status(hosting, "1002", "shadow")
         .await
         .unwrap()
@@ -392,6 +400,7 @@ async fn import_dry_run_then_two_idempotent_runs_then_cut_over(backend: Backend)
     assert_eq!(o[0]["state"], "cancel");
     let live = app
         .store
+        .subscriptions()
         .live_subscription(hosting, "1002")
         .await
         .unwrap()

@@ -66,7 +66,14 @@ async fn official_python_client_ingests_events() {
         serde_json::json!({"transaction_id": ["value_already_exist"]})
     );
     assert_eq!(r["metrics_count"], 2);
-    assert_eq!(app.store.count_events(app.service_id).await.unwrap(), 52);
+    assert_eq!(
+        app.store
+            .events()
+            .count_events(app.service_id)
+            .await
+            .unwrap(),
+        52
+    );
 }
 
 /// Issue 4's flow with the official client: metrics → plan with every charge model →

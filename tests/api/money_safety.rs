@@ -97,6 +97,7 @@ async fn send(app: &TestApp, key: &str, sub: &str, id: &str, n: i64) {
 async fn delivered(app: &TestApp, service_id: i64, sub: &str) -> Vec<f64> {
     let order = app
         .store
+        .subscriptions()
         .live_subscription(service_id, sub)
         .await
         .unwrap()
@@ -128,7 +129,14 @@ async fn two_tenants(app: &TestApp) -> (String, i64) {
     subscribed(app, &app.api_key, "alice", "sub-a").await;
     let b_key = app.add_service("other").await;
     subscribed(app, &b_key, "bob", "sub-b").await;
-    let b_id = app.store.service_for_key(&b_key).await.unwrap().unwrap().id;
+    let b_id = app
+        .store
+        .services()
+        .service_for_key(&b_key)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
     assert_eq!(app.sim().run_recurring_invoicing().unwrap().len(), 2);
     poison(app, app.service_id, "sub-a").await;
     send(app, &b_key, "sub-b", "b1", 5).await;
@@ -251,6 +259,7 @@ async fn shared_partner_changes_only_through_its_owner(backend: Backend) {
     assert_eq!(s, 200, "{d}");
     let a_row = app
         .store
+        .customers()
         .customer_by_external(app.service_id, "acme")
         .await
         .unwrap()

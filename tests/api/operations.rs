@@ -159,7 +159,14 @@ async fn full_ingest_queue_answers_429_with_retry_after() {
     sqlx::query("ROLLBACK").execute(&mut locker).await.unwrap();
     assert_eq!(blocked.await.unwrap().0, 200);
     assert_eq!(queued.await.unwrap().0, 200);
-    assert_eq!(app.store.count_events(app.service_id).await.unwrap(), 2);
+    assert_eq!(
+        app.store
+            .events()
+            .count_events(app.service_id)
+            .await
+            .unwrap(),
+        2
+    );
 }
 
 #[test]

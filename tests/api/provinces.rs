@@ -26,6 +26,7 @@ async fn upsert(app: &TestApp, customer: Value) -> i64 {
         .await;
     assert_eq!(s, 200, "{b}");
     app.store
+        .customers()
         .customer_by_external(app.service_id, &external_id)
         .await
         .unwrap()

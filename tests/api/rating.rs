@@ -45,6 +45,7 @@ async fn setup(app: &TestApp) -> i64 {
     let invoices = app.sim().run_recurring_invoicing().unwrap();
     assert_eq!(invoices.len(), 1, "the base fee is invoiced at the start");
     app.store
+        .subscriptions()
         .live_subscription(app.service_id, "sub-1")
         .await
         .unwrap()

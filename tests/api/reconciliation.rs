@@ -110,6 +110,7 @@ async fn reconciliation_reports_exactly_the_differences(backend: Backend) {
     let odoo = OdooClient::connect(&app.settings.odoo).await.unwrap();
     let partner = app
         .store
+        .customers()
         .customer_by_external(app.service_id, &format!("cust-{}", sid("s1")))
         .await
         .unwrap()
@@ -289,6 +290,7 @@ async fn reconciliation_reports_exactly_the_differences(backend: Backend) {
     // Odoo credits s3's invoice in full: s3 now differs (Odoo 0, app 1003), a new line.
     let s3_order = app
         .store
+        .subscriptions()
         .live_subscription(app.service_id, &sid("s3"))
         .await
         .unwrap()

@@ -55,6 +55,7 @@ async fn counters_are_idempotent_and_all_or_nothing(b: Backend) {
     );
     let rows = app
         .store
+        .events()
         .counters_overlapping(app.service_id, "sub-1", "api_calls", 0, i64::MAX)
         .await
         .unwrap();
@@ -139,6 +140,7 @@ async fn store_aggregates_events_and_counters_over_a_window(b: Backend) {
     };
     let agg = app
         .store
+        .usage()
         .aggregate_usage(app.service_id, "sub-1", "storage", &sum, &window)
         .await
         .unwrap();
@@ -151,6 +153,7 @@ async fn store_aggregates_events_and_counters_over_a_window(b: Backend) {
     };
     let agg = app
         .store
+        .usage()
         .aggregate_usage(app.service_id, "sub-1", "storage", &count, &window)
         .await
         .unwrap();
@@ -166,6 +169,7 @@ async fn store_aggregates_events_and_counters_over_a_window(b: Backend) {
     };
     let agg = app
         .store
+        .usage()
         .aggregate_usage(app.service_id, "sub-1", "storage", &max, &window)
         .await
         .unwrap();
@@ -173,12 +177,14 @@ async fn store_aggregates_events_and_counters_over_a_window(b: Backend) {
     // Another subscription and another app see nothing.
     let agg = app
         .store
+        .usage()
         .aggregate_usage(app.service_id, "sub-2", "storage", &sum, &window)
         .await
         .unwrap();
     assert_eq!(agg.units, Decimal::ZERO);
     let agg = app
         .store
+        .usage()
         .aggregate_usage(app.service_id + 1, "sub-1", "storage", &sum, &window)
         .await
         .unwrap();
@@ -210,6 +216,7 @@ async fn counters_need_a_live_subscription_and_metric_of_the_app(b: Backend) {
     );
     assert!(app
         .store
+        .events()
         .counters_overlapping(app.service_id, "sub-1", "api_calls", 0, i64::MAX)
         .await
         .unwrap()

@@ -60,12 +60,14 @@ async fn cached_totals_equal_full_aggregation(backend: Backend) {
             for spec in specs {
                 let full = app
                     .store
+                    .usage()
                     .aggregate_usage(app.service_id, "s", "m", spec, window)
                     .await
                     .unwrap();
                 for cache in [warm, cold] {
                     let cached = app
                         .store
+                        .usage()
                         .aggregate_usage_cached(cache, app.service_id, "s", "m", spec, window)
                         .await
                         .unwrap();
@@ -110,6 +112,7 @@ async fn cached_totals_equal_full_aggregation(backend: Backend) {
     check("with a pushed counter").await;
     let sum = app
         .store
+        .usage()
         .aggregate_usage_cached(&warm, app.service_id, "s", "m", &specs[1], &window)
         .await
         .unwrap();

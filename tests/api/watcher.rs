@@ -68,6 +68,7 @@ async fn odoo_changes_become_webhooks_once(b: Backend) {
     // Signed with the app's secret (Lago's HMAC of the raw body).
     let secret = app
         .store
+        .services()
         .webhook_secret(app.service_id)
         .await
         .unwrap()

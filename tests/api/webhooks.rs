@@ -201,6 +201,7 @@ async fn wait_status(app: &TestApp, id: &str, status: &str, within: Duration) ->
     loop {
         let d = app
             .store
+            .webhook_deliveries()
             .webhook_delivery(id)
             .await
             .unwrap()
@@ -237,7 +238,13 @@ pub(crate) async fn worker_caught_up(app: &TestApp, service_id: i64) {
             tokio::time::sleep(Duration::from_millis(25)).await;
             let mut statuses = Vec::new();
             for id in &ids {
-                let row = app.store.webhook_delivery(id).await.unwrap().unwrap();
+                let row = app
+                    .store
+                    .webhook_deliveries()
+                    .webhook_delivery(id)
+                    .await
+                    .unwrap()
+                    .unwrap();
                 statuses.push(row.status);
             }
             // Rows to disabled endpoints are failed from the start, never claimed.
@@ -261,6 +268,7 @@ async fn wait_disabled(
     loop {
         let e = app
             .store
+            .webhook_endpoints()
             .webhook_endpoint(app.service_id, endpoint)
             .await
             .unwrap()
@@ -584,6 +592,7 @@ async fn delivery_is_signed_hmac_and_standard_webhooks(b: Backend) {
     let h = &hit.headers;
     let secret = app
         .store
+        .services()
         .webhook_secret(app.service_id)
         .await
         .unwrap()
@@ -630,7 +639,12 @@ async fn delivery_is_signed_hmac_and_standard_webhooks(b: Backend) {
         wait_status(&app, &id, "delivered", Duration::from_secs(5)).await,
         "delivered"
     );
-    let attempts = app.store.webhook_attempts(&id).await.unwrap();
+    let attempts = app
+        .store
+        .webhook_deliveries()
+        .webhook_attempts(&id)
+        .await
+        .unwrap();
     assert_eq!(attempts.len(), 1);
     assert_eq!(attempts[0].status_code, Some(200));
 
@@ -735,7 +749,12 @@ async fn retries_keep_the_id_and_honour_retry_after(b: Backend) {
         wait_status(&app, &id, "delivered", Duration::from_secs(5)).await,
         "delivered"
     );
-    let attempts = app.store.webhook_attempts(&id).await.unwrap();
+    let attempts = app
+        .store
+        .webhook_deliveries()
+        .webhook_attempts(&id)
+        .await
+        .unwrap();
     let codes: Vec<_> = attempts.iter().map(|a| a.status_code).collect();
     assert_eq!(codes, vec![Some(500), Some(503), Some(200)]);
     assert_eq!(attempts[0].error.as_deref(), Some("HTTP 500"));
@@ -765,7 +784,13 @@ async fn gone_disables_the_endpoint(b: Backend) {
 
     // Later messages are kept (failed, replayable), not sent.
     let later = emit(&app).await;
-    let row = app.store.webhook_delivery(&later).await.unwrap().unwrap();
+    let row = app
+        .store
+        .webhook_deliveries()
+        .webhook_delivery(&later)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(row.status, "failed");
     assert_eq!(row.last_error.as_deref(), Some("endpoint disabled"));
     // The worker has run past it (markers to a second, healthy endpoint): still one hit.
@@ -774,7 +799,13 @@ async fn gone_disables_the_endpoint(b: Backend) {
     worker_caught_up(&app, app.service_id).await;
     assert_eq!(marker_rx.hits().len(), 2);
     assert_eq!(rx.hits().len(), 1);
-    assert!(app.store.webhook_attempts(&later).await.unwrap().is_empty());
+    assert!(app
+        .store
+        .webhook_deliveries()
+        .webhook_attempts(&later)
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 async fn redirect_is_a_failure_and_sustained_failure_disables(b: Backend) {
@@ -794,7 +825,12 @@ async fn redirect_is_a_failure_and_sustained_failure_disables(b: Backend) {
     let hits = rx.hits();
     assert_eq!(hits.len(), 2, "two attempts, redirects not followed");
     assert!(hits.iter().all(|h| h.path == "/hook"));
-    let attempts = app.store.webhook_attempts(&id).await.unwrap();
+    let attempts = app
+        .store
+        .webhook_deliveries()
+        .webhook_attempts(&id)
+        .await
+        .unwrap();
     assert_eq!(
         attempts.iter().map(|a| a.status_code).collect::<Vec<_>>(),
         vec![Some(302), Some(307)]
@@ -821,17 +857,35 @@ async fn delivery_survives_a_receiver_outage(b: Backend) {
     register(&app, &format!("http://127.0.0.1:{port}/hook"), "hmac").await;
     let id = emit(&app).await;
     // The row exists as soon as enqueue returns, before any attempt.
-    let row = app.store.webhook_delivery(&id).await.unwrap().unwrap();
+    let row = app
+        .store
+        .webhook_deliveries()
+        .webhook_delivery(&id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(row.service_id, app.service_id);
     let v: Value = serde_json::from_str(&row.body).unwrap();
     assert_eq!(v["invoice"]["lago_id"], "inv-1");
     // Wait for a failed attempt.
     let deadline = Instant::now() + Duration::from_secs(10);
-    while app.store.webhook_attempts(&id).await.unwrap().is_empty() {
+    while app
+        .store
+        .webhook_deliveries()
+        .webhook_attempts(&id)
+        .await
+        .unwrap()
+        .is_empty()
+    {
         assert!(Instant::now() < deadline, "no attempt made");
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
-    let first = &app.store.webhook_attempts(&id).await.unwrap()[0];
+    let first = &app
+        .store
+        .webhook_deliveries()
+        .webhook_attempts(&id)
+        .await
+        .unwrap()[0];
     assert_eq!(first.status_code, None);
     assert!(first.error.is_some());
     // The receiver comes up on that port; the delivery arrives.
@@ -954,7 +1008,13 @@ async fn concurrent_workers_never_send_twice(b: Backend) {
     expected.sort();
     assert_eq!(seen, expected, "every delivery exactly once");
     for id in &ids {
-        let d = app.store.webhook_delivery(id).await.unwrap().unwrap();
+        let d = app
+            .store
+            .webhook_deliveries()
+            .webhook_delivery(id)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!((d.status.as_str(), d.attempts), ("delivered", 1));
     }
 }
@@ -1007,7 +1067,12 @@ async fn host_names_are_resolved_and_checked_at_delivery(b: Backend) {
         wait_status(&strict, &id, "failed", Duration::from_secs(10)).await,
         "failed"
     );
-    let attempts = strict.store.webhook_attempts(&id).await.unwrap();
+    let attempts = strict
+        .store
+        .webhook_deliveries()
+        .webhook_attempts(&id)
+        .await
+        .unwrap();
     assert_eq!(attempts.len(), 2);
     for a in &attempts {
         assert_eq!(a.status_code, None);
@@ -1022,6 +1087,7 @@ async fn deleting_an_endpoint_fails_its_pending_deliveries(b: Backend) {
     let id = emit(&app).await;
     assert_eq!(
         app.store
+            .webhook_deliveries()
             .webhook_delivery(&id)
             .await
             .unwrap()
@@ -1037,7 +1103,13 @@ async fn deleting_an_endpoint_fails_its_pending_deliveries(b: Backend) {
         )
         .await;
     assert_eq!(s, 200);
-    let row = app.store.webhook_delivery(&id).await.unwrap().unwrap();
+    let row = app
+        .store
+        .webhook_deliveries()
+        .webhook_delivery(&id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(row.status, "failed");
     assert_eq!(row.last_error.as_deref(), Some("endpoint deleted"));
     // No endpoint left: enqueue writes nothing and says so.
@@ -1068,7 +1140,12 @@ async fn a_slow_receiver_times_out_and_is_retried(b: Backend) {
         wait_status(&app, &id, "delivered", Duration::from_secs(15)).await,
         "delivered"
     );
-    let attempts = app.store.webhook_attempts(&id).await.unwrap();
+    let attempts = app
+        .store
+        .webhook_deliveries()
+        .webhook_attempts(&id)
+        .await
+        .unwrap();
     assert_eq!(attempts.len(), 2, "{attempts:?}");
     assert_eq!(attempts[0].status_code, None);
     assert_eq!(attempts[0].error.as_deref(), Some("timeout"));

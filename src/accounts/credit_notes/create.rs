@@ -85,12 +85,17 @@ impl Accounts {
         request_id: &str,
     ) -> Result<CreditNoteView, AccountsError> {
         let lago_id = stable_uuid(&["credit_note", &service.id.to_string(), request_id]);
-        if let Some(done) = self.store.credit_note_by_id(service.id, &lago_id).await? {
+        if let Some(done) = self
+            .store
+            .invoices()
+            .credit_note_by_id(service.id, &lago_id)
+            .await?
+        {
             // A retry of a credit note that was written: answer it again.
             return self.credit_note_view(service, done).await;
         }
         // A retry of one that was interrupted must not count its own reservation.
-        self.store.release_credit(&lago_id).await?;
+        self.store.invoices().release_credit(&lago_id).await?;
         let invoice = self.invoice(service, &note.invoice_id).await?;
         if invoice.mv.state != MoveState::Posted {
             return Err(AccountsError::NotAllowed(ErrorCode::InvalidTypeOrStatus));
@@ -117,6 +122,7 @@ impl Accounts {
         let now = now_micros();
         let row = self
             .store
+            .invoices()
             .insert_credit_note(&CreditNoteRow {
                 lago_id: lago_id.clone(),
                 service_id: service.id,
@@ -132,7 +138,7 @@ impl Accounts {
                 updated_at: now,
             })
             .await?;
-        self.store.release_credit(&lago_id).await?;
+        self.store.invoices().release_credit(&lago_id).await?;
         self.credit_note_view(service, row).await
     }
 
@@ -150,6 +156,7 @@ impl Accounts {
         items_json: &str,
     ) -> Result<MoveId, AccountsError> {
         self.store
+            .invoices()
             .reserve_credit(&CreditReservation {
                 lago_id: lago_id.to_string(),
                 service_id: service.id,
@@ -170,7 +177,7 @@ impl Accounts {
             )
             .await;
         if written.is_err() && !posting {
-            self.store.release_credit(lago_id).await?;
+            self.store.invoices().release_credit(lago_id).await?;
         }
         written
     }

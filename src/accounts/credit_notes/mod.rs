@@ -113,6 +113,7 @@ impl Accounts {
     ) -> Result<CreditNoteView, AccountsError> {
         let row = self
             .store
+            .invoices()
             .credit_note_by_id(service.id, lago_id)
             .await?
             .ok_or(AccountsError::NotFound(ErrorCode::CreditNoteNotFound))?;
@@ -131,14 +132,24 @@ impl Accounts {
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<CreditNoteView>, i64), AccountsError> {
-        let mut rows = self.store.credit_notes_of(service.id, None).await?;
+        let mut rows = self
+            .store
+            .invoices()
+            .credit_notes_of(service.id, None)
+            .await?;
         rows.reverse();
         if let Some(ext) = external_customer_id {
-            let Some(cu) = self.store.customer_by_external(service.id, ext).await? else {
+            let Some(cu) = self
+                .store
+                .customers()
+                .customer_by_external(service.id, ext)
+                .await?
+            else {
                 return Ok((Vec::new(), 0));
             };
             let invoices: HashMap<String, String> = self
                 .store
+                .invoices()
                 .invoices_of_service(service.id)
                 .await?
                 .into_iter()
@@ -175,6 +186,7 @@ impl Accounts {
         if v.row.voided_at.is_none() && v.mv.state == MoveState::Cancelled {
             // Cancelled in Odoo by an interrupted void (or by finance): record it.
             self.store
+                .invoices()
                 .void_credit_note(service.id, lago_id, now_micros())
                 .await?;
             return self.credit_note(service, lago_id).await;
@@ -185,6 +197,7 @@ impl Accounts {
         let c = self.odoo.client().await?;
         c.invoices().cancel(v.mv.id).await?;
         self.store
+            .invoices()
             .void_credit_note(service.id, lago_id, now_micros())
             .await?;
         self.credit_note(service, lago_id).await

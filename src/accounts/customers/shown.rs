@@ -130,6 +130,7 @@ impl Accounts {
     ) -> Result<(Vec<CustomerRow>, i64), AccountsError> {
         let (rows, total) = self
             .store
+            .customers()
             .list_customers(service.id, external_id, limit, offset)
             .await
             .map_err(AccountsError::Store)?;
@@ -156,6 +157,7 @@ impl Accounts {
         };
         let (subs, _) = self
             .store
+            .subscriptions()
             .list_subscriptions(service.id, &filter, 1, 0)
             .await
             .map_err(AccountsError::Store)?;

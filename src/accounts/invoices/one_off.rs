@@ -58,6 +58,7 @@ impl Accounts {
     ) -> Result<InvoiceView, AccountsError> {
         let customer = self
             .store
+            .customers()
             .customer_by_external(service.id, &invoice.external_customer_id)
             .await?
             .ok_or(AccountsError::NotFound(ErrorCode::CustomerNotFound))?;
@@ -81,6 +82,7 @@ impl Accounts {
         let now = now_micros();
         let row = self
             .store
+            .invoices()
             .upsert_invoice(&InvoiceRow {
                 lago_id: invoice_lago_id(service.id, move_id.0),
                 service_id: service.id,

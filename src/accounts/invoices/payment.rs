@@ -105,6 +105,7 @@ impl Accounts {
             let now = now_micros();
             let stored = merged_metadata(&v.row.metadata, entries, now);
             self.store
+                .invoices()
                 .set_invoice_metadata(service.id, lago_id, &stored, now)
                 .await?;
         }

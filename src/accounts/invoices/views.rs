@@ -34,6 +34,7 @@ impl Accounts {
     ) -> Result<Vec<SubscriptionRow>, AccountsError> {
         Ok(self
             .store
+            .subscriptions()
             .list_subscriptions(service.id, &SubscriptionFilter::default(), 1_000_000, 0)
             .await?
             .0)
@@ -67,6 +68,7 @@ impl Accounts {
         let names: Vec<String> = by_name.keys().cloned().collect();
         let known: HashSet<i64> = self
             .store
+            .invoices()
             .invoices_of_service(service.id)
             .await?
             .iter()
@@ -97,6 +99,7 @@ impl Accounts {
     ) -> Result<(), AccountsError> {
         let now = now_micros();
         self.store
+            .invoices()
             .upsert_invoice(&InvoiceRow {
                 lago_id: invoice_lago_id(sub.service_id, move_id.0),
                 service_id: sub.service_id,
@@ -153,6 +156,7 @@ impl Accounts {
             if !customers.contains_key(&row.customer_id) {
                 if let Some(cu) = self
                     .store
+                    .customers()
                     .customer_by_id(service.id, &row.customer_id)
                     .await?
                 {
@@ -194,7 +198,7 @@ impl Accounts {
         plan_id: &str,
     ) -> Result<Option<PlanRow>, AccountsError> {
         if !cache.contains_key(plan_id) {
-            if let Some(p) = self.store.plan_by_id(plan_id).await? {
+            if let Some(p) = self.store.plans().plan_by_id(plan_id).await? {
                 cache.insert(plan_id.to_string(), p);
             }
         }
@@ -209,13 +213,22 @@ impl Accounts {
         service: &ServiceRef,
     ) -> Result<HashMap<String, i64>, AccountsError> {
         let mut credited: HashMap<String, i64> = HashMap::new();
-        let notes = self.store.credit_notes_of(service.id, None).await?;
+        let notes = self
+            .store
+            .invoices()
+            .credit_notes_of(service.id, None)
+            .await?;
         let mut counted: Vec<(String, String)> = notes
             .iter()
             .filter(|cn| cn.voided_at.is_none())
             .map(|cn| (cn.lago_id.clone(), cn.items.clone()))
             .collect();
-        for r in self.store.credit_reservations(service.id).await? {
+        for r in self
+            .store
+            .invoices()
+            .credit_reservations(service.id)
+            .await?
+        {
             if !notes.iter().any(|cn| cn.lago_id == r.lago_id) {
                 counted.push((r.lago_id, r.items));
             }
@@ -243,6 +256,7 @@ impl Accounts {
     ) -> Result<InvoiceView, AccountsError> {
         let row = self
             .store
+            .invoices()
             .invoice_by_id(service.id, lago_id)
             .await?
             .ok_or(AccountsError::NotFound(ErrorCode::InvoiceNotFound))?;
@@ -269,12 +283,21 @@ impl Accounts {
         let c = self.odoo.client().await?;
         let subs = self.all_subscriptions(service).await?;
         self.discover_invoices(service, &c, &subs).await?;
-        let mut rows = self.store.invoices_of_service(service.id).await?;
+        let mut rows = self
+            .store
+            .invoices()
+            .invoices_of_service(service.id)
+            .await?;
         if let Some(t) = &filter.invoice_type {
             rows.retain(|r| &r.invoice_type == t);
         }
         if let Some(ext) = &filter.external_customer_id {
-            match self.store.customer_by_external(service.id, ext).await? {
+            match self
+                .store
+                .customers()
+                .customer_by_external(service.id, ext)
+                .await?
+            {
                 Some(cu) => rows.retain(|r| r.customer_id == cu.lago_id),
                 None => rows.clear(),
             }

@@ -61,6 +61,7 @@ impl Accounts {
         loop {
             let live = self
                 .store
+                .subscriptions()
                 .live_subscription(service.id, external_id)
                 .await?;
             let row = match live {
@@ -100,7 +101,7 @@ impl Accounts {
                         created_at: now,
                         updated_at: now,
                     };
-                    match self.store.insert_subscription(&row).await? {
+                    match self.store.subscriptions().insert_subscription(&row).await? {
                         Inserted::Yes => self.materialize(service, row, customer, plan).await?,
                         Inserted::Conflict => continue,
                     }
@@ -120,6 +121,7 @@ impl Accounts {
     ) -> Result<CustomerRow, AccountsError> {
         let existing = self
             .store
+            .customers()
             .customer_by_external(service.id, external_id)
             .await?;
         let currency = existing
@@ -209,7 +211,7 @@ impl Accounts {
             };
         row.sale_order_id = Some(order_id.0);
         row.updated_at = now_micros();
-        self.store.update_subscription(&row).await?;
+        self.store.subscriptions().update_subscription(&row).await?;
         if row.subscription_at <= now_micros() {
             let order = subs.window_of(order_id).await?;
             if order.as_ref().is_some_and(|o| lago_status(o) == "pending") {
@@ -221,7 +223,7 @@ impl Accounts {
             row.status = "pending".into();
         }
         row.updated_at = now_micros();
-        self.store.update_subscription(&row).await?;
+        self.store.subscriptions().update_subscription(&row).await?;
         tracing::info!(service = %service.name, sale_order_id = order_id.0, status = %row.status, "subscription written to Odoo");
         Ok(row)
     }
@@ -253,12 +255,15 @@ impl Accounts {
             current.next_plan_id = Some(plan.lago_id.clone());
             current.downgrade_plan_date = Some(end.format("%Y-%m-%d").to_string());
             current.updated_at = now_micros();
-            self.store.update_subscription(&current).await?;
+            self.store
+                .subscriptions()
+                .update_subscription(&current)
+                .await?;
             return Ok(current);
         }
         self.end_subscription(&mut current).await?;
         let row = successor(&current, plan);
-        match self.store.insert_subscription(&row).await? {
+        match self.store.subscriptions().insert_subscription(&row).await? {
             Inserted::Yes => self.materialize(service, row, customer, plan).await,
             Inserted::Conflict => Err(AccountsError::field(
                 "external_id",

@@ -44,7 +44,7 @@ impl Accounts {
         row.next_plan_id = None;
         row.downgrade_plan_date = None;
         row.updated_at = now;
-        self.store.update_subscription(row).await?;
+        self.store.subscriptions().update_subscription(row).await?;
         Ok(())
     }
 
@@ -73,6 +73,7 @@ impl Accounts {
         let wanted = status.unwrap_or("active");
         let mut row = self
             .store
+            .subscriptions()
             .live_subscription(service.id, external_id)
             .await?
             .filter(|r| r.status == wanted)
@@ -110,11 +111,13 @@ impl Accounts {
         let mut row = match status {
             Some(s) => {
                 self.store
+                    .subscriptions()
                     .subscription_in_status(service.id, external_id, s)
                     .await?
             }
             None => {
                 self.store
+                    .subscriptions()
                     .live_subscription(service.id, external_id)
                     .await?
             }
@@ -143,7 +146,7 @@ impl Accounts {
                 .await?;
         }
         row.updated_at = now_micros();
-        self.store.update_subscription(&row).await?;
+        self.store.subscriptions().update_subscription(&row).await?;
         self.view(service, row, None).await
     }
 
@@ -193,6 +196,7 @@ impl Accounts {
         loop {
             let (rows, _) = self
                 .store
+                .subscriptions()
                 .list_subscriptions(service.id, &filter, 500, 0)
                 .await?;
             if rows.is_empty() {
@@ -204,6 +208,7 @@ impl Accounts {
                     // Re-read under the lease: another request may have ended or replaced it.
                     match self
                         .store
+                        .subscriptions()
                         .live_subscription(service.id, &row.external_id)
                         .await?
                     {
@@ -227,7 +232,11 @@ impl Accounts {
     pub async fn apply_due(&self) -> Result<usize, AccountsError> {
         let now = now_micros();
         let today = Utc::now().date_naive().format("%Y-%m-%d").to_string();
-        let due = self.store.subscriptions_due(now, &today).await?;
+        let due = self
+            .store
+            .subscriptions()
+            .subscriptions_due(now, &today)
+            .await?;
         let mut changed = 0;
         for row in due {
             let name = lease::names::subscription(row.service_id, &row.external_id);
@@ -254,6 +263,7 @@ impl Accounts {
     async fn apply_due_one(&self, row: SubscriptionRow) -> Result<bool, AccountsError> {
         let Some(row) = self
             .store
+            .subscriptions()
             .live_subscription(row.service_id, &row.external_id)
             .await?
             .filter(|live| live.lago_id == row.lago_id)
@@ -261,11 +271,12 @@ impl Accounts {
             return Ok(false);
         };
         {
-            let Some(service) = self.store.service_by_id(row.service_id).await? else {
+            let Some(service) = self.store.services().service_by_id(row.service_id).await? else {
                 return Ok(false);
             };
             let customer = match self
                 .store
+                .customers()
                 .customer_by_id(row.service_id, &row.customer_id)
                 .await?
             {
@@ -278,13 +289,13 @@ impl Accounts {
                 r.status = "incomplete".into();
                 self.materialize(&service, r, &customer, &plan).await?;
             } else if let Some(next) = row.next_plan_id.clone() {
-                let Some(plan) = self.store.plan_by_id(&next).await? else {
+                let Some(plan) = self.store.plans().plan_by_id(&next).await? else {
                     return Ok(false);
                 };
                 let mut current = row.clone();
                 self.end_subscription(&mut current).await?;
                 let new = successor(&row, &plan);
-                if self.store.insert_subscription(&new).await? == Inserted::Yes {
+                if self.store.subscriptions().insert_subscription(&new).await? == Inserted::Yes {
                     self.materialize(&service, new, &customer, &plan).await?;
                 }
             }

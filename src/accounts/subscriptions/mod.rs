@@ -173,11 +173,13 @@ impl Accounts {
         let row = match status {
             Some(s) => {
                 self.store
+                    .subscriptions()
                     .subscription_in_status(service.id, external_id, s)
                     .await?
             }
             None => self
                 .store
+                .subscriptions()
                 .live_subscription(service.id, external_id)
                 .await?
                 .filter(|r| r.status != "incomplete"),
@@ -200,6 +202,7 @@ impl Accounts {
     ) -> Result<(Vec<SubscriptionView>, i64), AccountsError> {
         let (rows, total) = self
             .store
+            .subscriptions()
             .list_subscriptions(service.id, &filter, limit, offset)
             .await?;
         let ids: Vec<SaleOrderId> = rows
@@ -259,7 +262,7 @@ impl Accounts {
             }
             row.status = status.into();
             row.updated_at = now;
-            if let Err(e) = self.store.update_subscription(&row).await {
+            if let Err(e) = self.store.subscriptions().update_subscription(&row).await {
                 tracing::warn!(error = %e, "cannot store refreshed subscription status");
             }
         }
@@ -269,6 +272,7 @@ impl Accounts {
     /// The plan of a subscription.
     pub(crate) async fn plan_of(&self, row: &SubscriptionRow) -> Result<PlanRow, AccountsError> {
         self.store
+            .plans()
             .plan_by_id(&row.plan_id)
             .await?
             .ok_or(AccountsError::NotFound(ErrorCode::PlanNotFound))
@@ -285,6 +289,7 @@ impl Accounts {
         let plan = self.plan_of(&row).await?;
         let customer = self
             .store
+            .customers()
             .customer_by_id(service.id, &row.customer_id)
             .await?
             .ok_or(AccountsError::NotFound(ErrorCode::CustomerNotFound))?;
@@ -294,6 +299,7 @@ impl Accounts {
                 match id {
                     Some(id) => self
                         .store
+                        .plans()
                         .plan_by_id(&id)
                         .await
                         .ok()

@@ -147,12 +147,13 @@ impl RatingPush {
         let mut report = CycleReport::default();
         let usage = ChangedUsage::since_last_cycle(self).await?;
         let retries: HashSet<String> = store
+            .rating()
             .rating_retries()
             .await?
             .into_iter()
             .map(|r| r.subscription_id)
             .collect();
-        let subs = store.active_subscriptions().await?;
+        let subs = store.rating().active_subscriptions().await?;
         report.subscriptions = subs.len();
         if !subs.is_empty() {
             let c = self.accounts.odoo.client().await?;
@@ -183,7 +184,7 @@ impl RatingPush {
     ) -> Result<Vec<Pending>, AccountsError> {
         let store = &self.accounts.store;
         let mut states: HashMap<String, Vec<RatingState>> = HashMap::new();
-        for s in store.rating_states().await? {
+        for s in store.rating().rating_states().await? {
             states.entry(s.subscription_id.clone()).or_default().push(s);
         }
         let mut plans: HashMap<String, PlanRow> = HashMap::new();
@@ -203,7 +204,7 @@ impl RatingPush {
             match futures::FutureExt::catch_unwind(step).await {
                 Ok(Ok(Some(p))) => pending.push(p),
                 Ok(Ok(None)) if cycle.retries.contains(&sub.lago_id) => {
-                    store.rating_succeeded(&sub.lago_id).await?;
+                    store.rating().rating_succeeded(&sub.lago_id).await?;
                 }
                 Ok(Ok(None)) => {}
                 Ok(Err(e)) => self.failed(sub, &e.to_string(), report).await?,
@@ -242,9 +243,12 @@ impl RatingPush {
             report.late_lines += serde_json::from_str::<Vec<LatePart>>(&p.state.late)
                 .map(|l| l.len())
                 .unwrap_or(0);
-            store.put_rating_state(&p.state).await?;
+            store.rating().put_rating_state(&p.state).await?;
             if cycle.retries.contains(&p.subscription.lago_id) {
-                store.rating_succeeded(&p.subscription.lago_id).await?;
+                store
+                    .rating()
+                    .rating_succeeded(&p.subscription.lago_id)
+                    .await?;
             }
         }
         Ok(())
@@ -263,6 +267,7 @@ impl RatingPush {
         self.accounts.health.item_failed(LOOP);
         self.accounts
             .store
+            .rating()
             .rating_failed(&sub.lago_id, error, now_micros())
             .await?;
         Ok(())
@@ -283,10 +288,12 @@ impl ChangedUsage {
     async fn since_last_cycle(push: &RatingPush) -> Result<ChangedUsage, AccountsError> {
         let store = &push.accounts.store;
         let settled = now_micros() - SETTLE.as_micros() as i64;
-        let ev_cursor = store.cursor("rating.events").await?;
-        let ct_cursor = store.cursor("rating.counters").await?;
-        let (streams, new_ev, new_ct) =
-            store.changed_streams(ev_cursor, ct_cursor, settled).await?;
+        let ev_cursor = store.rating().cursor("rating.events").await?;
+        let ct_cursor = store.rating().cursor("rating.counters").await?;
+        let (streams, new_ev, new_ct) = store
+            .rating()
+            .changed_streams(ev_cursor, ct_cursor, settled)
+            .await?;
         Ok(ChangedUsage {
             changed: streams.into_iter().collect(),
             new_events_cursor: new_ev,
@@ -298,9 +305,11 @@ impl ChangedUsage {
     async fn advance(self, push: &RatingPush) -> Result<(), AccountsError> {
         let store = &push.accounts.store;
         store
+            .rating()
             .set_cursor("rating.events", self.new_events_cursor)
             .await?;
         store
+            .rating()
             .set_cursor("rating.counters", self.new_counters_cursor)
             .await?;
         Ok(())

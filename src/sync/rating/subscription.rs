@@ -85,7 +85,7 @@ impl RatingPush {
         }
         if rolled > 0 {
             for s in mine.iter() {
-                self.accounts.store.put_rating_state(s).await?;
+                self.accounts.store.rating().put_rating_state(s).await?;
             }
         }
         Ok(rolled)
@@ -134,7 +134,7 @@ impl RatingPush {
         };
         if empty && is_new {
             // A fresh window without usage: Odoo reset the quantities when it invoiced.
-            a.store.put_rating_state(&state).await?;
+            a.store.rating().put_rating_state(&state).await?;
             return Ok(None);
         }
         Ok(Some(Pending {

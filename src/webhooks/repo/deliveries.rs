@@ -6,7 +6,7 @@ use crate::dispatch;
 use crate::meter::time::now_micros;
 use crate::meter::{BeginWrite, Store, StoreError};
 
-impl Store {
+impl DeliveryRepo<'_> {
     /// Writes outbox rows in one transaction (all or none).
     ///
     /// # Errors
@@ -16,7 +16,7 @@ impl Store {
             "INSERT INTO webhook_deliveries ({DELIVERY_COLUMNS}) VALUES \
              ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
         );
-        dispatch!(self, |p| {
+        dispatch!(self.0, |p| {
             let mut tx = p.begin_write().await?;
             for d in rows {
                 sqlx::query(&sql)
@@ -55,7 +55,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<DeliveryRow>, StoreError> {
         // Read first: an idle poll takes no write lock (SQLite has one writer at a time).
-        let due: Option<(String,)> = dispatch!(self, |p| {
+        let due: Option<(String,)> = dispatch!(self.0, |p| {
             sqlx::query_as(
             "SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $1 LIMIT 1"
         )
@@ -66,7 +66,7 @@ impl Store {
         if due.is_none() {
             return Ok(Vec::new());
         }
-        let lock = match self {
+        let lock = match self.0 {
             Store::Sqlite(_) => "",
             Store::Postgres(_) => "FOR UPDATE SKIP LOCKED",
         };
@@ -75,7 +75,7 @@ impl Store {
              (SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $1 \
               ORDER BY next_attempt_at LIMIT $3 {lock}) RETURNING {DELIVERY_COLUMNS}"
         );
-        Ok(dispatch!(self, |p| sqlx::query_as(&sql)
+        Ok(dispatch!(self.0, |p| sqlx::query_as(&sql)
             .bind(now)
             .bind(lease_until)
             .bind(limit)
@@ -99,7 +99,7 @@ impl Store {
             NextState::Failed => ("failed", a.attempted_at),
         };
         let now = now_micros();
-        dispatch!(self, |p| {
+        dispatch!(self.0, |p| {
             let mut tx = p.begin_write().await?;
             sqlx::query(
                 "INSERT INTO webhook_attempts (delivery_id, attempt, attempted_at, status_code, \
@@ -136,7 +136,7 @@ impl Store {
     /// # Errors
     /// Store errors.
     pub async fn fail_webhook_delivery(&self, id: &str, reason: &str) -> Result<(), StoreError> {
-        dispatch!(self, |p| sqlx::query(
+        dispatch!(self.0, |p| sqlx::query(
             "UPDATE webhook_deliveries SET status = 'failed', last_error = $2, updated_at = $3 \
              WHERE id = $1 AND status = 'pending'"
         )
@@ -157,7 +157,7 @@ impl Store {
         &self,
         delivery_id: &str,
     ) -> Result<Vec<AttemptRecord>, StoreError> {
-        Ok(dispatch!(self, |p| {
+        Ok(dispatch!(self.0, |p| {
             sqlx::query_as(
                 "SELECT attempt, attempted_at, status_code, error, duration_ms FROM webhook_attempts \
                  WHERE delivery_id = $1 ORDER BY id",
@@ -174,7 +174,7 @@ impl Store {
     /// Store errors.
     pub async fn webhook_delivery(&self, id: &str) -> Result<Option<DeliveryRow>, StoreError> {
         let sql = format!("SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE id = $1");
-        Ok(dispatch!(self, |p| sqlx::query_as(&sql)
+        Ok(dispatch!(self.0, |p| sqlx::query_as(&sql)
             .bind(id)
             .fetch_optional(p)
             .await?))
@@ -193,7 +193,7 @@ impl Store {
             "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE service_id = $1 \
              ORDER BY created_at DESC, id LIMIT $2"
         );
-        Ok(dispatch!(self, |p| sqlx::query_as(&sql)
+        Ok(dispatch!(self.0, |p| sqlx::query_as(&sql)
             .bind(service_id)
             .bind(limit)
             .fetch_all(p)
@@ -216,7 +216,7 @@ impl Store {
         include_delivered: bool,
     ) -> Result<Vec<String>, StoreError> {
         let now = now_micros();
-        let rows: Vec<(String,)> = dispatch!(self, |p| {
+        let rows: Vec<(String,)> = dispatch!(self.0, |p| {
             sqlx::query_as(
             "UPDATE webhook_deliveries SET status = 'pending', attempts = 0, next_attempt_at = $1, \
              updated_at = $1 WHERE service_id = $2 AND status <> 'pending' AND \
@@ -232,5 +232,16 @@ impl Store {
         .await?
         });
         Ok(rows.into_iter().map(|r| r.0).collect())
+    }
+}
+
+/// Repository of the webhook outbox: deliveries and their attempts: a borrowed view of the [`Store`], one per aggregate.
+#[derive(Debug, Clone, Copy)]
+pub struct DeliveryRepo<'s>(pub(crate) &'s Store);
+
+impl Store {
+    /// The repository of the webhook outbox: deliveries and their attempts.
+    pub fn webhook_deliveries(&self) -> DeliveryRepo<'_> {
+        DeliveryRepo(self)
     }
 }

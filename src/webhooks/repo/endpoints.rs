@@ -8,7 +8,7 @@ use crate::dispatch;
 use crate::meter::time::now_micros;
 use crate::meter::{BeginWrite, Store, StoreError};
 
-impl Store {
+impl EndpointRepo<'_> {
     /// Inserts an endpoint, refusing a duplicate URL or an 11th endpoint of the service.
     ///
     /// # Errors
@@ -18,7 +18,7 @@ impl Store {
             "INSERT INTO webhook_endpoints ({ENDPOINT_COLUMNS}) VALUES \
              ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
         );
-        dispatch!(self, |p| {
+        dispatch!(self.0, |p| {
             let mut tx = p.begin_write().await.map_err(map_write)?;
             let (n,): (i64,) =
                 sqlx::query_as("SELECT COUNT(*) FROM webhook_endpoints WHERE service_id = $1")
@@ -55,7 +55,7 @@ impl Store {
     /// # Errors
     /// [`EndpointWriteError::DuplicateUrl`], store errors.
     pub async fn update_webhook_endpoint(&self, e: &EndpointRow) -> Result<(), EndpointWriteError> {
-        dispatch!(self, |p| sqlx::query(
+        dispatch!(self.0, |p| sqlx::query(
             "UPDATE webhook_endpoints SET webhook_url = $3, signature_algo = $4, name = $5, \
              event_types = $6, updated_at = $7 WHERE service_id = $1 AND id = $2"
         )
@@ -84,7 +84,7 @@ impl Store {
         let sql = format!(
             "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE service_id = $1 AND id = $2"
         );
-        Ok(dispatch!(self, |p| sqlx::query_as(&sql)
+        Ok(dispatch!(self.0, |p| sqlx::query_as(&sql)
             .bind(service_id)
             .bind(id)
             .fetch_optional(p)
@@ -105,7 +105,7 @@ impl Store {
             "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE service_id = $1 \
              ORDER BY created_at, id LIMIT $2 OFFSET $3"
         );
-        dispatch!(self, |p| {
+        dispatch!(self.0, |p| {
             let rows = sqlx::query_as(&sql)
                 .bind(service_id)
                 .bind(limit)
@@ -133,7 +133,7 @@ impl Store {
         id: &str,
     ) -> Result<bool, StoreError> {
         let now = now_micros();
-        dispatch!(self, |p| {
+        dispatch!(self.0, |p| {
             let mut tx = p.begin_write().await?;
             let done =
                 sqlx::query("DELETE FROM webhook_endpoints WHERE service_id = $1 AND id = $2")
@@ -167,7 +167,7 @@ impl Store {
         let sql = format!(
             "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE service_id = $1 ORDER BY created_at, id"
         );
-        Ok(dispatch!(self, |p| sqlx::query_as(&sql)
+        Ok(dispatch!(self.0, |p| sqlx::query_as(&sql)
             .bind(service_id)
             .fetch_all(p)
             .await?))
@@ -178,7 +178,7 @@ impl Store {
     /// # Errors
     /// Store errors.
     pub async fn reset_endpoint_failures(&self, endpoint_id: &str) -> Result<(), StoreError> {
-        dispatch!(self, |p| {
+        dispatch!(self.0, |p| {
             sqlx::query(
             "UPDATE webhook_endpoints SET failed_deliveries = 0 WHERE id = $1 AND failed_deliveries <> 0"
         )
@@ -196,7 +196,7 @@ impl Store {
     /// # Errors
     /// Store errors.
     pub async fn count_endpoint_failure(&self, endpoint_id: &str) -> Result<i64, StoreError> {
-        let row: Option<(i64,)> = dispatch!(self, |p| sqlx::query_as(
+        let row: Option<(i64,)> = dispatch!(self.0, |p| sqlx::query_as(
             "UPDATE webhook_endpoints SET failed_deliveries = failed_deliveries + 1 \
              WHERE id = $1 RETURNING failed_deliveries"
         )
@@ -216,7 +216,7 @@ impl Store {
         reason: &str,
     ) -> Result<bool, StoreError> {
         let now = now_micros();
-        let done = dispatch!(self, |p| {
+        let done = dispatch!(self.0, |p| {
             sqlx::query(
             "UPDATE webhook_endpoints SET disabled_at = $2, disabled_reason = $3, updated_at = $2 \
              WHERE id = $1 AND disabled_at IS NULL"
@@ -241,7 +241,7 @@ impl Store {
         service_id: i64,
         endpoint_id: &str,
     ) -> Result<bool, StoreError> {
-        let done = dispatch!(self, |p| sqlx::query(
+        let done = dispatch!(self.0, |p| sqlx::query(
             "UPDATE webhook_endpoints SET disabled_at = NULL, disabled_reason = NULL, \
              failed_deliveries = 0, updated_at = $3 \
              WHERE service_id = $1 AND id = $2 AND disabled_at IS NOT NULL"
@@ -253,5 +253,16 @@ impl Store {
         .await?
         .rows_affected());
         Ok(done > 0)
+    }
+}
+
+/// Repository of webhook endpoints (table `webhook_endpoints`): a borrowed view of the [`Store`], one per aggregate.
+#[derive(Debug, Clone, Copy)]
+pub struct EndpointRepo<'s>(pub(crate) &'s Store);
+
+impl Store {
+    /// The repository of webhook endpoints.
+    pub fn webhook_endpoints(&self) -> EndpointRepo<'_> {
+        EndpointRepo(self)
     }
 }

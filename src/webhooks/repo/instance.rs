@@ -6,7 +6,7 @@ use crate::meter::time::now_micros;
 use crate::meter::{Store, StoreError};
 use crate::webhooks::signing::{KeyError, KeyPairPem};
 
-impl Store {
+impl WebhookKeyRepo<'_> {
     /// The instance RSA key pair for JWT signatures, generated and stored on first use
     /// (concurrent first uses converge on one stored pair).
     ///
@@ -20,7 +20,7 @@ impl Store {
             .await
             .map_err(|e| StoreError::Corrupt(e.to_string()))?
             .map_err(|e: KeyError| StoreError::Corrupt(e.to_string()))?;
-        dispatch!(self, |p| sqlx::query(
+        dispatch!(self.0, |p| sqlx::query(
             "INSERT INTO webhook_signing_keys (id, private_key_pem, public_key_pem, created_at) \
              VALUES (1, $1, $2, $3) ON CONFLICT (id) DO NOTHING"
         )
@@ -36,7 +36,7 @@ impl Store {
     }
 
     async fn stored_key_pair(&self) -> Result<Option<KeyPairPem>, StoreError> {
-        let row: Option<(String, String)> = dispatch!(self, |p| sqlx::query_as(
+        let row: Option<(String, String)> = dispatch!(self.0, |p| sqlx::query_as(
             "SELECT private_key_pem, public_key_pem FROM webhook_signing_keys WHERE id = 1"
         )
         .fetch_optional(p)
@@ -52,12 +52,23 @@ impl Store {
     /// # Errors
     /// Store errors.
     pub async fn service_id_by_name(&self, name: &str) -> Result<Option<i64>, StoreError> {
-        let row: Option<(i64,)> = dispatch!(self, |p| sqlx::query_as(
+        let row: Option<(i64,)> = dispatch!(self.0, |p| sqlx::query_as(
             "SELECT id FROM services WHERE name = $1"
         )
         .bind(name)
         .fetch_optional(p)
         .await?);
         Ok(row.map(|r| r.0))
+    }
+}
+
+/// Repository of the gateway's webhook signing key pair and service lookups for the CLI: a borrowed view of the [`Store`], one per aggregate.
+#[derive(Debug, Clone, Copy)]
+pub struct WebhookKeyRepo<'s>(pub(crate) &'s Store);
+
+impl Store {
+    /// The repository of the gateway's webhook signing key pair and service lookups for the CLI.
+    pub fn webhook_keys(&self) -> WebhookKeyRepo<'_> {
+        WebhookKeyRepo(self)
     }
 }
