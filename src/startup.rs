@@ -11,16 +11,16 @@ use actix_web::dev::{fn_service, AppConfig};
 use actix_web::{web, App};
 use tracing_actix_web::TracingLogger;
 
-use crate::accounts::Accounts;
 use crate::api::auth::KeyCache;
 use crate::api::error::{catch_panics, lago_error_handlers};
 use crate::api::head_guard;
 use crate::api::state::AppState;
 use crate::api::{not_found, routes};
+use crate::bridge::Bridge;
 use crate::configuration::Settings;
 use crate::meter::writer::{spawn_writer, WriterTask};
 use crate::meter::Store;
-use crate::metrics::Metrics;
+use crate::telemetry::metrics::Metrics;
 use crate::telemetry::RedactedRootSpan;
 use crate::webhooks::delivery::{spawn_worker, DeliveryConfig, WorkerHandle};
 
@@ -70,18 +70,18 @@ impl Application {
             settings.ingest.max_events_per_commit,
             metrics.ingest.clone(),
         );
-        let accounts = Accounts::new(&settings, store.clone());
-        accounts.health.register(&metrics.registry)?;
+        let bridge = Bridge::new(&settings, store.clone());
+        bridge.health.register(&metrics.registry)?;
         let (stop, stopped) = tokio::sync::watch::channel(false);
-        let scheduler = accounts.spawn_scheduler(
+        let scheduler = bridge.spawn_scheduler(
             Duration::from_secs(settings.watcher.interval_secs),
             stopped.clone(),
         );
-        let rating = crate::sync::RatingPush::new(accounts.clone()).spawn(
+        let rating = crate::sync::RatingPush::new(bridge.clone()).spawn(
             Duration::from_secs(settings.rating.interval_secs),
             stopped.clone(),
         );
-        let watcher = crate::sync::Watcher::new(accounts.clone(), &settings.watcher);
+        let watcher = crate::sync::Watcher::new(bridge.clone(), &settings.watcher);
         let watching = watcher.spawn(Duration::from_secs(settings.watcher.interval_secs), stopped);
         let webhooks = webhook_worker(&settings, &store, &metrics)?;
         let settings = Arc::new(settings);
@@ -91,7 +91,7 @@ impl Application {
             ingest,
             keys: KeyCache::new(Duration::from_secs(settings.auth.cache_ttl_secs)),
             metrics,
-            accounts,
+            bridge,
             watcher,
         });
         let server = serve(&settings, state, listener)?;

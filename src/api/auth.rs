@@ -16,7 +16,7 @@ use actix_web::{web, FromRequest, HttpRequest};
 use super::error::ApiError;
 use super::state::AppState;
 use crate::lago::error_code::ErrorCode;
-use crate::meter::services::{hash_key, ServiceRef};
+use crate::meter::tenants::{hash_key, ServiceRef};
 use crate::meter::Store;
 
 /// The app whose key authenticated the request: the tenant for everything it touches.

@@ -1,7 +1,7 @@
 //! `/api/v1/credit_notes` in Lago's shapes (API-NOTES §7; `api:app/controllers/api/v1/
 //! credit_notes_controller.rb`, `app/serializers/v1/credit_note_serializer.rb`,
 //! `credit_note_item_serializer.rb`). The logic and the Odoo mapping live in
-//! [`crate::accounts::credit_notes`]. Amounts are integer cents of the invoice currency.
+//! [`crate::bridge::credit_notes`]. Amounts are integer cents of the invoice currency.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
@@ -12,7 +12,7 @@ use super::error::ApiError;
 use super::idempotency::idempotent;
 use super::pagination::PageParams;
 use super::state::AppState;
-use crate::accounts::credit_notes::CreditNoteView;
+use crate::bridge::credit_notes::CreditNoteView;
 use crate::lago::credit_note::CreditNote;
 use crate::lago::credit_note_request;
 
@@ -32,7 +32,7 @@ pub async fn create(
     let (svc, st, b) = (auth.0.clone(), state.clone(), body.clone());
     idempotent(&req, &state, &auth.0, &body, move |rid| async move {
         let note = credit_note_request::new_credit_note(&root_object(&b, "credit_note")?)?;
-        let v = st.accounts.create_credit_note(&svc, &note, &rid).await?;
+        let v = st.bridge.create_credit_note(&svc, &note, &rid).await?;
         Ok(one(&v))
     })
     .await
@@ -44,7 +44,7 @@ pub async fn show(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(one(&state.accounts.credit_note(&auth.0, &path).await?))
+    Ok(one(&state.bridge.credit_note(&auth.0, &path).await?))
 }
 
 /// `GET /api/v1/credit_notes`: filter `external_customer_id`; `page`/`per_page`;
@@ -64,7 +64,7 @@ pub async fn list(
     };
     let ext = get("external_customer_id").filter(|s| !s.is_empty());
     let (views, total) = state
-        .accounts
+        .bridge
         .credit_notes(&auth.0, ext.as_deref(), page.limit(), page.offset())
         .await?;
     let notes: Vec<CreditNote> = views.iter().map(CreditNote::from).collect();
@@ -78,8 +78,5 @@ pub async fn void(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(one(&state
-        .accounts
-        .void_credit_note(&auth.0, &path)
-        .await?))
+    Ok(one(&state.bridge.void_credit_note(&auth.0, &path).await?))
 }

@@ -23,7 +23,7 @@ pub async fn create(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let cmd = parse_upsert(&root_object(&body, "customer")?).map_err(ApiError::Validation)?;
-    let shown = state.accounts.upsert_shown_customer(&auth.0, &cmd).await?;
+    let shown = state.bridge.upsert_shown_customer(&auth.0, &cmd).await?;
     Ok(HttpResponse::Ok().json(Customer::from(&shown).envelope()))
 }
 
@@ -33,7 +33,7 @@ pub async fn show(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let shown = state.accounts.shown_customer(&auth.0, &path).await?;
+    let shown = state.bridge.shown_customer(&auth.0, &path).await?;
     Ok(HttpResponse::Ok().json(Customer::from(&shown).envelope()))
 }
 
@@ -43,7 +43,7 @@ pub async fn delete(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let row = state.accounts.delete_customer(&auth.0, &path).await?;
+    let row = state.bridge.delete_customer(&auth.0, &path).await?;
     Ok(HttpResponse::Ok().json(Customer::from(&row).envelope()))
 }
 
@@ -63,7 +63,7 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
     let (rows, total) = state
-        .accounts
+        .bridge
         .shown_customer_page(
             &auth.0,
             q.external_id.as_deref(),
@@ -84,7 +84,7 @@ pub async fn checkout_url(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let c = state.accounts.customer_checkout(&auth.0, &path).await?;
+    let c = state.bridge.customer_checkout(&auth.0, &path).await?;
     Ok(HttpResponse::Ok().json(json!({ "customer": {
         "lago_customer_id": c.customer.lago_id,
         "external_customer_id": c.customer.external_id,
@@ -112,6 +112,6 @@ pub async fn current_usage(
         .as_deref()
         .filter(|s| !s.is_empty())
         .ok_or(ApiError::NotFound(ErrorCode::SubscriptionNotFound))?;
-    let usage = state.accounts.current_usage(&auth.0, &path, sub).await?;
+    let usage = state.bridge.current_usage(&auth.0, &path, sub).await?;
     Ok(HttpResponse::Ok().json(CustomerUsage::from(&usage).envelope()))
 }

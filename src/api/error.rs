@@ -260,9 +260,9 @@ where
         })
 }
 
-impl From<crate::accounts::AccountsError> for ApiError {
-    fn from(e: crate::accounts::AccountsError) -> Self {
-        use crate::accounts::AccountsError as A;
+impl From<crate::bridge::BridgeError> for ApiError {
+    fn from(e: crate::bridge::BridgeError) -> Self {
+        use crate::bridge::BridgeError as A;
         match e {
             A::NotFound(code) => ApiError::NotFound(code),
             A::Validation(m) => ApiError::Validation(m),

@@ -17,7 +17,7 @@ pub async fn health() -> HttpResponse {
 /// `background_loop_stopped`, with the checks under `checks`.
 pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
     let store_ok = state.store.ping().await;
-    let health = &state.accounts.health;
+    let health = &state.bridge.health;
     let stopped = health.stopped_unexpectedly();
     let ok = store_ok && stopped.is_empty();
     let body = json!({

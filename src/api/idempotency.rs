@@ -15,7 +15,7 @@
 //!
 //! Without the header, identical requests (same service, method, path and JSON body) within
 //! `idempotency.implicit_window_secs` (default 10 s) are one intent: they are serialized
-//! under one intent lease (`crate::accounts::lease`, shared by replicas), the first runs, and
+//! under one intent lease (`crate::bridge::lease`, shared by replicas), the first runs, and
 //! the others get its stored answer — thirty impatient copies move money once. The stored
 //! answer is kept under the key `implicit:<request hash>`; a 5xx is not stored (the next copy
 //! runs again). With the window at 0, every such request is a new intent with a fresh id.
@@ -31,10 +31,10 @@ use sha2::{Digest, Sha256};
 use super::body::parse_json;
 use super::error::ApiError;
 use super::state::AppState;
-use crate::accounts::invoice_repo::stable_uuid;
-use crate::accounts::lease::names as lease_names;
+use crate::bridge::invoice_repo::stable_uuid;
+use crate::bridge::lease::names as lease_names;
 use crate::lago::error_code::{ErrorCode, FieldCode};
-use crate::meter::services::ServiceRef;
+use crate::meter::tenants::ServiceRef;
 use crate::meter::time::now_micros;
 
 /// Name of the header.

@@ -1,7 +1,7 @@
 //! `/api/v1/invoices` in Lago's shapes (API-NOTES §6; `api:app/controllers/api/v1/
 //! invoices_controller.rb`, `app/controllers/concerns/invoice_index.rb`,
 //! `app/serializers/v1/invoice_serializer.rb`, `fee_serializer.rb`). The logic and the Odoo
-//! mapping live in [`crate::accounts::invoices`].
+//! mapping live in [`crate::bridge::invoices`].
 //!
 //! Every amount is an integer `*_amount_cents` in the invoice currency's minor unit;
 //! `units` and `precise_*` values are decimal strings; `taxes_rate` is a float percentage.
@@ -16,7 +16,7 @@ use super::error::ApiError;
 use super::idempotency::idempotent;
 use super::pagination::PageParams;
 use super::state::AppState;
-use crate::accounts::invoices::{InvoiceFilter, InvoiceView};
+use crate::bridge::invoices::{InvoiceFilter, InvoiceView};
 use crate::lago::error_code::FieldCode;
 use crate::lago::invoice::Invoice;
 use crate::lago::invoice_request;
@@ -86,7 +86,7 @@ async fn list_filtered(
         currency: query_values(&req, "currency").into_iter().next(),
     };
     let (views, total) = state
-        .accounts
+        .bridge
         .invoices(&auth.0, &filter, page.limit(), page.offset())
         .await?;
     let invoices: Vec<Invoice> = views.iter().map(Invoice::from).collect();
@@ -102,7 +102,7 @@ pub async fn list_of_customer(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let ext = path.into_inner();
-    state.accounts.customer(&auth.0, &ext).await?;
+    state.bridge.customer(&auth.0, &ext).await?;
     list_filtered(auth, state, req, Some(ext)).await
 }
 
@@ -112,11 +112,11 @@ pub async fn show(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(one(&state.accounts.invoice(&auth.0, &path).await?))
+    Ok(one(&state.bridge.invoice(&auth.0, &path).await?))
 }
 
 /// `POST /api/v1/invoices`: a one-off invoice (see
-/// [`crate::accounts::Accounts::create_one_off_invoice`]); honours `Idempotency-Key`.
+/// [`crate::bridge::Bridge::create_one_off_invoice`]); honours `Idempotency-Key`.
 pub async fn create(
     auth: AuthenticatedService,
     state: web::Data<AppState>,
@@ -127,7 +127,7 @@ pub async fn create(
     idempotent(&req, &state, &auth.0, &body, move |rid| async move {
         let invoice = invoice_request::one_off_invoice(&root_object(&b, "invoice")?)?;
         let v = st
-            .accounts
+            .bridge
             .create_one_off_invoice(&svc, &invoice, &rid)
             .await?;
         Ok(one(&v))
@@ -144,7 +144,7 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let change = invoice_request::invoice_update(&root_object(&body, "invoice")?)?;
     Ok(one(&state
-        .accounts
+        .bridge
         .update_invoice(&auth.0, &path, &change)
         .await?))
 }
@@ -156,10 +156,7 @@ pub async fn download(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(one(&state
-        .accounts
-        .download_invoice(&auth.0, &path)
-        .await?))
+    Ok(one(&state.bridge.download_invoice(&auth.0, &path).await?))
 }
 
 /// `POST /api/v1/invoices/{lago_id}/retry_payment`: 200 with an empty body (as Lago);
@@ -174,7 +171,7 @@ pub async fn retry_payment(
     parse_json(&body)?;
     let (svc, st, id) = (auth.0.clone(), state.clone(), path.into_inner());
     idempotent(&req, &state, &auth.0, &body, move |_rid| async move {
-        st.accounts.retry_invoice_payment(&svc, &id).await?;
+        st.bridge.retry_invoice_payment(&svc, &id).await?;
         Ok(HttpResponse::Ok().finish())
     })
     .await
@@ -186,7 +183,7 @@ pub async fn void(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(one(&state.accounts.void_invoice(&auth.0, &path).await?))
+    Ok(one(&state.bridge.void_invoice(&auth.0, &path).await?))
 }
 
 /// `PUT /api/v1/invoices/{lago_id}/finalize`: posts a draft; 404 otherwise.
@@ -195,10 +192,7 @@ pub async fn finalize(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(one(&state
-        .accounts
-        .finalize_invoice(&auth.0, &path)
-        .await?))
+    Ok(one(&state.bridge.finalize_invoice(&auth.0, &path).await?))
 }
 
 /// `PUT /api/v1/invoices/{lago_id}/refresh`: the invoice as Odoo computes it now.
@@ -207,5 +201,5 @@ pub async fn refresh(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(one(&state.accounts.invoice(&auth.0, &path).await?))
+    Ok(one(&state.bridge.invoice(&auth.0, &path).await?))
 }

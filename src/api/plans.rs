@@ -20,7 +20,7 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let input = root_object(&body, "plan")?;
     let plan = state
-        .accounts
+        .bridge
         .create_plan(&auth.0, |ctx| plan_request::plan_input(&input, ctx))
         .await?;
     Ok(HttpResponse::Ok().json(Plan::from(&plan).envelope()))
@@ -32,7 +32,7 @@ pub async fn show(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let plan = state.accounts.plan(&auth.0, &path).await?;
+    let plan = state.bridge.plan(&auth.0, &path).await?;
     Ok(HttpResponse::Ok().json(Plan::from(&plan).envelope()))
 }
 
@@ -45,7 +45,7 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let input = root_object(&body, "plan")?;
     let plan = state
-        .accounts
+        .bridge
         .update_plan(&auth.0, &path, |ctx| plan_request::plan_input(&input, ctx))
         .await?;
     Ok(HttpResponse::Ok().json(Plan::from(&plan).envelope()))
@@ -57,7 +57,7 @@ pub async fn delete(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let plan = state.accounts.delete_plan(&auth.0, &path).await?;
+    let plan = state.bridge.delete_plan(&auth.0, &path).await?;
     Ok(HttpResponse::Ok().json(Plan::from(&plan).envelope()))
 }
 
@@ -68,7 +68,7 @@ pub async fn list(
     page: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let (rows, total) = state
-        .accounts
+        .bridge
         .plans(&auth.0, page.limit(), page.offset())
         .await?;
     let plans: Vec<Plan> = rows.iter().map(Plan::from).collect();

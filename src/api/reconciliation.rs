@@ -57,6 +57,6 @@ pub async fn show(
             .filter(|n| *n >= 0)
             .ok_or_else(|| ApiError::field("threshold_cents", FieldCode::ValueIsInvalid))?,
     };
-    let r = reconcile::compare(&state.accounts, &auth.0, &period, threshold).await?;
+    let r = reconcile::compare(&state.bridge, &auth.0, &period, threshold).await?;
     Ok(HttpResponse::Ok().json(json!({ "reconciliation": r })))
 }

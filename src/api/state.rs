@@ -3,11 +3,11 @@
 use std::sync::Arc;
 
 use super::auth::KeyCache;
-use crate::accounts::Accounts;
+use crate::bridge::Bridge;
 use crate::configuration::Settings;
 use crate::meter::writer::IngestHandle;
 use crate::meter::Store;
-use crate::metrics::Metrics;
+use crate::telemetry::metrics::Metrics;
 
 /// Shared application state.
 pub struct AppState {
@@ -17,7 +17,7 @@ pub struct AppState {
     pub keys: KeyCache,
     pub metrics: Metrics,
     /// Customers, plans and subscriptions on Odoo.
-    pub accounts: Accounts,
+    pub bridge: Bridge,
     /// The Odoo change watcher (the nudge route wakes it).
     pub watcher: crate::sync::Watcher,
 }

@@ -10,7 +10,7 @@ use super::body::{parse_json, root_object};
 use super::error::ApiError;
 use super::pagination::PageParams;
 use super::state::AppState;
-use crate::accounts::subscription_repo::SubscriptionFilter;
+use crate::bridge::subscription_repo::SubscriptionFilter;
 use crate::lago::subscription::Subscription;
 use crate::lago::subscription_request;
 
@@ -29,7 +29,7 @@ pub async fn create(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let new = subscription_request::new_subscription(&root_object(&body, "subscription")?)?;
-    let v = state.accounts.create_subscription(&auth.0, &new).await?;
+    let v = state.bridge.create_subscription(&auth.0, &new).await?;
     Ok(HttpResponse::Ok().json(Subscription::from(&v).envelope()))
 }
 
@@ -42,7 +42,7 @@ pub async fn show(
 ) -> Result<HttpResponse, ApiError> {
     let status = query_value(&req, "status").into_iter().next();
     let v = state
-        .accounts
+        .bridge
         .subscription(&auth.0, &path, status.as_deref())
         .await?;
     Ok(HttpResponse::Ok().json(Subscription::from(&v).envelope()))
@@ -59,7 +59,7 @@ pub async fn update(
     let change = subscription_request::subscription_change(&root_object(&body, "subscription")?)?;
     let status = query_value(&req, "status").into_iter().next();
     let v = state
-        .accounts
+        .bridge
         .update_subscription(&auth.0, &path, status.as_deref(), &change)
         .await?;
     Ok(HttpResponse::Ok().json(Subscription::from(&v).envelope()))
@@ -81,7 +81,7 @@ pub async fn delete(
         }
     }
     let v = state
-        .accounts
+        .bridge
         .terminate_subscription(&auth.0, &path, status.as_deref())
         .await?;
     Ok(HttpResponse::Ok().json(Subscription::from(&v).envelope()))
@@ -128,7 +128,7 @@ pub async fn list(
         }
     }
     let (views, total) = state
-        .accounts
+        .bridge
         .subscriptions(&auth.0, filter, page.limit(), page.offset())
         .await?;
     let subs: Vec<Subscription> = views.iter().map(Subscription::from).collect();

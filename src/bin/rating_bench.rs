@@ -11,7 +11,7 @@
 use std::time::Instant;
 
 use clap::Parser;
-use fusion_billing::accounts::Accounts;
+use fusion_billing::bridge::Bridge;
 use fusion_billing::configuration::Settings;
 use fusion_billing::meter::events::NewEvent;
 use fusion_billing::meter::time::now_micros;
@@ -188,7 +188,7 @@ async fn main() {
     raw_insert(store, service_id, &events(&all, "r1"), 5000)
         .await
         .unwrap();
-    let push = RatingPush::new(Accounts::new(&g.settings, store.clone()));
+    let push = RatingPush::new(Bridge::new(&g.settings, store.clone()));
     let t = Instant::now();
     let first = push.cycle().await.unwrap();
     let first_s = t.elapsed().as_secs_f64();

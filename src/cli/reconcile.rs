@@ -41,7 +41,7 @@ pub(super) async fn reconcile(
         eprintln!("error: no service {service:?}");
         return Ok(2);
     };
-    let service = crate::meter::services::ServiceRef {
+    let service = crate::meter::tenants::ServiceRef {
         id: svc.id,
         name: svc.name,
     };
@@ -63,8 +63,8 @@ pub(super) async fn reconcile(
         )
         .await?;
     }
-    let accounts = crate::accounts::Accounts::new(&settings, store.clone());
-    let r = match reconcile::run_and_store(&accounts, &service, period, threshold_cents).await {
+    let bridge = crate::bridge::Bridge::new(&settings, store.clone());
+    let r = match reconcile::run_and_store(&bridge, &service, period, threshold_cents).await {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");

@@ -10,7 +10,7 @@
 //!
 //! Users become Lago customers with `external_id` = the user id (partners found by the
 //! usual identity rule, so duplicate emails share one `res.partner`); live subscriptions
-//! become shadow subscriptions ([`crate::accounts::shadow`]) with `external_id` = the
+//! become shadow subscriptions ([`crate::bridge::shadow`]) with `external_id` = the
 //! subscription id; deployments are linked to their customer.
 
 pub mod plan;
@@ -20,9 +20,9 @@ pub mod run;
 pub mod schema;
 pub mod source;
 
-use crate::accounts::Accounts;
+use crate::bridge::Bridge;
 use crate::configuration::Settings;
-use crate::meter::services::ServiceRef;
+use crate::meter::tenants::ServiceRef;
 use crate::meter::Store;
 
 /// What `import nexacloud` does.
@@ -75,8 +75,8 @@ pub async fn nexacloud(
         }
     };
     src.close().await;
-    let accounts = Accounts::new(settings, store.clone());
-    let report = run::run(&accounts, &service, &snap, &mapping, mode == Mode::DryRun).await;
+    let bridge = Bridge::new(settings, store.clone());
+    let report = run::run(&bridge, &service, &snap, &mapping, mode == Mode::DryRun).await;
     store.close().await;
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);

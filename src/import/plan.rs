@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 
 use super::source::{LegacyPlan, LegacySubscription, LegacyUser};
-use crate::accounts::customer_repo::CustomerRow;
-use crate::accounts::customers::{attributes, CustomerAttributes, CustomerChanges, Patch};
+use crate::bridge::customer_repo::CustomerRow;
+use crate::bridge::customers::{attributes, CustomerAttributes, CustomerChanges, Patch};
 use crate::configuration::{ConfigError, ImportSettings};
 
 /// The customer attributes the importer owns: `name`, `email`, `country`.

@@ -15,12 +15,12 @@ use super::plan::{
 use super::records::{self, ImportRecord};
 use super::report::{Entity, Item, Outcome, Report};
 use super::source::{LegacyDeployment, LegacyPlan, LegacySubscription, LegacyUser, Snapshot};
-use crate::accounts::customer_repo::CustomerRow;
-use crate::accounts::customers::{CustomerAttributes, CustomerChanges, CustomerUpsert};
-use crate::accounts::plan_repo::PlanRow;
-use crate::accounts::shadow::{ShadowOutcome, ShadowSpec};
-use crate::accounts::{Accounts, AccountsError};
-use crate::meter::services::ServiceRef;
+use crate::bridge::customer_repo::CustomerRow;
+use crate::bridge::customers::{CustomerAttributes, CustomerChanges, CustomerUpsert};
+use crate::bridge::plan_repo::PlanRow;
+use crate::bridge::shadow::{ShadowOutcome, ShadowSpec};
+use crate::bridge::{Bridge, BridgeError};
+use crate::meter::tenants::ServiceRef;
 use crate::meter::time::{from_micros, now_micros};
 
 /// Where a legacy user ended up, for its subscriptions and deployments.
@@ -42,16 +42,16 @@ fn item(entity: Entity, source_id: &str, outcome: Outcome, reason: Option<String
     }
 }
 
-fn why(e: &AccountsError) -> String {
+fn why(e: &BridgeError) -> String {
     match e {
-        AccountsError::Validation(m) => format!("rejected: {}", Value::Object(m.clone())),
+        BridgeError::Validation(m) => format!("rejected: {}", Value::Object(m.clone())),
         other => other.to_string(),
     }
 }
 
 /// What every step of a run needs.
 struct Run<'a> {
-    accounts: &'a Accounts,
+    bridge: &'a Bridge,
     service: &'a ServiceRef,
     mapping: &'a Mapping,
     dry_run: bool,
@@ -66,7 +66,7 @@ type Verdict = (Outcome, Option<String>);
 /// # Errors
 /// None per record (those are reported); only programming errors would surface here.
 pub async fn run(
-    accounts: &Accounts,
+    bridge: &Bridge,
     service: &ServiceRef,
     snap: &Snapshot,
     mapping: &Mapping,
@@ -74,7 +74,7 @@ pub async fn run(
 ) -> Report {
     let total = snap.users.len() + snap.subscriptions.len() + snap.deployments.len();
     let run = Run {
-        accounts,
+        bridge,
         service,
         mapping,
         dry_run,
@@ -153,7 +153,7 @@ impl Run<'_> {
         }
         let (desired, note) = customer_attrs(u);
         let note = shared_email_note(first_of_email, &u.id, &desired, note);
-        let store = &self.accounts.store;
+        let store = &self.bridge.store;
         let existing = match store
             .customers()
             .customer_by_external(self.service.id, &u.id)
@@ -197,7 +197,7 @@ impl Run<'_> {
         u: &LegacyUser,
         existing: Option<CustomerRow>,
         changes: Option<CustomerChanges>,
-    ) -> Result<Option<CustomerRow>, AccountsError> {
+    ) -> Result<Option<CustomerRow>, BridgeError> {
         match (self.dry_run, changes) {
             (true, _) | (false, None) => Ok(existing),
             (false, Some(changes)) => {
@@ -205,7 +205,7 @@ impl Run<'_> {
                     external_id: u.id.trim().to_string(),
                     changes,
                 };
-                let (row, _) = self.accounts.upsert_customer(self.service, &cmd).await?;
+                let (row, _) = self.bridge.upsert_customer(self.service, &cmd).await?;
                 Ok(Some(row))
             }
         }
@@ -224,8 +224,7 @@ impl Run<'_> {
             lago_id: row.lago_id.clone(),
             fingerprint: desired.to_stored(),
         };
-        if let Err(e) =
-            records::put(&self.accounts.store, self.service.id, &rec, now_micros()).await
+        if let Err(e) = records::put(&self.bridge.store, self.service.id, &rec, now_micros()).await
         {
             tracing::warn!(error = %e, "cannot store the import link of a customer");
         }
@@ -283,7 +282,7 @@ impl Run<'_> {
                 );
             }
         };
-        let store = &self.accounts.store;
+        let store = &self.bridge.store;
         let fingerprint = json!({"user_id": d.user_id}).to_string();
         let outcome = match records::get(store, self.service.id, "deployment", &d.id).await {
             None => Outcome::Created,
@@ -354,7 +353,7 @@ impl Run<'_> {
         code: &str,
         legacy: &str,
     ) -> Result<PlanRow, Verdict> {
-        let plan = match self.accounts.store.plans().plan_by_code(self.service.id, code).await {
+        let plan = match self.bridge.store.plans().plan_by_code(self.service.id, code).await {
             Ok(Some(p)) => p,
             Ok(None) => {
                 return Err((
@@ -386,11 +385,11 @@ impl Run<'_> {
         s: &LegacySubscription,
         spec: &ShadowSpec,
         code: &str,
-    ) -> Result<ShadowOutcome, AccountsError> {
+    ) -> Result<ShadowOutcome, BridgeError> {
         if self.dry_run {
-            return self.accounts.shadow_outcome(self.service, spec).await;
+            return self.bridge.shadow_outcome(self.service, spec).await;
         }
-        let (row, outcome) = self.accounts.upsert_shadow(self.service, spec).await?;
+        let (row, outcome) = self.bridge.upsert_shadow(self.service, spec).await?;
         if let (Some(r), false) = (row, outcome == ShadowOutcome::AlreadyLive) {
             let rec = ImportRecord {
                 entity: "subscription".into(),
@@ -399,7 +398,7 @@ impl Run<'_> {
                 fingerprint: json!({"plan": code, "customer": s.user_id}).to_string(),
             };
             if let Err(e) =
-                records::put(&self.accounts.store, self.service.id, &rec, now_micros()).await
+                records::put(&self.bridge.store, self.service.id, &rec, now_micros()).await
             {
                 tracing::warn!(error = %e, "cannot store the import link of a subscription");
             }

@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::time::iso_seconds;
-use crate::meter::metrics_repo::BillableMetricRow;
+use crate::meter::billable_metric_repo::BillableMetricRow;
 
 /// `billable_metric`. Times ISO-8601 UTC.
 #[derive(Debug, Clone, Serialize)]

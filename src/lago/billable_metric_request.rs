@@ -13,7 +13,7 @@ use serde_json::{json, Map, Value};
 use super::error_code::FieldCode;
 use super::fields::{add, opt_bool, opt_string, FieldErrors, InvalidValue};
 use crate::billing::metric::{AggregationType, MetricSpec};
-use crate::meter::metrics_repo::BillableMetricRow;
+use crate::meter::billable_metric_repo::BillableMetricRow;
 
 /// Longest `code` accepted, in UTF-8 bytes.
 const MAX_CODE_LEN: usize = 255;

@@ -10,7 +10,7 @@ use serde_json::{json, Map, Value};
 use super::customer::{Customer, DEFAULT_BILLING_ENTITY_CODE};
 use super::invoice::{rate_json, Fee};
 use super::time::iso_seconds;
-use crate::accounts::credit_notes::CreditNoteView;
+use crate::bridge::credit_notes::CreditNoteView;
 use crate::meter::time::to_micros;
 
 /// `credit_note`.

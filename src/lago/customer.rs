@@ -6,8 +6,8 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::time::iso_seconds;
-use crate::accounts::customer_repo::CustomerRow;
-use crate::accounts::customers::{self as domain, attributes, Metadata};
+use crate::bridge::customer_repo::CustomerRow;
+use crate::bridge::customers::{self as domain, attributes, Metadata};
 
 /// The code of the one billing entity each app has (Lago names its default entity after
 /// the organization; the gateway has one per app and calls it `default`).

@@ -1,5 +1,5 @@
 //! Lago's `POST /customers` body parsed into the upsert command
-//! ([`crate::accounts::customers::CustomerUpsert`]); `api:app/services/customers/
+//! ([`crate::bridge::customers::CustomerUpsert`]); `api:app/services/customers/
 //! upsert_from_api_service.rb`, `app/models/customer.rb` (its validations).
 //!
 //! The body has already passed the input bounds of `crate::limits` (lengths, flat objects,
@@ -10,11 +10,11 @@ use serde_json::{json, Map, Value};
 
 use super::error_code::FieldCode;
 use super::time::iso_seconds;
-use crate::accounts::customers::{
+use crate::billing::money::Currency;
+use crate::bridge::customers::{
     AddressPatch, BillingConfigurationPatch, CustomerChanges, CustomerUpsert, Metadata,
     MetadataValue, Patch,
 };
-use crate::billing::money::Currency;
 use crate::meter::time::now_micros;
 
 /// The 422 `error_details` of a refused body: field → list of codes.

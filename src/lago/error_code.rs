@@ -159,7 +159,7 @@ catalogue! {
         OdooUnavailable = "odoo_unavailable",
         /// 503: the ingest writer stopped (the process is shutting down).
         ShuttingDown = "shutting_down",
-        /// 503: another request holds this intent's lease (`crate::accounts::lease`).
+        /// 503: another request holds this intent's lease (`crate::bridge::lease`).
         OperationInProgress = "operation_in_progress",
         /// 503 from `GET /ready`: a background loop stopped (`crate::background`).
         BackgroundLoopStopped = "background_loop_stopped",
@@ -345,7 +345,7 @@ catalogue! {
         /// An array longer than `crate::limits::MAX_ITEMS`.
         TooManyItems = "too_many_items",
         /// A field of an Odoo partner owned by another app
-        /// (`crate::accounts::partner_ownership`).
+        /// (`crate::bridge::partner_ownership`).
         ValueOwnedByAnotherApp = "value_owned_by_another_app",
         /// A Lago feature the gateway does not implement (e.g. a charge model Odoo cannot
         /// rate).

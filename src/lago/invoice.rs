@@ -16,10 +16,10 @@ use serde_json::{json, Map, Value};
 use super::customer::{Customer, DEFAULT_BILLING_ENTITY_CODE};
 use super::subscription::Subscription;
 use super::time::iso_seconds;
-use crate::accounts::customers::attributes;
-use crate::accounts::invoice_repo::stable_uuid;
-use crate::accounts::invoices::{FeeView, InvoiceView};
-use crate::accounts::subscriptions::{add_interval, SubscriptionView};
+use crate::bridge::customers::attributes;
+use crate::bridge::invoice_repo::stable_uuid;
+use crate::bridge::invoices::{FeeView, InvoiceView};
+use crate::bridge::subscriptions::{add_interval, SubscriptionView};
 use crate::meter::time::to_micros;
 
 /// A percent rate as Lago's JSON shows it: a float (`taxes_rate: 13.0`, `tax_rate: 14.975`;

@@ -7,8 +7,8 @@ use serde_json::{Map, Value};
 
 use super::error_code::{ErrorCode, FieldCode};
 use super::fields::{non_negative_int, text};
-use crate::accounts::error::AccountsError;
-use crate::accounts::invoices::{
+use crate::bridge::error::BridgeError;
+use crate::bridge::invoices::{
     InvoiceUpdate, MetadataEntry, OneOffFee, OneOffInvoice, PaymentStatusUpdate,
 };
 
@@ -22,12 +22,12 @@ use crate::accounts::invoices::{
 /// `add_on_not_found` (not an object, or no code), 422 `unit_amount_cents`
 /// `value_is_invalid` / `value_is_mandatory`, 422 `units` `value_is_invalid` (not a positive
 /// decimal) or `value_is_out_of_range` (the line exceeds [`crate::limits::MAX_AMOUNT_CENTS`]).
-pub fn one_off_invoice(input: &Map<String, Value>) -> Result<OneOffInvoice, AccountsError> {
+pub fn one_off_invoice(input: &Map<String, Value>) -> Result<OneOffInvoice, BridgeError> {
     let external_customer_id = text(input, "external_customer_id")
-        .ok_or(AccountsError::NotFound(ErrorCode::CustomerNotFound))?;
+        .ok_or(BridgeError::NotFound(ErrorCode::CustomerNotFound))?;
     let fees = match input.get("fees") {
         Some(Value::Array(a)) if !a.is_empty() => a,
-        _ => return Err(AccountsError::NotFound(ErrorCode::FeesNotFound)),
+        _ => return Err(BridgeError::NotFound(ErrorCode::FeesNotFound)),
     };
     Ok(OneOffInvoice {
         external_customer_id,
@@ -36,15 +36,15 @@ pub fn one_off_invoice(input: &Map<String, Value>) -> Result<OneOffInvoice, Acco
     })
 }
 
-fn one_off_fee(f: &Value) -> Result<OneOffFee, AccountsError> {
+fn one_off_fee(f: &Value) -> Result<OneOffFee, BridgeError> {
     let Value::Object(f) = f else {
-        return Err(AccountsError::NotFound(ErrorCode::AddOnNotFound));
+        return Err(BridgeError::NotFound(ErrorCode::AddOnNotFound));
     };
     let add_on_code =
-        text(f, "add_on_code").ok_or(AccountsError::NotFound(ErrorCode::AddOnNotFound))?;
+        text(f, "add_on_code").ok_or(BridgeError::NotFound(ErrorCode::AddOnNotFound))?;
     let unit_amount_cents = non_negative_int(f, "unit_amount_cents")
-        .map_err(|()| AccountsError::field("unit_amount_cents", FieldCode::ValueIsInvalid))?
-        .ok_or_else(|| AccountsError::field("unit_amount_cents", FieldCode::ValueIsMandatory))?;
+        .map_err(|()| BridgeError::field("unit_amount_cents", FieldCode::ValueIsInvalid))?
+        .ok_or_else(|| BridgeError::field("unit_amount_cents", FieldCode::ValueIsMandatory))?;
     let units = units(f)?;
     // The line (and so the invoice, taxes included) must fit the one bound on cents
     // (`crate::limits`) before anything is written to Odoo.
@@ -52,7 +52,7 @@ fn one_off_fee(f: &Value) -> Result<OneOffFee, AccountsError> {
         .checked_mul(units)
         .filter(|c| c.abs() <= Decimal::from(crate::limits::MAX_AMOUNT_CENTS));
     if line_cents.is_none() {
-        return Err(AccountsError::field("units", FieldCode::ValueIsOutOfRange));
+        return Err(BridgeError::field("units", FieldCode::ValueIsOutOfRange));
     }
     let invoice_display_name = text(f, "invoice_display_name");
     let label = text(f, "description")
@@ -68,8 +68,8 @@ fn one_off_fee(f: &Value) -> Result<OneOffFee, AccountsError> {
 }
 
 /// `units`: a positive decimal (number or text), 1 when absent or null.
-fn units(f: &Map<String, Value>) -> Result<Decimal, AccountsError> {
-    let invalid = || AccountsError::field("units", FieldCode::ValueIsInvalid);
+fn units(f: &Map<String, Value>) -> Result<Decimal, BridgeError> {
+    let invalid = || BridgeError::field("units", FieldCode::ValueIsInvalid);
     let units = match f.get("units") {
         None | Some(Value::Null) => Decimal::ONE,
         Some(Value::Number(n)) => n.to_string().parse::<Decimal>().map_err(|_| invalid())?,
@@ -88,14 +88,14 @@ fn units(f: &Map<String, Value>) -> Result<Decimal, AccountsError> {
 ///
 /// # Errors
 /// 422 `payment_status` `value_is_invalid` (not `succeeded`, `failed` or `pending`).
-pub fn invoice_update(input: &Map<String, Value>) -> Result<InvoiceUpdate, AccountsError> {
+pub fn invoice_update(input: &Map<String, Value>) -> Result<InvoiceUpdate, BridgeError> {
     let payment_status = match text(input, "payment_status").as_deref() {
         None => None,
         Some("succeeded") => Some(PaymentStatusUpdate::Succeeded),
         Some("failed") => Some(PaymentStatusUpdate::Failed),
         Some("pending") => Some(PaymentStatusUpdate::Pending),
         Some(_) => {
-            return Err(AccountsError::field(
+            return Err(BridgeError::field(
                 "payment_status",
                 FieldCode::ValueIsInvalid,
             ))

@@ -2,7 +2,7 @@
 //! (`shared/lago/openapi.yaml`, lago-api `app/serializers/v1/*`), shared by the HTTP handlers
 //! ([`crate::api`]) and the webhook bodies ([`crate::sync`], [`crate::webhooks`]).
 //!
-//! Direction of dependencies: `api` and `sync` → `lago` → the domain (`accounts`, `meter`,
+//! Direction of dependencies: `api` and `sync` → `lago` → the domain (`bridge`, `meter`,
 //! `billing`). Nothing below `lago` knows Lago's JSON. Each response type is built from the
 //! domain's view with `From`, and every field that Lago's schema or an official client
 //! requires is a non-`Option` Rust field, so it can never be sent as `null`.

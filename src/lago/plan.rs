@@ -6,8 +6,8 @@ use serde::Serialize;
 use serde_json::{json, Map, Number, Value};
 
 use super::time::iso_seconds;
-use crate::accounts::plan_repo::PlanRow;
-use crate::accounts::plans::{charges_of, StoredCharge};
+use crate::bridge::plan_repo::PlanRow;
+use crate::bridge::plans::{charges_of, StoredCharge};
 
 /// `plan`. `amount_cents` is in the minor unit of `amount_currency`; times ISO-8601 UTC.
 #[derive(Debug, Clone, Serialize)]

@@ -12,11 +12,11 @@ use std::str::FromStr;
 use serde_json::{json, Map, Value};
 
 use super::error_code::{ErrorCode, FieldCode};
-use crate::accounts::error::AccountsError;
-use crate::accounts::plans::{ChargeInput, PlanContext, PlanInput, INTERVALS};
 use crate::billing::charge::Charge;
 use crate::billing::metric::AggregationType;
 use crate::billing::money::Currency;
+use crate::bridge::error::BridgeError;
+use crate::bridge::plans::{ChargeInput, PlanContext, PlanInput, INTERVALS};
 
 /// The attributes a plan body may set, stored as sent (free-form JSON).
 const ATTRIBUTES: [&str; 4] = [
@@ -70,10 +70,7 @@ fn int_of(m: &Map<String, Value>, k: &str) -> Result<Option<i64>, ()> {
 /// not apply (`filters`, `grouped_by`, `pay_in_advance`, `prorated`, `invoiceable`,
 /// `min_amount_cents`). 404 `billable_metric_not_found` as soon as a charge
 /// names a metric the service does not have.
-pub fn plan_input(
-    input: &Map<String, Value>,
-    ctx: &PlanContext,
-) -> Result<PlanInput, AccountsError> {
+pub fn plan_input(input: &Map<String, Value>, ctx: &PlanContext) -> Result<PlanInput, BridgeError> {
     let base = ctx.base;
     let mut errors = Errors::new();
     let code = str_of(input, "code").or_else(|| base.map(|b| b.code.clone()));
@@ -100,7 +97,7 @@ pub fn plan_input(
         .collect();
     let charges = charges(input, ctx, &mut errors)?;
     if !errors.is_empty() {
-        return Err(AccountsError::Validation(errors));
+        return Err(BridgeError::Validation(errors));
     }
     Ok(PlanInput {
         code: code.unwrap_or_default(),
@@ -160,7 +157,7 @@ fn charges(
     input: &Map<String, Value>,
     ctx: &PlanContext,
     errors: &mut Errors,
-) -> Result<Option<Vec<ChargeInput>>, AccountsError> {
+) -> Result<Option<Vec<ChargeInput>>, BridgeError> {
     match input.get("charges") {
         None => Ok(None),
         Some(Value::Null) => Ok(Some(Vec::new())),
@@ -189,14 +186,14 @@ fn charge(
     c: &Map<String, Value>,
     ctx: &PlanContext,
     errors: &mut Errors,
-) -> Result<Option<ChargeInput>, AccountsError> {
+) -> Result<Option<ChargeInput>, BridgeError> {
     let Some(metric_id) = str_of(c, "billable_metric_id") else {
         add(errors, "billable_metric_id", FieldCode::ValueIsMandatory);
         return Ok(None);
     };
     let metric = ctx
         .metric(&metric_id)
-        .ok_or(AccountsError::NotFound(ErrorCode::BillableMetricNotFound))?;
+        .ok_or(BridgeError::NotFound(ErrorCode::BillableMetricNotFound))?;
     let model = str_of(c, "charge_model").unwrap_or_default();
     let aggregation =
         AggregationType::from_str(&metric.aggregation_type).unwrap_or(AggregationType::Count);

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use super::plan::Plan;
 use super::time::{iso_millis, iso_seconds};
-use crate::accounts::subscriptions::SubscriptionView;
+use crate::bridge::subscriptions::SubscriptionView;
 use crate::meter::time::to_micros;
 
 /// `subscription` with its `plan`. Times are ISO-8601 UTC; `started_at` has milliseconds

@@ -8,10 +8,8 @@ use serde_json::{Map, Value};
 
 use super::error_code::FieldCode;
 use super::fields::text;
-use crate::accounts::error::AccountsError;
-use crate::accounts::subscriptions::{
-    BillingTime, InvalidDate, NewSubscription, SubscriptionChange,
-};
+use crate::bridge::error::BridgeError;
+use crate::bridge::subscriptions::{BillingTime, InvalidDate, NewSubscription, SubscriptionChange};
 use crate::meter::time::to_micros;
 
 /// A Lago time: RFC 3339, `YYYY-MM-DD` (midnight UTC) or `YYYY-MM-DDTHH:MM:SS` (UTC), in µs.
@@ -35,7 +33,7 @@ fn parse_time(v: &Value) -> Result<i64, InvalidDate> {
 /// 422 with all of: `external_customer_id`, `plan_code`, `external_id` `value_is_mandatory`;
 /// `billing_time` `value_is_invalid` (not `calendar`/`anniversary`); `subscription_at`,
 /// `ending_at` `invalid_date`.
-pub fn new_subscription(input: &Map<String, Value>) -> Result<NewSubscription, AccountsError> {
+pub fn new_subscription(input: &Map<String, Value>) -> Result<NewSubscription, BridgeError> {
     let mut errors = Map::new();
     let mut add = |f: &str, c: FieldCode| {
         errors.insert(f.into(), serde_json::json!([c]));
@@ -69,7 +67,7 @@ pub fn new_subscription(input: &Map<String, Value>) -> Result<NewSubscription, A
     let subscription_at = time_field("subscription_at");
     let ending_at = time_field("ending_at");
     if !errors.is_empty() {
-        return Err(AccountsError::Validation(errors));
+        return Err(BridgeError::Validation(errors));
     }
     Ok(NewSubscription {
         external_id: external_id.unwrap_or_default(),
@@ -88,14 +86,12 @@ pub fn new_subscription(input: &Map<String, Value>) -> Result<NewSubscription, A
 /// # Errors
 /// 422 `ending_at` `invalid_date`. (An invalid `subscription_at` is kept as such: it only
 /// matters, and is refused, for a pending subscription.)
-pub fn subscription_change(
-    input: &Map<String, Value>,
-) -> Result<SubscriptionChange, AccountsError> {
+pub fn subscription_change(input: &Map<String, Value>) -> Result<SubscriptionChange, BridgeError> {
     let ending_at = match input.get("ending_at") {
         None => None,
         Some(Value::Null) => Some(None),
         Some(v) => Some(Some(parse_time(v).map_err(|InvalidDate| {
-            AccountsError::field("ending_at", FieldCode::InvalidDate)
+            BridgeError::field("ending_at", FieldCode::InvalidDate)
         })?)),
     };
     Ok(SubscriptionChange {

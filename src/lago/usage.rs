@@ -7,8 +7,8 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::time::iso_seconds;
-use crate::accounts::current_usage::CurrentUsage;
-use crate::accounts::rating::RatedCharge;
+use crate::bridge::current_usage::CurrentUsage;
+use crate::bridge::rating::RatedCharge;
 use crate::meter::time::to_micros;
 
 /// `customer_usage`: the current billing period so far. Amounts in the minor unit of

@@ -15,7 +15,7 @@ use rust_decimal::Decimal;
 /// Checks the object under a body's root key (`customer`, `plan`, `subscription`, `invoice`,
 /// `credit_note`, `billable_metric`, `webhook_endpoint`): the known fields of that resource
 /// against their bounds and JSON types, then every string, array and nesting level of the
-/// whole object against [`MAX_TEXT_LEN`], [`MAX_ITEMS`] and [`MAX_DEPTH`]. Every problem is
+/// whole object against [`MAX_TEXT_LEN`], [`MAX_ITEMS`] and [`MAX_DEPTH`](super::MAX_DEPTH). Every problem is
 /// reported at once.
 ///
 /// # Errors

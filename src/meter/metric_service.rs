@@ -2,8 +2,8 @@
 //! [`BillableMetricRequest`] and returning the metric as stored
 //! (`api:app/services/billable_metrics/{create,update,destroy}_service.rb`).
 
-use super::metrics_repo::BillableMetricRepo;
-use super::metrics_repo::{BillableMetricRow, MetricWriteError};
+use super::billable_metric_repo::BillableMetricRepo;
+use super::billable_metric_repo::{BillableMetricRow, MetricWriteError};
 use super::store::StoreError;
 use super::time::now_micros;
 use crate::lago::billable_metric_request::BillableMetricRequest;

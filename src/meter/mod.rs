@@ -2,18 +2,18 @@
 //!
 //! - [`store`]: the [`Store`] handle over SQLite (embedded default, WAL) or PostgreSQL,
 //!   migrations for both.
-//! - [`services`]: services (apps, the tenant boundary) and their API keys.
-//! - [`metrics_repo`]: Lago billable metrics per service.
+//! - [`tenants`]: services (apps, the tenant boundary) and their API keys.
+//! - [`billable_metric_repo`]: Lago billable metrics per service.
 //! - [`metric_service`]: creating, changing and removing them from typed requests.
 //! - [`events`]: raw events and pushed counters: types, reads, and the batch insert.
 //! - [`writer`]: the group-commit writer that all ingestion goes through.
 
+pub mod billable_metric_repo;
 pub mod events;
 pub mod group_insert;
 pub mod metric_service;
-pub mod metrics_repo;
-pub mod services;
 pub mod store;
+pub mod tenants;
 pub mod time;
 pub mod usage;
 pub mod usage_cache;

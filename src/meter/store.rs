@@ -4,7 +4,7 @@
 //! settings, file created on first start. PostgreSQL (`postgres://…`) holds the same schema
 //! for several replicas. Both get their migrations from `migrations/{sqlite,postgres}`.
 //! Queries are written once with `$N` placeholders, which both backends accept, and run
-//! through [`dispatch!`] which expands the same body for each pool type.
+//! through [`dispatch!`](crate::dispatch) which expands the same body for each pool type.
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -116,7 +116,7 @@ impl UsageCache {
 }
 
 impl UsageRepo<'_> {
-    /// As [`Store::aggregate_usage`], through `cache` when it serves `spec`. Same result.
+    /// As [`UsageRepo::aggregate_usage`], through `cache` when it serves `spec`. Same result.
     ///
     /// # Errors
     /// Store errors.

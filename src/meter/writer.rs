@@ -20,7 +20,7 @@ use super::events::{
 use super::group_insert;
 use super::store::{Store, StoreError};
 use crate::dispatch;
-use crate::metrics::IngestMetrics;
+use crate::telemetry::metrics::IngestMetrics;
 
 /// The result of one job: an outcome per item, in request order. When `conflict` is true
 /// nothing of the job was stored (all-or-nothing).

@@ -28,9 +28,9 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map};
 
-use crate::accounts::{Accounts, AccountsError};
+use crate::bridge::{Bridge, BridgeError};
 use crate::lago::error_code::FieldCode;
-use crate::meter::services::ServiceRef;
+use crate::meter::tenants::ServiceRef;
 use crate::meter::time::now_micros;
 use odoo_side::{odoo_amounts, OdooAmount};
 
@@ -165,15 +165,15 @@ type Key = (String, Option<String>);
 /// # Errors
 /// `period` `value_is_invalid`; Odoo unavailable; store errors.
 pub async fn compare(
-    accounts: &Accounts,
+    bridge: &Bridge,
     service: &ServiceRef,
     period: &str,
     threshold_cents: i64,
-) -> Result<Reconciliation, AccountsError> {
+) -> Result<Reconciliation, BridgeError> {
     let (first, next) = period_bounds(period)
-        .ok_or_else(|| AccountsError::field("period", FieldCode::ValueIsInvalid))?;
-    let reported = store::reports(&accounts.store, service.id, period).await?;
-    let odoo = odoo_amounts(accounts, service, first, next).await?;
+        .ok_or_else(|| BridgeError::field("period", FieldCode::ValueIsInvalid))?;
+    let reported = store::reports(&bridge.store, service.id, period).await?;
+    let odoo = odoo_amounts(bridge, service, first, next).await?;
     let app: BTreeMap<Key, Reported> = reported
         .into_iter()
         .map(|r| {
@@ -185,7 +185,7 @@ pub async fn compare(
         })
         .collect();
     let mut result = discrepancies(period, threshold_cents, &app, &odoo);
-    if let Some(prev) = store::last_run(&accounts.store, service.id, period).await? {
+    if let Some(prev) = store::last_run(&bridge.store, service.id, period).await? {
         if let Ok(prev) = serde_json::from_str::<Reconciliation>(&prev) {
             result.changes = changes(&prev.discrepancies, &result.discrepancies);
         }
@@ -258,15 +258,15 @@ fn discrepancies(
 /// # Errors
 /// As [`compare`].
 pub async fn run_and_store(
-    accounts: &Accounts,
+    bridge: &Bridge,
     service: &ServiceRef,
     period: &str,
     threshold_cents: i64,
-) -> Result<Reconciliation, AccountsError> {
-    let r = compare(accounts, service, period, threshold_cents).await?;
+) -> Result<Reconciliation, BridgeError> {
+    let r = compare(bridge, service, period, threshold_cents).await?;
     let text = serde_json::to_string(&r).unwrap_or_default();
     store::insert_run(
-        &accounts.store,
+        &bridge.store,
         service.id,
         period,
         threshold_cents,

@@ -6,10 +6,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::NaiveDate;
 
 use super::{store, Key};
-use crate::accounts::{Accounts, AccountsError};
 use crate::billing::money::Currency;
 use crate::billing::Overflow;
-use crate::meter::services::ServiceRef;
+use crate::bridge::{Bridge, BridgeError};
+use crate::meter::tenants::ServiceRef;
 use crate::odoo::invoices::{MoveType, PostedMove};
 use crate::odoo::{MoveId, OdooClient, PartnerId, SaleOrderId};
 
@@ -35,17 +35,17 @@ struct Links {
 
 /// What Odoo billed `service` in the period, per (customer, subscription).
 pub(super) async fn odoo_amounts(
-    accounts: &Accounts,
+    bridge: &Bridge,
     service: &ServiceRef,
     first: NaiveDate,
     next: NaiveDate,
-) -> Result<BTreeMap<Key, OdooAmount>, AccountsError> {
-    let st = &accounts.store;
+) -> Result<BTreeMap<Key, OdooAmount>, BridgeError> {
+    let st = &bridge.store;
     let customers = store::customers(st, service.id).await?;
     if customers.is_empty() {
         return Ok(BTreeMap::new());
     }
-    let c = accounts.odoo.client().await?;
+    let c = bridge.odoo.client().await?;
     let links = Links {
         order_names: order_names(&c, store::subscriptions(st, service.id).await?).await?,
         partner_customer: partner_customers(&customers),
@@ -79,7 +79,7 @@ pub(super) async fn odoo_amounts(
 async fn order_names(
     c: &OdooClient,
     subs: Vec<(String, String, i64)>,
-) -> Result<HashMap<String, (String, String)>, AccountsError> {
+) -> Result<HashMap<String, (String, String)>, BridgeError> {
     let mut names = HashMap::new();
     if subs.is_empty() {
         return Ok(names);
@@ -108,7 +108,7 @@ fn partner_customers(customers: &[(String, i64)]) -> HashMap<i64, String> {
 async fn origins(
     c: &OdooClient,
     moves: &[PostedMove],
-) -> Result<HashMap<MoveId, String>, AccountsError> {
+) -> Result<HashMap<MoveId, String>, BridgeError> {
     let mut origins: HashMap<MoveId, String> = moves
         .iter()
         .map(|m| (m.id, m.origin.clone().unwrap_or_default()))
@@ -148,7 +148,7 @@ fn attribute(m: &PostedMove, links: &Links, origins: &HashMap<MoveId, String>) -
 ///
 /// # Errors
 /// [`Overflow`] when the amount or the sum leaves the representable range.
-fn add(e: &mut OdooAmount, m: PostedMove) -> Result<(), AccountsError> {
+fn add(e: &mut OdooAmount, m: PostedMove) -> Result<(), BridgeError> {
     let sign = if m.move_type == MoveType::CreditNote {
         -1
     } else {

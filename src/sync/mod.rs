@@ -1,14 +1,14 @@
-//! Background work between the gateway and Odoo: the rating push ([`rating`]) writes rated
+//! Background work between the gateway and Odoo: the rating push ([`rating_push`]) writes rated
 //! usage onto Odoo subscriptions, with its readable lines ([`lines`]) and its store state
-//! ([`rating_repo`]); the watcher ([`watcher`]) turns Odoo changes into webhooks for the
+//! ([`rating_push_repo`]); the watcher ([`watcher`]) turns Odoo changes into webhooks for the
 //! apps ([`watch_repo`] remembers what it saw).
 
 pub mod lines;
-pub mod rating;
-pub mod rating_repo;
+pub mod rating_push;
+pub mod rating_push_repo;
 pub mod watch_invoices;
 pub mod watch_repo;
 pub mod watcher;
 
-pub use rating::{CycleReport, RatingPush};
+pub use rating_push::{CycleReport, RatingPush};
 pub use watcher::{PollReport, Watcher};

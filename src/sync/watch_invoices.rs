@@ -19,8 +19,8 @@ use chrono::Utc;
 use serde_json::{json, Value};
 
 use super::watcher::{PollReport, Watcher, PAGE};
-use crate::accounts::invoice_repo::InvoiceRow;
-use crate::accounts::AccountsError;
+use crate::bridge::invoice_repo::InvoiceRow;
+use crate::bridge::BridgeError;
 use crate::meter::time::to_micros;
 use crate::odoo::invoices::{Invoice, MoveType};
 use crate::odoo::{MoveId, OdooClient};
@@ -30,8 +30,8 @@ impl Watcher {
         &self,
         c: &OdooClient,
         report: &mut PollReport,
-    ) -> Result<(), AccountsError> {
-        let a = self.accounts();
+    ) -> Result<(), BridgeError> {
+        let a = self.bridge();
         let cursor = a.store.rating().cursor("watch.account.move").await?;
         let mut moves = c.invoices().changed_since(self.since(cursor), PAGE).await?;
         let newest = moves
@@ -105,8 +105,8 @@ impl Watcher {
         &self,
         c: &OdooClient,
         invoices: &[&Invoice],
-    ) -> Result<(), AccountsError> {
-        let a = self.accounts();
+    ) -> Result<(), BridgeError> {
+        let a = self.bridge();
         let known: Vec<i64> = a
             .store
             .invoices()
@@ -153,8 +153,8 @@ impl Watcher {
         c: &OdooClient,
         row: InvoiceRow,
         report: &mut PollReport,
-    ) -> Result<(), AccountsError> {
-        let a = self.accounts();
+    ) -> Result<(), BridgeError> {
+        let a = self.bridge();
         let Some(service) = a.store.services().service_by_id(row.service_id).await? else {
             return Ok(());
         };
@@ -167,8 +167,8 @@ impl Watcher {
         else {
             return Ok(());
         };
-        let status = crate::accounts::invoices::lago_status(&view.mv);
-        let payment = crate::accounts::invoices::lago_payment_status(&view.mv);
+        let status = crate::bridge::invoices::lago_status(&view.mv);
+        let payment = crate::bridge::invoices::lago_payment_status(&view.mv);
         let overdue = view.payment_overdue();
         let state = json!({"status": status, "payment_status": payment, "overdue": overdue});
         let before: Value = a

@@ -22,8 +22,8 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use tokio::sync::Notify;
 
-use crate::accounts::subscriptions::lago_status;
-use crate::accounts::{Accounts, AccountsError};
+use crate::bridge::subscriptions::lago_status;
+use crate::bridge::{Bridge, BridgeError};
 use crate::configuration::WatcherSettings;
 use crate::meter::time::{from_micros, now_micros, to_micros};
 use crate::odoo::OdooClient;
@@ -44,20 +44,20 @@ pub struct PollReport {
     pub skipped: bool,
 }
 
-/// The watcher over the accounts' store and Odoo.
+/// The watcher over the bridge's store and Odoo.
 #[derive(Clone)]
 pub struct Watcher {
-    accounts: Accounts,
+    bridge: Bridge,
     overlap: Duration,
     nudge: Arc<Notify>,
     lock: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Watcher {
-    /// A watcher over `accounts` with `settings`.
-    pub fn new(accounts: Accounts, settings: &WatcherSettings) -> Watcher {
+    /// A watcher over `bridge` with `settings`.
+    pub fn new(bridge: Bridge, settings: &WatcherSettings) -> Watcher {
         Watcher {
-            accounts,
+            bridge,
             overlap: Duration::from_secs(settings.overlap_secs),
             nudge: Arc::new(Notify::new()),
             lock: Arc::new(tokio::sync::Mutex::new(())),
@@ -84,7 +84,7 @@ impl Watcher {
                 first_after: Duration::ZERO,
                 wake: Some(self.nudge.clone()),
             },
-            self.accounts.health.clone(),
+            self.bridge.health.clone(),
             stop,
             move || {
                 let this = this.clone();
@@ -98,9 +98,9 @@ impl Watcher {
     ///
     /// # Errors
     /// Odoo unavailable; store errors. Nothing is marked seen that was not emitted.
-    pub async fn poll(&self) -> Result<PollReport, AccountsError> {
+    pub async fn poll(&self) -> Result<PollReport, BridgeError> {
         let _local = self.lock.lock().await;
-        self.accounts
+        self.bridge
             .store
             .exclusively(LOCK_KEY, || self.run())
             .await?
@@ -112,16 +112,16 @@ impl Watcher {
             })
     }
 
-    async fn run(&self) -> Result<PollReport, AccountsError> {
-        let c = self.accounts.odoo.client().await?;
+    async fn run(&self) -> Result<PollReport, BridgeError> {
+        let c = self.bridge.odoo.client().await?;
         let mut report = PollReport::default();
         self.poll_subscriptions(&c, &mut report).await?;
         self.poll_invoices(&c, &mut report).await?;
         Ok(report)
     }
 
-    pub(crate) fn accounts(&self) -> &Accounts {
-        &self.accounts
+    pub(crate) fn bridge(&self) -> &Bridge {
+        &self.bridge
     }
 
     pub(crate) fn since(&self, cursor: i64) -> DateTime<Utc> {
@@ -135,8 +135,8 @@ impl Watcher {
         (object_type, odoo_id, service_id): (&str, i64, i64),
         state: &str,
         events: Vec<(&'static str, Value)>,
-    ) -> Result<(), AccountsError> {
-        let store = &self.accounts.store;
+    ) -> Result<(), BridgeError> {
+        let store = &self.bridge.store;
         for (webhook_type, body) in events {
             crate::webhooks::outbox::enqueue(store, service_id, webhook_type, object_type, body)
                 .await?;
@@ -153,8 +153,8 @@ impl Watcher {
         &self,
         c: &OdooClient,
         report: &mut PollReport,
-    ) -> Result<(), AccountsError> {
-        let a = &self.accounts;
+    ) -> Result<(), BridgeError> {
+        let a = &self.bridge;
         let cursor = a.store.rating().cursor("watch.sale.order").await?;
         let orders = c
             .subscriptions()

@@ -38,7 +38,7 @@ use super::ssrf::{resolve_checked, AllowedNetworks};
 use crate::configuration::WebhookSettings;
 use crate::meter::time::now_micros;
 use crate::meter::{Store, StoreError};
-use crate::metrics::WebhookMetrics;
+use crate::telemetry::metrics::WebhookMetrics;
 
 /// `User-Agent` of every delivery.
 pub const USER_AGENT: &str = concat!("fusion-billing-webhooks/", env!("CARGO_PKG_VERSION"));

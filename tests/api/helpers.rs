@@ -230,7 +230,7 @@ impl TestApp {
 
     /// A rating push over this gateway's store and Odoo (tests run cycles by hand).
     pub fn rating_push(&self) -> fusion_billing::sync::RatingPush {
-        fusion_billing::sync::RatingPush::new(fusion_billing::accounts::Accounts::new(
+        fusion_billing::sync::RatingPush::new(fusion_billing::bridge::Bridge::new(
             &self.settings,
             self.store.clone(),
         ))
@@ -254,7 +254,7 @@ impl TestApp {
     /// A watcher over this gateway's store and Odoo (tests poll by hand).
     pub fn watcher(&self) -> fusion_billing::sync::Watcher {
         fusion_billing::sync::Watcher::new(
-            fusion_billing::accounts::Accounts::new(&self.settings, self.store.clone()),
+            fusion_billing::bridge::Bridge::new(&self.settings, self.store.clone()),
             &self.settings.watcher,
         )
     }

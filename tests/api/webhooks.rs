@@ -984,7 +984,7 @@ async fn concurrent_workers_never_send_twice(b: Backend) {
     settings.webhooks.allowed_networks = "127.0.0.0/8".into();
     settings.webhooks.batch_size = 3;
     let config = DeliveryConfig::from_settings(&settings.webhooks).unwrap();
-    let metrics = fusion_billing::metrics::Metrics::new().webhooks;
+    let metrics = fusion_billing::telemetry::metrics::Metrics::new().webhooks;
     let other = fusion_billing::meter::Store::connect(&settings.store)
         .await
         .unwrap();

@@ -75,7 +75,7 @@ pub struct DeliveredQty {
 }
 
 /// One change to a subscription order's usage lines, sent as an `order_line` command of one
-/// `sale.order` `write` (see [`Subscriptions::write_usage_lines`]).
+/// `sale.order` `write` (see [`super::Subscriptions::write_usage_lines`]).
 #[derive(Debug, Clone, PartialEq)]
 pub enum UsageLineChange {
     /// Rewrites an existing line: `[1, line, {name, qty_delivered, price_unit}]`.

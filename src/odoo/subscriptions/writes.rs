@@ -178,7 +178,7 @@ impl Subscriptions<'_> {
     /// Writes `patch` on the order (one `write`); no call when the patch is empty.
     ///
     /// # Errors
-    /// Odoo's errors (a missing [`PLAN_CODE_FIELD`] is an `OdooError` naming it).
+    /// Odoo's errors (a missing [`PLAN_CODE_FIELD`](crate::odoo::custom_fields::PLAN_CODE_FIELD) is an `OdooError` naming it).
     #[tracing::instrument(skip_all, fields(model = ORDER, method = "write"))]
     pub async fn update(&self, id: SaleOrderId, patch: &OrderPatch) -> Result<(), OdooError> {
         if patch.is_empty() {
