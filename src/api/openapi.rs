@@ -80,8 +80,8 @@ pub const EXTRAS: &[(&str, &str)] = &[
 ];
 
 /// Lago's description of the [`IMPLEMENTED`] operations and their components, written by
-/// `tools/openapi_subset.py`.
-pub const LAGO_SUBSET: &str = include_str!("../../fixtures/openapi/lago-subset.json");
+/// `tools/openapi_subset.py` (kept in [`crate::lago::openapi`]).
+pub use crate::lago::openapi::LAGO_SUBSET;
 
 /// The served document, built once.
 pub fn document() -> &'static Value {

@@ -23,6 +23,7 @@ pub mod event_request;
 pub mod fields;
 pub mod invoice;
 pub mod invoice_request;
+pub mod openapi;
 pub mod plan;
 pub mod plan_request;
 pub mod reconciliation;

@@ -269,7 +269,7 @@ fn lago_enum(name: &str) -> &'static [String] {
     static ENUMS: OnceLock<HashMap<String, Vec<String>>> = OnceLock::new();
     let enums = ENUMS.get_or_init(|| {
         let doc: Value =
-            serde_json::from_str(crate::api::openapi::LAGO_SUBSET).unwrap_or(Value::Null);
+            serde_json::from_str(crate::lago::openapi::LAGO_SUBSET).unwrap_or(Value::Null);
         let mut out = HashMap::new();
         for schema in ["Country", "Timezone"] {
             let values = doc
