@@ -8,21 +8,21 @@ RUN mkdir -p src/bin \
  && echo 'fn main() {}' > src/bin/odoo_sim.rs \
  && for b in ingest_bench usage_bench rating_bench; do echo 'fn main() {}' > src/bin/$b.rs; done \
  && touch src/lib.rs \
- && cargo build --release --locked \
- && rm -rf src target/release/deps/fusion_billing* target/release/deps/libfusion_billing*
+ && cargo build --profile production --locked \
+ && rm -rf src target/production/deps/fusion_billing* target/production/deps/libfusion_billing*
 # 2. The application.
 COPY config config
 COPY migrations migrations
 COPY fixtures fixtures
 COPY src src
-RUN cargo build --release --locked --bin fusion-billing --bin odoo-sim
+RUN cargo build --profile production --locked --bin fusion-billing --bin odoo-sim
 
 FROM debian:bookworm-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --home-dir /var/lib/fusion --create-home fusion
-COPY --from=build /app/target/release/fusion-billing /app/target/release/odoo-sim /usr/local/bin/
+COPY --from=build /app/target/production/fusion-billing /app/target/production/odoo-sim /usr/local/bin/
 USER fusion
 WORKDIR /var/lib/fusion
 ENV FUSION__SERVER__BIND=0.0.0.0:8080 \

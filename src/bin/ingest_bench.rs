@@ -8,9 +8,9 @@
 //! created there). Build and run with:
 //!
 //! ```text
-//! cargo build --release --bins
-//! target/release/ingest-bench --store sqlite --seconds 10
-//! target/release/ingest-bench --store postgres://postgres@127.0.0.1:5432/test --seconds 10
+//! cargo build --profile production --bins
+//! target/production/ingest-bench --store sqlite --seconds 10
+//! target/production/ingest-bench --store postgres://postgres@127.0.0.1:5432/test --seconds 10
 //! ```
 //!
 //! Load generator and gateway share the machine: the numbers are for both on one box.
@@ -74,13 +74,13 @@ fn sibling(name: &str) -> std::path::PathBuf {
 
 fn start_gateway(store_url: &str) -> Gateway {
     let mut child = Command::new(sibling("fusion-billing"))
-        .arg("serve")
+        .args(["serve", "--odoo-sim"])
         .env("FUSION__STORE__URL", store_url)
         .env("FUSION__SERVER__BIND", "127.0.0.1:0")
         .env("FUSION__LOG__LEVEL", "warn,fusion_billing::cli=info")
         .stdout(Stdio::piped())
         .spawn()
-        .expect("start fusion-billing (build it with cargo build --release --bins)");
+        .expect("start fusion-billing (build it with cargo build --profile production --bins)");
     let stdout = child.stdout.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {

@@ -3,9 +3,9 @@
 //! counted by the in-process Odoo simulator; also the cycle's duration.
 //!
 //! ```text
-//! cargo build --release --bins
-//! target/release/rating-bench
-//! target/release/rating-bench --store postgres://postgres@127.0.0.1:5432/test
+//! cargo build --profile production --bins
+//! target/production/rating-bench
+//! target/production/rating-bench --store postgres://postgres@127.0.0.1:5432/test
 //! ```
 
 use std::time::Instant;

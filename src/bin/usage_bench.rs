@@ -5,9 +5,9 @@
 //! full (uncached) aggregation of the window for comparison.
 //!
 //! ```text
-//! cargo build --release --bins
-//! target/release/usage-bench --store sqlite
-//! target/release/usage-bench --store postgres://postgres@127.0.0.1:5432/test
+//! cargo build --profile production --bins
+//! target/production/usage-bench --store sqlite
+//! target/production/usage-bench --store postgres://postgres@127.0.0.1:5432/test
 //! ```
 
 use std::str::FromStr;
