@@ -180,7 +180,7 @@ impl Bridge {
             .await?;
         let products: Vec<i64> = rated.iter().map(|r| r.charge.odoo_product_id).collect();
         let rates = order_tax_rates(&c, SaleOrderId(order_id), &products).await?;
-        let currency = Currency::parse(&plan.amount_currency).unwrap_or(Currency::CAD);
+        let currency = plan.currency();
         let charges = rated
             .into_iter()
             .map(|r| {

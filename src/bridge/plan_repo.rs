@@ -2,11 +2,15 @@
 //! onto (`sale.subscription.plan` recurrence, base-fee `product.product`; each charge's
 //! product id is inside its charge).
 
+use rust_decimal::Decimal;
 use sqlx::FromRow;
 
 use super::customer_repo::Inserted;
+use crate::billing::money::Currency;
 use crate::dispatch;
 use crate::meter::{Store, StoreError};
+use crate::odoo::subscriptions::NewOrderLine;
+use crate::odoo::ProductId;
 
 /// A stored plan. Times are Unix microseconds UTC; `amount_cents` is in the minor unit of
 /// `amount_currency`; `attributes` (JSON object: description, invoice_display_name,
@@ -31,6 +35,26 @@ pub struct PlanRow {
     pub created_at: i64,
     pub updated_at: i64,
     pub deleted_at: Option<i64>,
+}
+
+impl PlanRow {
+    /// The plan's currency (validated when the plan was stored; CAD, the home currency, if a
+    /// row predates that).
+    pub fn currency(&self) -> Currency {
+        Currency::parse_or_home(Some(&self.amount_currency))
+    }
+
+    /// The subscription line of the plan's base fee: one unit at the plan's amount (major
+    /// units), named "<plan> – <app>", taxes from the product.
+    pub fn base_fee_line(&self, service_name: &str) -> NewOrderLine {
+        NewOrderLine {
+            product: ProductId(self.odoo_product_id),
+            quantity: Decimal::ONE,
+            price_unit: Some(self.currency().from_minor(self.amount_cents)),
+            name: Some(format!("{} – {}", self.name, service_name)),
+            taxes: None,
+        }
+    }
 }
 
 const COLUMNS: &str = "lago_id, service_id, code, name, interval, amount_cents, amount_currency, \

@@ -48,7 +48,7 @@ impl Bridge {
         plan: &PlanRow,
         window: &BillingWindow,
     ) -> Result<Vec<RatedCharge>, BridgeError> {
-        let currency = Currency::parse(&plan.amount_currency).unwrap_or(Currency::CAD);
+        let currency = plan.currency();
         let mut out = Vec::new();
         for charge in charges_of(plan) {
             let metric = self

@@ -216,16 +216,7 @@ impl Bridge {
             Some(o) => o.id,
             None => {
                 let plan = &spec.plan;
-                let mut lines = vec![NewOrderLine {
-                    product: ProductId(plan.odoo_product_id),
-                    quantity: Decimal::ONE,
-                    price_unit: Some(
-                        crate::billing::money::Currency::parse_or_home(Some(&plan.amount_currency))
-                            .from_minor(plan.amount_cents),
-                    ),
-                    name: Some(format!("{} – {}", plan.name, service.name)),
-                    taxes: None,
-                }];
+                let mut lines = vec![plan.base_fee_line(&service.name)];
                 for ch in charges_of(plan) {
                     lines.push(NewOrderLine {
                         product: ProductId(ch.odoo_product_id),

@@ -40,13 +40,14 @@ pub fn validate_event(input: &Value, now: i64) -> Result<NewEvent, FieldErrors> 
     let timestamp = event_timestamp(obj, &mut errors);
     let properties = event_properties(obj, &mut errors);
     let precise = precise_total_amount_cents(obj, &mut errors);
-    if !errors.is_empty() {
+    // `required_id` has recorded why an id is missing, so `errors` is never empty here then.
+    let (Some(transaction_id), Some(external_subscription_id), Some(code), true) = (
+        transaction_id,
+        external_subscription_id,
+        code,
+        errors.is_empty(),
+    ) else {
         return Err(errors);
-    }
-    let (Some(transaction_id), Some(external_subscription_id), Some(code)) =
-        (transaction_id, external_subscription_id, code)
-    else {
-        unreachable!("missing ids are reported as errors above");
     };
     Ok(new_event(
         Ids {

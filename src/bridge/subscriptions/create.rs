@@ -164,18 +164,7 @@ impl Bridge {
                 None => match subs.find_by_origin(&origin).await?.into_iter().next() {
                     Some(o) => o.id,
                     None => {
-                        let mut lines = vec![NewOrderLine {
-                            product: ProductId(plan.odoo_product_id),
-                            quantity: Decimal::ONE,
-                            price_unit: Some(
-                                crate::billing::money::Currency::parse_or_home(Some(
-                                    &plan.amount_currency,
-                                ))
-                                .from_minor(plan.amount_cents),
-                            ),
-                            name: Some(format!("{} – {}", plan.name, service.name)),
-                            taxes: None,
-                        }];
+                        let mut lines = vec![plan.base_fee_line(&service.name)];
                         for ch in charges_of(plan) {
                             lines.push(NewOrderLine {
                                 product: ProductId(ch.odoo_product_id),

@@ -94,8 +94,8 @@ impl Orm {
     ///
     /// # Errors
     /// Any [`OdooError`].
-    // Only the tests call it (through `test-support`); kept with its siblings.
-    #[cfg_attr(not(feature = "test-support"), allow(dead_code))]
+    // Only the tests call it: it exists with the `test-support` feature.
+    #[cfg(feature = "test-support")]
     pub async fn search_count(&self, model: &str, domain: Value) -> Result<u64, OdooError> {
         let v = self
             .call(Call::new(model, "search_count").arg("domain", domain))
@@ -129,8 +129,8 @@ impl Orm {
     ///
     /// # Errors
     /// Any [`OdooError`]; [`OdooError::Decode`] when the id count differs from `vals_list`.
-    // Only the tests call it (through `test-support`); kept with its siblings.
-    #[cfg_attr(not(feature = "test-support"), allow(dead_code))]
+    // Only the tests call it: it exists with the `test-support` feature.
+    #[cfg(feature = "test-support")]
     pub async fn create(
         &self,
         model: &str,
@@ -227,8 +227,8 @@ impl Orm {
     ///
     /// # Errors
     /// Any [`OdooError`].
-    // Only the tests call it (through `test-support`); kept with its siblings.
-    #[cfg_attr(not(feature = "test-support"), allow(dead_code))]
+    // Only the tests call it: it exists with the `test-support` feature.
+    #[cfg(feature = "test-support")]
     pub async fn unlink(&self, model: &str, ids: &[i64]) -> Result<(), OdooError> {
         if ids.is_empty() {
             return Ok(());

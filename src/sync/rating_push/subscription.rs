@@ -102,7 +102,7 @@ impl RatingPush {
         is_new: bool,
     ) -> Result<Option<Pending>, BridgeError> {
         let a = &self.bridge;
-        let currency = Currency::parse(&plan.amount_currency).unwrap_or(Currency::CAD);
+        let currency = plan.currency();
         let Some(window) = window_of(from, to) else {
             return Ok(None);
         };
